@@ -1,0 +1,60 @@
+# Xinyu (心育) portal. Two commands for a new user: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+HOST ?= 127.0.0.1
+WORKERS ?= 2
+VAR := var
+
+.PHONY: run test serve setup migrate demo static lint format ci bench backup clean
+
+# --- environment -----------------------------------------------------------------------
+# Reinstall only when a requirements file changed (the stamp files are newer otherwise).
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+$(VAR)/secret_key:
+	mkdir -p $(VAR)
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+# --- make run: set up and serve the portal with demo content ---------------------------
+run: $(VENV)/.runtime-installed $(VAR)/secret_key
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py load_demo --if-empty
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "心育平台: http://$(HOST):$(PORT)/  (后台 http://$(HOST):$(PORT)/admin/)"
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(VENV)/bin/gunicorn portal.wsgi:application \
+		--bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout 60
+
+# --- make test: set up and run the whole suite -------------------------------------------
+test: $(VENV)/.dev-installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.dev-installed $(VAR)/secret_key
+	$(PY) bench/http_bench.py
+
+backup: $(VENV)/.runtime-installed $(VAR)/secret_key
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py backup
+
+clean:
+	rm -rf $(VENV) $(VAR)/static

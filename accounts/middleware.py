@@ -1,0 +1,22 @@
+from django.conf import settings
+
+
+class StaffIdleTimeoutMiddleware:
+    """Staff sessions (anyone who may open the back office) expire after idle minutes.
+
+    The session's expiry is pushed forward on each request, so it ends only after
+    ``STAFF_SESSION_IDLE_SECONDS`` without a request. Other users keep the default age.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.has_perm("wagtailadmin.access_admin")
+        ):
+            request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
+        return self.get_response(request)

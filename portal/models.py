@@ -1,0 +1,150 @@
+from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import BodyStreamBlock, ContactGroupBlock, HomeStreamBlock
+
+
+class BasePage(Page):
+    """Abstract base of every public page: SEO fields and an Open Graph image."""
+
+    og_image = models.ForeignKey(
+        "resources.XinyuImage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="分享图片",
+        help_text="在微信等聊天中分享链接时显示的图片。",
+    )
+
+    promote_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("slug"),
+                FieldPanel("seo_title"),
+                FieldPanel("search_description"),
+                FieldPanel("og_image"),
+            ],
+            heading="搜索与分享",
+        ),
+        MultiFieldPanel([FieldPanel("show_in_menus")], heading="导航"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def get_meta_title(self):
+        return self.seo_title or self.title
+
+    def get_meta_description(self):
+        return self.search_description or ""
+
+
+class HomePage(BasePage):
+    intro = models.TextField("简介", blank=True)
+    body = StreamField(HomeStreamBlock(), blank=True, verbose_name="首页栏目")
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+
+    template = "pages/home_page.html"
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "首页"
+
+
+class StandardPage(BasePage):
+    intro = models.TextField("导语", blank=True)
+    body = StreamField(BodyStreamBlock(), blank=True, verbose_name="正文")
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
+
+    template = "pages/standard_page.html"
+    parent_page_types = ["portal.HomePage", "portal.StandardPage"]
+    subpage_types = ["portal.StandardPage"]
+
+    class Meta:
+        verbose_name = "普通页面"
+
+
+class ContactsPage(BasePage):
+    """Leadership group and contacts (R-23): the site settings' contacts plus groups."""
+
+    intro = models.TextField("导语", blank=True)
+    groups = StreamField(
+        [("group", ContactGroupBlock())], blank=True, verbose_name="领导小组与联系人"
+    )
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro"), FieldPanel("groups")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+
+    template = "pages/contacts_page.html"
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = "联系我们"
+
+
+@register_setting(icon="site")
+class PortalSettings(BaseSiteSetting):
+    """Who runs this portal and whom to call (R-23). Shown in every page's footer."""
+
+    bureau_name = models.CharField("主办单位", max_length=100, default="市教育局")
+    portal_name = models.CharField("平台名称", max_length=50, default="心育平台")
+    counselling_hotline = models.CharField("心理咨询热线", max_length=30, blank=True)
+    counselling_hours = models.CharField("热线服务时间", max_length=100, blank=True)
+    counselling_mailbox = models.EmailField("心理咨询邮箱", blank=True)
+    centre_name = models.CharField("心理健康指导中心", max_length=100, blank=True)
+    centre_phone = models.CharField("中心电话", max_length=30, blank=True)
+    centre_address = models.CharField("中心地址", max_length=200, blank=True)
+    national_hotline = models.CharField(
+        "全国心理援助热线", max_length=30, blank=True, default="12356"
+    )
+    emergency_phone = models.CharField("急救电话", max_length=30, default="120")
+    police_phone = models.CharField("报警电话", max_length=30, default="110")
+    contacts_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="联系我们页面",
+    )
+    footer_note = models.CharField("页脚备注", max_length=200, blank=True)
+
+    panels = [
+        MultiFieldPanel([FieldPanel("bureau_name"), FieldPanel("portal_name")], heading="平台"),
+        MultiFieldPanel(
+            [
+                FieldPanel("counselling_hotline"),
+                FieldPanel("counselling_hours"),
+                FieldPanel("counselling_mailbox"),
+                FieldPanel("national_hotline"),
+            ],
+            heading="心理咨询渠道",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("centre_name"), FieldPanel("centre_phone"), FieldPanel("centre_address")],
+            heading="心理健康指导中心",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("emergency_phone"), FieldPanel("police_phone")], heading="紧急联系"
+        ),
+        FieldPanel("contacts_page"),
+        FieldPanel("footer_note"),
+    ]
+
+    class Meta:
+        verbose_name = "站点设置"

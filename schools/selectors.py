@@ -1,0 +1,167 @@
+"""The one scoping mechanism: what each user may see of school-owned data.
+
+Implements the role table in design.md. Every listing, admin view, export and count of
+school-owned records goes through these functions; no view builds its own scope.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from .models import AccessLog, Facility, Membership, School, SchoolClass, Student
+from .vocab import BUREAU_ROLES, SCHOOL_WIDE_ROLES, Role
+
+_CACHE_ATTR = "_xinyu_memberships"
+
+
+def memberships_of(*, user) -> list[Membership]:
+    """The user's active memberships today, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(Membership.objects.active().filter(user=user).select_related("school"))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_memberships(*, user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def roles_of(*, user, school=None) -> set[str]:
+    return {
+        m.role
+        for m in memberships_of(user=user)
+        if school is None or m.school_id == getattr(school, "pk", school)
+    }
+
+
+def is_bureau(*, user) -> bool:
+    return bool(roles_of(user=user) & BUREAU_ROLES) or getattr(user, "is_superuser", False)
+
+
+def is_bureau_admin(*, user) -> bool:
+    return Role.BUREAU_ADMIN in roles_of(user=user) or getattr(user, "is_superuser", False)
+
+
+def _school_ids_with(*, user, roles) -> set[int]:
+    return {m.school_id for m in memberships_of(user=user) if m.role in roles and m.school_id}
+
+
+# --- schools ---------------------------------------------------------------------------
+
+
+def schools_for(*, user) -> QuerySet[School]:
+    """Schools whose directory entry the user may read."""
+    if is_bureau(user=user):
+        return School.objects.all()
+    return School.objects.filter(pk__in={m.school_id for m in memberships_of(user=user)})
+
+
+def schools_managed_by(*, user) -> QuerySet[School]:
+    """Schools whose records (classes, staff, students, facilities) the user may change."""
+    if is_bureau_admin(user=user):
+        return School.objects.all()
+    return School.objects.filter(pk__in=_school_ids_with(user=user, roles={Role.SCHOOL_ADMIN}))
+
+
+def user_has_back_office(*, user) -> bool:
+    from .vocab import BACK_OFFICE_ROLES
+
+    return getattr(user, "is_superuser", False) or bool(roles_of(user=user) & BACK_OFFICE_ROLES)
+
+
+# --- classes and students ----------------------------------------------------------------
+
+
+def _class_filter(*, user) -> Q | None:
+    """A Q over SchoolClass for the classes the user may see; None means all."""
+    if is_bureau(user=user):
+        return None
+    q = Q(pk__in=[])
+    for m in memberships_of(user=user):
+        if m.role in SCHOOL_WIDE_ROLES:
+            q |= Q(school_id=m.school_id)
+        elif m.role == Role.GRADE_LEADER:
+            q |= Q(school_id=m.school_id, grade=m.grade)
+        elif m.role == Role.CLASS_TEACHER:
+            q |= Q(school_id=m.school_id, head_teacher=user)
+    return q
+
+
+def classes_for(*, user) -> QuerySet[SchoolClass]:
+    qs = SchoolClass.objects.select_related("school", "head_teacher")
+    scope = _class_filter(user=user)
+    return qs if scope is None else qs.filter(scope)
+
+
+def classes_managed_by(*, user) -> QuerySet[SchoolClass]:
+    return SchoolClass.objects.select_related("school", "head_teacher").filter(
+        school__in=schools_managed_by(user=user)
+    )
+
+
+def students_visible_to(*, user) -> QuerySet[Student]:
+    """Students whose basic record the user may read: school, grade or own class."""
+    qs = Student.objects.select_related("school", "school_class")
+    scope = _class_filter(user=user)
+    if scope is None:
+        return qs
+    return qs.filter(school_class__in=SchoolClass.objects.filter(scope).values("pk"))
+
+
+def students_managed_by(*, user) -> QuerySet[Student]:
+    return Student.objects.select_related("school", "school_class").filter(
+        school__in=schools_managed_by(user=user)
+    )
+
+
+# --- staff and facilities -----------------------------------------------------------------
+
+STAFF_READER_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER}
+
+
+def staff_visible_to(*, user) -> QuerySet[Membership]:
+    """Memberships (staff entries) the user may read; others see only their own."""
+    qs = Membership.objects.select_related("user", "school")
+    if is_bureau(user=user):
+        return qs
+    school_ids = _school_ids_with(user=user, roles=STAFF_READER_ROLES)
+    return qs.filter(Q(school_id__in=school_ids) | Q(user=user))
+
+
+def staff_managed_by(*, user) -> QuerySet[Membership]:
+    qs = Membership.objects.select_related("user", "school")
+    if is_bureau_admin(user=user):
+        return qs
+    return qs.filter(school__in=schools_managed_by(user=user))
+
+
+def facilities_for(*, user) -> QuerySet[Facility]:
+    return Facility.objects.select_related("school").filter(school__in=schools_for(user=user))
+
+
+def facilities_managed_by(*, user) -> QuerySet[Facility]:
+    return Facility.objects.select_related("school").filter(
+        school__in=schools_managed_by(user=user)
+    )
+
+
+# --- bureau views ----------------------------------------------------------------------------
+
+
+def schools_without_psych_teacher(*, user, on=None) -> QuerySet[School]:
+    """Schools with no active full- or part-time psychology teacher (R-10)."""
+    day = on or timezone.localdate()
+    active_psych = Membership.objects.active(day).filter(
+        school=OuterRef("pk"), role=Role.PSYCH_TEACHER
+    )
+    return schools_for(user=user).annotate(has_psych=Exists(active_psych)).filter(has_psych=False)
+
+
+def access_log_for(*, user) -> QuerySet[AccessLog]:
+    """Access-log lines: the bureau (admins and auditors) reads them all."""
+    if is_bureau(user=user):
+        return AccessLog.objects.select_related("user", "school")
+    return AccessLog.objects.none()

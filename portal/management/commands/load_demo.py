@@ -67,7 +67,7 @@ class Command(BaseCommand):
                 module.load(out=out, rng=rng)
         self.stdout.write(
             self.style.SUCCESS(
-                "演示数据已就绪。演示账户（密码均为 %s）：" % settings.XINYU_DEMO_PASSWORD
+                f"演示数据已就绪。演示账户（密码均为 {settings.XINYU_DEMO_PASSWORD}）："
             )
         )
         for username, label in DEMO_ACCOUNTS:

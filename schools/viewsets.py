@@ -1,0 +1,185 @@
+"""Back-office building blocks that apply the scoping selectors to Wagtail's admin.
+
+Every app's ``ModelViewSet`` for school-owned data uses ``ScopedPermissionPolicy`` (registered
+with ``register_permission_policy``) and ``ScopedModelViewSet``. Objects outside the user's
+scope are a 404 (never a 403 that would confirm they exist), and each denial is logged.
+"""
+
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from wagtail.admin.forms.models import WagtailAdminModelForm
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.base import BasePermissionPolicy
+
+from .services import access_log_record
+
+READ_ACTIONS = {"view", "inspect", "export"}
+
+
+class ScopedPermissionPolicy(BasePermissionPolicy):
+    """A permission policy whose answers come from the scoping selectors.
+
+    ``read(user=…)`` and ``write(user=…)`` return querysets of the instances the user may
+    read and change; ``may_read(user=…)``/``may_write(user=…)``/``may_add(user=…)`` answer
+    whether the user has the action at all (which also decides whether menus show).
+    """
+
+    def __init__(self, model, *, read, write, may_read, may_write, may_add=None, may_delete=None):
+        super().__init__(model)
+        self.read = read
+        self.write = write
+        self.may_read = may_read
+        self.may_write = may_write
+        self.may_add = may_add or may_write
+        self.may_delete = may_delete or may_write
+
+    def _active(self, user):
+        return user.is_active and user.is_authenticated
+
+    def user_has_permission(self, user, action):
+        if not self._active(user):
+            return False
+        if user.is_superuser:
+            return True
+        if action in READ_ACTIONS:
+            return bool(self.may_read(user=user))
+        if action == "add":
+            return bool(self.may_add(user=user))
+        if action == "delete":
+            return bool(self.may_delete(user=user))
+        return bool(self.may_write(user=user))
+
+    def instances_user_has_permission_for(self, user, action):
+        if not self.user_has_permission(user, action):
+            return self.model._default_manager.none()
+        if action in READ_ACTIONS:
+            return self.read(user=user)
+        return self.write(user=user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.instances_user_has_permission_for(user, action).filter(pk=instance.pk).exists()
+
+    def users_with_any_permission(self, actions):
+        # Scoped by memberships, not by Django permissions: no global list of users.
+        return get_user_model().objects.filter(is_superuser=True, is_active=True)
+
+
+def _school_of(obj):
+    school = getattr(obj, "school", None)
+    return school if getattr(school, "pk", None) else None
+
+
+class ScopedObjectMixin:
+    """Fetch the view's object through the policy's scope; outside it → logged 404."""
+
+    scope_action = "view"
+
+    def scoped_queryset(self):
+        return self.permission_policy.instances_user_has_permission_for(
+            self.request.user, self.scope_action
+        )
+
+    def get_scoped_object(self, pk):
+        try:
+            return self.scoped_queryset().get(pk=pk)
+        except (self.model.DoesNotExist, ValueError, TypeError):
+            access_log_record(
+                request=self.request,
+                action=f"{self.scope_action}-denied",
+                object_type=self.model._meta.label_lower,
+                object_id=pk,
+                allowed=False,
+            )
+            raise Http404 from None
+
+
+class ScopedIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
+
+
+class ScopedCreateView(generic.CreateView):
+    pass
+
+
+class ScopedEditView(ScopedObjectMixin, generic.EditView):
+    scope_action = "change"
+
+    def get_object(self, queryset=None):
+        return self.get_scoped_object(self.object_pk)
+
+
+class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
+    scope_action = "delete"
+
+    def get_object(self, queryset=None):
+        if getattr(self, "object", None):
+            return self.object
+        return self.get_scoped_object(unquote(str(self.kwargs[self.pk_url_kwarg])))
+
+
+class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
+    scope_action = "view"
+
+    def get_object(self, queryset=None):
+        return self.get_scoped_object(self.pk)
+
+
+class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
+    scope_action = "change"
+
+    def get_object(self):
+        return self.get_scoped_object(self.pk)
+
+
+class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
+    scope_action = "view"
+
+    def get_object(self):
+        return self.get_scoped_object(self.pk)
+
+
+class ScopedModelViewSet(ModelViewSet):
+    """A ModelViewSet whose every view goes through the registered scoped policy."""
+
+    index_view_class = ScopedIndexView
+    add_view_class = ScopedCreateView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    inspect_view_class = ScopedInspectView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+
+class ScopedModelForm(WagtailAdminModelForm):
+    """Limits school / class / student choices to what the user manages.
+
+    Subclasses may set ``scope_fields`` to map field names to selector callables that take
+    ``user=`` and return the allowed queryset.
+    """
+
+    scope_fields: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        if user is None or user.is_superuser:
+            return
+        for name, selector in self.get_scope_fields().items():
+            if name in self.fields and hasattr(self.fields[name], "queryset"):
+                self.fields[name].queryset = selector(user=user)
+
+    def get_scope_fields(self):
+        from . import selectors
+
+        defaults = {
+            "school": selectors.schools_managed_by,
+            "school_class": selectors.classes_managed_by,
+            "student": selectors.students_managed_by,
+        }
+        return {**defaults, **self.scope_fields}

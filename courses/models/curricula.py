@@ -1,0 +1,1 @@
+"""Curricula, lessons, activities: built by the content issue."""

@@ -1,0 +1,1 @@
+"""Training modules, sessions and the hours ledger: built by the training issue."""

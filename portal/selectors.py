@@ -1,4 +1,5 @@
 from django.core.cache import cache
+from django.db.models import F
 from wagtail.models import Page, Site
 
 NAV_CACHE_KEY = "portal:nav:{site_id}"
@@ -7,7 +8,13 @@ NAV_CACHE_SECONDS = 300
 
 def latest_children(*, parent, count: int):
     """The newest live, public children of ``parent``."""
-    return parent.get_children().live().public().order_by("-first_published_at").specific()[:count]
+    return (
+        parent.get_children()
+        .live()
+        .public()
+        .order_by(F("first_published_at").desc(nulls_last=True), "-pk")
+        .specific()[:count]
+    )
 
 
 def main_navigation(*, site: Site) -> list[dict]:

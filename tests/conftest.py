@@ -23,3 +23,12 @@ def home(db):
         hostname="testserver", port=80, root_page=home, is_default_site=True, site_name="心育平台"
     )
     return home
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -13,10 +13,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     real_name = factory.Sequence(lambda n: f"教师{n}")
-    password = factory.PostGenerationMethodCall("set_password", "xinyu-test-pass")
+    password = factory.django.Password("xinyu-test-pass")
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):

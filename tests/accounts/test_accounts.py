@@ -1,0 +1,82 @@
+from django.urls import reverse
+
+from schools.vocab import Role
+from tests.factories import UserFactory, make_member
+
+
+def test_me_requires_login(client, home):
+    response = client.get("/me/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=/me/")
+
+
+def test_login_page_is_chinese(client, home):
+    html = client.get("/login/").content.decode()
+    assert "教师登录" in html and "用户名" in html and "密码" in html
+
+
+def test_login_then_me_shows_roles(client, home):
+    user = make_member(Role.CLASS_TEACHER)
+    response = client.post(
+        "/login/",
+        {"username": user.username, "password": "xinyu-test-pass", "next": "/me/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/me/"
+    html = client.get("/me/").content.decode()
+    assert "班主任" in html
+    assert "进入管理后台" in html
+
+
+def test_wrong_password_has_chinese_message(client, home):
+    UserFactory(username="wang")
+    response = client.post("/login/", {"username": "wang", "password": "wrong-password"})
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.content.decode()
+
+
+def test_plain_teacher_has_no_back_office_link(client, home):
+    user = make_member(Role.TEACHER)
+    client.force_login(user)
+    html = client.get("/me/").content.decode()
+    assert "进入管理后台" not in html
+    assert client.get("/admin/").status_code == 302  # Wagtail sends them to its login
+
+
+def test_password_change(client, home):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "xinyu-test-pass",
+            "new_password1": "Qingchun-2024-new",
+            "new_password2": "Qingchun-2024-new",
+        },
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Qingchun-2024-new")
+
+
+def test_password_validators_refuse_weak_password(client, home):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "xinyu-test-pass",
+            "new_password1": "12345678",
+            "new_password2": "12345678",
+        },
+    )
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.check_password("xinyu-test-pass")
+
+
+def test_logout_is_post_only(client, home):
+    user = UserFactory()
+    client.force_login(user)
+    assert client.get("/logout/").status_code == 405
+    assert client.post("/logout/").status_code == 302
+    assert client.get("/me/").status_code == 302

@@ -1,9 +1,9 @@
 from django.core.management import call_command
 
+from accounts.models import User
 from schools.models import Membership, School, Student
 from schools.selectors import schools_without_psych_teacher
 from schools.vocab import Role
-from accounts.models import User
 
 
 def test_load_demo_is_idempotent_and_complete(db):

@@ -7,6 +7,7 @@ scope are a 404 (never a 403 that would confirm they exist), and each denial is 
 
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.views import generic
@@ -73,9 +74,14 @@ def _school_of(obj):
 
 
 class ScopedObjectMixin:
-    """Fetch the view's object through the policy's scope; outside it → logged 404."""
+    """Fetch the view's object through the policy's scope; outside it → logged 404.
+
+    With ``log_access`` set (the viewset sets it for sensitive records such as students),
+    every successful fetch of a single record also writes an allowed access-log line.
+    """
 
     scope_action = "view"
+    log_access = False
 
     def scoped_queryset(self):
         return self.permission_policy.instances_user_has_permission_for(
@@ -84,25 +90,37 @@ class ScopedObjectMixin:
 
     def get_scoped_object(self, pk):
         try:
-            return self.scoped_queryset().get(pk=pk)
-        except (self.model.DoesNotExist, ValueError, TypeError):
+            obj = self.scoped_queryset().get(pk=pk)
+        except (self.model.DoesNotExist, ValueError, TypeError, ValidationError):
             access_log_record(
                 request=self.request,
                 action=f"{self.scope_action}-denied",
                 object_type=self.model._meta.label_lower,
-                object_id=pk,
+                object_id=str(pk)[:50],
                 allowed=False,
             )
             raise Http404 from None
+        if self.log_access:
+            access_log_record(
+                request=self.request,
+                action=self.scope_action,
+                object_type=self.model._meta.label_lower,
+                object_id=obj.pk,
+                school=_school_of(obj),
+                allowed=True,
+            )
+        return obj
 
 
 class ScopedIndexView(generic.IndexView):
+    log_access = False
+
     def get_base_queryset(self):
         return self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
 
 
 class ScopedCreateView(generic.CreateView):
-    pass
+    log_access = False
 
 
 class ScopedEditView(ScopedObjectMixin, generic.EditView):
@@ -125,7 +143,7 @@ class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
     scope_action = "view"
 
     def get_object(self, queryset=None):
-        return self.get_scoped_object(self.pk)
+        return self.get_scoped_object(unquote(str(self.pk)))
 
 
 class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
@@ -154,6 +172,11 @@ class ScopedModelViewSet(ModelViewSet):
     usage_view_class = ScopedUsageView
     copy_view_enabled = False
     inspect_view_enabled = True
+    #: Write an allowed access-log line for every view of a single record.
+    log_access = False
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(log_access=self.log_access, **kwargs)
 
 
 class ScopedModelForm(WagtailAdminModelForm):

@@ -104,7 +104,7 @@ def classes_managed_by(*, user) -> QuerySet[SchoolClass]:
 
 def students_visible_to(*, user) -> QuerySet[Student]:
     """Students whose basic record the user may read: school, grade or own class."""
-    qs = Student.objects.select_related("school", "school_class")
+    qs = Student.objects.select_related("school", "school_class__school")
     scope = _class_filter(user=user)
     if scope is None:
         return qs
@@ -112,7 +112,7 @@ def students_visible_to(*, user) -> QuerySet[Student]:
 
 
 def students_managed_by(*, user) -> QuerySet[Student]:
-    return Student.objects.select_related("school", "school_class").filter(
+    return Student.objects.select_related("school", "school_class__school").filter(
         school__in=schools_managed_by(user=user)
     )
 

@@ -7,7 +7,7 @@ scope are a 404 (never a 403 that would confirm they exist), and each denial is 
 
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.views import generic
@@ -73,7 +73,25 @@ def _school_of(obj):
     return school if getattr(school, "pk", None) else None
 
 
-class ScopedObjectMixin:
+class LogDeniedMixin:
+    """A permission-denied (403) answer also leaves an access-log line."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied:
+            obj = getattr(self, "object", None)
+            access_log_record(
+                request=request,
+                action=f"{type(self).__name__.removeprefix('Scoped').removesuffix('View').lower()}-denied",
+                object_type=self.model._meta.label_lower,
+                object_id=getattr(obj, "pk", "") or "",
+                allowed=False,
+            )
+            raise
+
+
+class ScopedObjectMixin(LogDeniedMixin):
     """Fetch the view's object through the policy's scope; outside it → logged 404.
 
     With ``log_access`` set (the viewset sets it for sensitive records such as students),
@@ -112,14 +130,14 @@ class ScopedObjectMixin:
         return obj
 
 
-class ScopedIndexView(generic.IndexView):
+class ScopedIndexView(LogDeniedMixin, generic.IndexView):
     log_access = False
 
     def get_base_queryset(self):
         return self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
 
 
-class ScopedCreateView(generic.CreateView):
+class ScopedCreateView(LogDeniedMixin, generic.CreateView):
     log_access = False
 
 

@@ -5,10 +5,14 @@ with ``register_permission_policy``) and ``ScopedModelViewSet``. Objects outside
 scope are a 404 (never a 403 that would confirm they exist), and each denial is logged.
 """
 
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.shortcuts import redirect
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
@@ -150,6 +154,19 @@ class ScopedEditView(ScopedObjectMixin, generic.EditView):
 
 class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
     scope_action = "delete"
+
+    def form_valid(self, form):
+        # Records that others still point at (a class with students, a school with
+        # students) are protected: say so instead of failing with a server error.
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except (ProtectedError, RestrictedError):
+            messages.error(
+                self.request,
+                f"“{self.object}”仍有关联记录（例如班级里还有学生），不能删除。请先处理这些记录。",
+            )
+            return redirect(self.index_url_name)
 
     def get_object(self, queryset=None):
         if getattr(self, "object", None):

@@ -104,7 +104,7 @@ def classes_managed_by(*, user) -> QuerySet[SchoolClass]:
 
 def students_visible_to(*, user) -> QuerySet[Student]:
     """Students whose basic record the user may read: school, grade or own class."""
-    qs = Student.objects.select_related("school", "school_class")
+    qs = Student.objects.select_related("school", "school_class__school")
     scope = _class_filter(user=user)
     if scope is None:
         return qs
@@ -112,7 +112,7 @@ def students_visible_to(*, user) -> QuerySet[Student]:
 
 
 def students_managed_by(*, user) -> QuerySet[Student]:
-    return Student.objects.select_related("school", "school_class").filter(
+    return Student.objects.select_related("school", "school_class__school").filter(
         school__in=schools_managed_by(user=user)
     )
 
@@ -165,3 +165,55 @@ def access_log_for(*, user) -> QuerySet[AccessLog]:
     if is_bureau(user=user):
         return AccessLog.objects.select_related("user", "school")
     return AccessLog.objects.none()
+
+
+# --- back-office predicates ----------------------------------------------------------------
+# Whether a user has an action on a kind of record at all (menus, add buttons). Which rows
+# they reach is decided by the querysets above.
+
+PUPIL_READER_ROLES = SCHOOL_WIDE_ROLES | {Role.GRADE_LEADER, Role.CLASS_TEACHER}
+
+
+def may_manage_school_records(*, user) -> bool:
+    """Bureau admins and school admins change classes, staff, students and facilities."""
+    return is_bureau_admin(user=user) or Role.SCHOOL_ADMIN in roles_of(user=user)
+
+
+def may_read_school_records(*, user) -> bool:
+    """The school directory entry, facilities and staff list: bureau and school-wide roles."""
+    return is_bureau(user=user) or bool(roles_of(user=user) & SCHOOL_WIDE_ROLES)
+
+
+def may_read_pupils(*, user) -> bool:
+    """Classes and students: also grade leaders (own grade) and class teachers (own class)."""
+    return is_bureau(user=user) or bool(roles_of(user=user) & PUPIL_READER_ROLES)
+
+
+def schools_readable_by(*, user) -> QuerySet[School]:
+    """Schools whose directory entry and facilities the user reads in the back office."""
+    if is_bureau(user=user):
+        return School.objects.all()
+    return School.objects.filter(pk__in=_school_ids_with(user=user, roles=SCHOOL_WIDE_ROLES))
+
+
+def facilities_readable_by(*, user) -> QuerySet[Facility]:
+    return Facility.objects.select_related("school").filter(
+        school__in=schools_readable_by(user=user)
+    )
+
+
+def staff_users_at(*, schools) -> QuerySet:
+    """Users with an active membership at any of ``schools`` (e.g. head-teacher choices)."""
+    from django.contrib.auth import get_user_model
+
+    active = Membership.objects.active().filter(school__in=schools, user=OuterRef("pk"))
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Exists(active))
+        .order_by("real_name", "username")
+    )
+
+
+def head_teacher_candidates(*, user) -> QuerySet:
+    return staff_users_at(schools=schools_managed_by(user=user))

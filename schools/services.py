@@ -1,12 +1,16 @@
 """Writes for schools, staff and the access log."""
 
+import secrets
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from .models import AccessLog, Membership
-from .selectors import forget_memberships, memberships_of
-from .vocab import BACK_OFFICE_ROLES, Role
+from .selectors import forget_memberships, is_bureau_admin, memberships_of, schools_managed_by
+from .vocab import BACK_OFFICE_ROLES, BUREAU_ROLES, Role
 
 # Wagtail permissions are group-based; a user's groups follow their active roles.
 GROUP_BUREAU_EDITORS = "市局内容编辑"
@@ -114,3 +118,96 @@ def access_log_record(
         path=path,
         ip=ip,
     )
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+def staff_role_check(*, by, school, role: str) -> None:
+    """May ``by`` give someone ``role`` at ``school``? Raises a Chinese ValidationError if not.
+
+    Bureau roles are granted only by bureau admins (and belong to no school); everyone else
+    only adds school roles at a school they manage.
+    """
+    if role in BUREAU_ROLES:
+        if not is_bureau_admin(user=by):
+            raise ValidationError({"role": "只有市局管理员可以设置市局角色。"})
+        if school is not None:
+            raise ValidationError({"school": "市局角色不属于任何学校，请清空“学校”。"})
+        return
+    if school is None:
+        raise ValidationError({"school": "学校角色必须选择学校。"})
+    if not schools_managed_by(user=by).filter(pk=school.pk).exists():
+        raise ValidationError({"school": "您不能管理这所学校的教职工。"})
+
+
+def _initial_password() -> str:
+    return secrets.token_urlsafe(9)
+
+
+@transaction.atomic
+def staff_member_add(
+    *,
+    by,
+    school,
+    username: str,
+    real_name: str,
+    phone: str = "",
+    role: str,
+    grade: int | None = None,
+    psych_employment: str = "",
+    active_from=None,
+    active_to=None,
+) -> tuple[Membership, str | None]:
+    """Give a (new or existing) user a role at a school.
+
+    Creates the user when the username is new, with a generated initial password that is
+    returned once (and never stored in clear). Returns ``(membership, password_or_None)``.
+    """
+    staff_role_check(by=by, school=school, role=role)
+    User = get_user_model()
+    username = username.strip()
+    user = User.objects.filter(username=username).first()
+    password = None
+    if user is None:
+        user = User(username=username, real_name=real_name.strip(), phone=phone.strip())
+        password = _initial_password()
+        user.set_password(password)
+        # Field errors keep their names (username, real_name, phone) for the form.
+        user.full_clean(exclude=["password"])
+        user.save()
+    else:
+        changed = []
+        if real_name.strip() and not user.real_name:
+            user.real_name = real_name.strip()
+            changed.append("real_name")
+        if phone.strip() and not user.phone:
+            user.phone = phone.strip()
+            changed.append("phone")
+        if changed:
+            user.save(update_fields=changed)
+    duplicate = Membership.objects.active().filter(user=user, school=school, role=role)
+    if duplicate.exists():
+        raise ValidationError({"role": f"用户“{username}”在该校已有此角色。"})
+    membership = Membership(
+        user=user,
+        school=school,
+        role=role,
+        grade=grade if role == Role.GRADE_LEADER else None,
+        psych_employment=psych_employment if role == Role.PSYCH_TEACHER else "",
+        active_to=active_to,
+    )
+    if active_from:
+        membership.active_from = active_from
+    membership_save(membership=membership)
+    return membership, password
+
+
+def staff_member_update(*, by, membership: Membership) -> Membership:
+    """Save changes to a membership after checking ``by`` may grant its role at its school."""
+    staff_role_check(by=by, school=membership.school, role=membership.role)
+    if membership.role != Role.GRADE_LEADER:
+        membership.grade = None
+    if membership.role != Role.PSYCH_TEACHER:
+        membership.psych_employment = ""
+    return membership_save(membership=membership)

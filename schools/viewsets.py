@@ -5,9 +5,14 @@ with ``register_permission_policy``) and ``ScopedModelViewSet``. Objects outside
 scope are a 404 (never a 403 that would confirm they exist), and each denial is logged.
 """
 
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.shortcuts import redirect
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
@@ -72,10 +77,33 @@ def _school_of(obj):
     return school if getattr(school, "pk", None) else None
 
 
-class ScopedObjectMixin:
-    """Fetch the view's object through the policy's scope; outside it → logged 404."""
+class LogDeniedMixin:
+    """A permission-denied (403) answer also leaves an access-log line."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied:
+            obj = getattr(self, "object", None)
+            access_log_record(
+                request=request,
+                action=f"{type(self).__name__.removeprefix('Scoped').removesuffix('View').lower()}-denied",
+                object_type=self.model._meta.label_lower,
+                object_id=getattr(obj, "pk", "") or "",
+                allowed=False,
+            )
+            raise
+
+
+class ScopedObjectMixin(LogDeniedMixin):
+    """Fetch the view's object through the policy's scope; outside it → logged 404.
+
+    With ``log_access`` set (the viewset sets it for sensitive records such as students),
+    every successful fetch of a single record also writes an allowed access-log line.
+    """
 
     scope_action = "view"
+    log_access = False
 
     def scoped_queryset(self):
         return self.permission_policy.instances_user_has_permission_for(
@@ -84,25 +112,37 @@ class ScopedObjectMixin:
 
     def get_scoped_object(self, pk):
         try:
-            return self.scoped_queryset().get(pk=pk)
-        except (self.model.DoesNotExist, ValueError, TypeError):
+            obj = self.scoped_queryset().get(pk=pk)
+        except (self.model.DoesNotExist, ValueError, TypeError, ValidationError):
             access_log_record(
                 request=self.request,
                 action=f"{self.scope_action}-denied",
                 object_type=self.model._meta.label_lower,
-                object_id=pk,
+                object_id=str(pk)[:50],
                 allowed=False,
             )
             raise Http404 from None
+        if self.log_access:
+            access_log_record(
+                request=self.request,
+                action=self.scope_action,
+                object_type=self.model._meta.label_lower,
+                object_id=obj.pk,
+                school=_school_of(obj),
+                allowed=True,
+            )
+        return obj
 
 
-class ScopedIndexView(generic.IndexView):
+class ScopedIndexView(LogDeniedMixin, generic.IndexView):
+    log_access = False
+
     def get_base_queryset(self):
         return self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
 
 
-class ScopedCreateView(generic.CreateView):
-    pass
+class ScopedCreateView(LogDeniedMixin, generic.CreateView):
+    log_access = False
 
 
 class ScopedEditView(ScopedObjectMixin, generic.EditView):
@@ -115,6 +155,19 @@ class ScopedEditView(ScopedObjectMixin, generic.EditView):
 class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
     scope_action = "delete"
 
+    def form_valid(self, form):
+        # Records that others still point at (a class with students, a school with
+        # students) are protected: say so instead of failing with a server error.
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except (ProtectedError, RestrictedError):
+            messages.error(
+                self.request,
+                f"“{self.object}”仍有关联记录（例如班级里还有学生），不能删除。请先处理这些记录。",
+            )
+            return redirect(self.index_url_name)
+
     def get_object(self, queryset=None):
         if getattr(self, "object", None):
             return self.object
@@ -125,7 +178,7 @@ class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
     scope_action = "view"
 
     def get_object(self, queryset=None):
-        return self.get_scoped_object(self.pk)
+        return self.get_scoped_object(unquote(str(self.pk)))
 
 
 class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
@@ -154,6 +207,11 @@ class ScopedModelViewSet(ModelViewSet):
     usage_view_class = ScopedUsageView
     copy_view_enabled = False
     inspect_view_enabled = True
+    #: Write an allowed access-log line for every view of a single record.
+    log_access = False
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(log_access=self.log_access, **kwargs)
 
 
 class ScopedModelForm(WagtailAdminModelForm):

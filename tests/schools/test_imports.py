@@ -1,0 +1,241 @@
+"""Staff and student imports: good files import; any bad row → nothing written, clear messages."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from schools import imports
+from schools.models import Membership, Student
+from schools.vocab import Grade, Role
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+STUDENT_HEADER = ["学号", "姓名", "性别", "出生日期", "年级", "班级", "监护人", "监护人电话"]
+GOOD_STUDENTS = [
+    ["S001", "林一", "男", "2012-03-01", "七年级", "七年级（1）班", "林父", "13800000001"],
+    ["S002", "林二", "女", "2011/9/15", "八年级", "八年级（1）班", "", ""],
+    ["S003", "林三", "女", "20120506", "", "七年级（1）班", "林母", "0571-8888888"],
+]
+STAFF_HEADER = ["用户名", "姓名", "手机", "角色", "分管年级", "专兼职"]
+GOOD_STAFF = [
+    ["zhangsan", "张三", "13900000001", "心理健康教育教师", "", "兼职"],
+    ["lisi", "李四", "", "年级组长", "八年级", ""],
+    ["wangwu", "王五", "", "教师", "", ""],
+]
+
+
+def xlsx(rows):
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(rows, encoding="utf-8"):
+    text = "\n".join(",".join(str(c) for c in row) for row in rows) + "\n"
+    return text.encode(encoding)
+
+
+def upload(client, kind, school, name, data):
+    return client.post(
+        reverse("schools_import:index"),
+        {"kind": kind, "school": school.pk, "file": SimpleUploadedFile(name, data)},
+    )
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("学生.xlsx", xlsx([STUDENT_HEADER, *GOOD_STUDENTS])),
+        ("学生.csv", csv_bytes([STUDENT_HEADER, *GOOD_STUDENTS])),
+        ("学生.csv", b"\xef\xbb\xbf" + csv_bytes([STUDENT_HEADER, *GOOD_STUDENTS])),
+        ("学生.csv", csv_bytes([STUDENT_HEADER, *GOOD_STUDENTS], "gbk")),
+    ],
+    ids=["xlsx", "csv-utf8", "csv-utf8-bom", "csv-gbk"],
+)
+def test_good_student_file_imports(world, login, name, data):
+    client = login(world.users["school_admin"])
+    before = Student.objects.count()
+    response = upload(client, "students", world.a, name, data)
+    assert response.status_code == 200
+    assert "已向甲校导入 3 条学生记录" in response.content.decode()
+    assert Student.objects.count() == before + 3
+    s2 = Student.objects.get(school=world.a, student_number="S002")
+    assert (s2.name, s2.gender, str(s2.birth_date), s2.school_class) == (
+        "林二",
+        "F",
+        "2011-09-15",
+        world.a8,
+    )
+
+
+def test_bad_student_rows_write_nothing_and_name_row_and_column(world, login):
+    existing = world.a7_student.student_number
+    rows = [
+        STUDENT_HEADER,
+        GOOD_STUDENTS[0],
+        ["S010", "坏一", "男", "2012-02-30", "七年级", "七年级（1）班", "", ""],
+        ["S011", "坏二", "未知", "2012-02-01", "七年级", "九年级（5）班", "", ""],
+        ["S001", "坏三", "女", "2012-02-01", "八年级", "七年级（1）班", "", "电话"],
+        [existing, "坏四", "女", "2012-02-01", "", "七年级（1）班", "", ""],
+    ]
+    client = login(world.users["school_admin"])
+    before = Student.objects.count()
+    response = upload(client, "students", world.a, "bad.xlsx", xlsx(rows))
+    text = response.content.decode()
+    assert Student.objects.count() == before
+    assert "没有导入任何数据" in text
+    for message in [
+        "第 3 行“出生日期”",
+        "第 4 行“性别”",
+        "第 4 行“班级”：本校没有名为“九年级（5）班”的班级",
+        "第 5 行“学号”：与第 2 行重复",
+        "第 5 行“年级”：与班级“七年级（1）班”的年级不一致",
+        "第 5 行“监护人电话”",
+        "第 6 行“学号”：本校已有该学号的学生",
+    ]:
+        assert message in text, message
+
+
+def test_class_of_another_school_is_unknown(world):
+    # 乙校 has a 七年级（1）班 too, but a file for 乙校 must not reach 甲校's classes and vice versa.
+    table = imports.table_read(
+        name="s.csv",
+        data=csv_bytes(
+            [STUDENT_HEADER, ["Z1", "某", "男", "2012-01-01", "", "八年级（1）班", "", ""]]
+        ),
+    )
+    with pytest.raises(imports.ImportFailed) as failed:
+        imports.student_import(by=world.users["bureau_admin"], school=world.b, table=table)
+    assert "第 2 行“班级”" in failed.value.errors[0]
+
+
+def test_missing_columns_are_named(world):
+    table = imports.table_read(name="s.csv", data=csv_bytes([["学号", "姓名"], ["1", "某"]]))
+    with pytest.raises(imports.ImportFailed) as failed:
+        imports.student_import(by=world.users["bureau_admin"], school=world.a, table=table)
+    assert failed.value.errors == ["缺少列：性别、出生日期、班级（第 1 行应为表头）。"]
+
+
+def test_school_admin_cannot_import_into_another_school(world, login):
+    client = login(world.users["school_admin"])
+    response = upload(client, "students", world.b, "s.xlsx", xlsx([STUDENT_HEADER, *GOOD_STUDENTS]))
+    assert response.status_code == 200  # the form again: 乙校 is not a choice
+    assert "乙校" not in response.content.decode()
+    assert not Student.objects.filter(student_number="S001").exists()
+    table = imports.table_read(name="s.xlsx", data=xlsx([STUDENT_HEADER, *GOOD_STUDENTS]))
+    with pytest.raises(imports.ImportFailed):
+        imports.student_import(by=world.users["school_admin"], school=world.b, table=table)
+
+
+@pytest.mark.parametrize("role", ["bureau_auditor", "school_leader", "psych_teacher"])
+def test_readers_cannot_import(world, login, role):
+    client = login(world.users[role])
+    response = client.get(reverse("schools_import:index"))
+    assert response.status_code in (302, 403)
+
+
+def test_bureau_imports_into_the_school_it_chooses(world, login):
+    client = login(world.users["bureau_admin"])
+    rows = [STUDENT_HEADER, ["B100", "乙新", "男", "2012-01-01", "七年级", "七年级（1）班", "", ""]]
+    upload(client, "students", world.b, "s.csv", csv_bytes(rows))
+    assert Student.objects.get(student_number="B100").school_class == world.b7
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_good_staff_file_imports_and_shows_initial_passwords(world, login, fmt):
+    client = login(world.users["school_admin"])
+    rows = [STAFF_HEADER, *GOOD_STAFF]
+    data = xlsx(rows) if fmt == "xlsx" else csv_bytes(rows, "gbk")
+    response = upload(client, "staff", world.a, f"staff.{fmt}", data)
+    text = response.content.decode()
+    assert "已向甲校导入 3 条教职工记录" in text
+    zhang = Membership.objects.get(user__username="zhangsan")
+    assert (zhang.school, zhang.role, zhang.psych_employment) == (
+        world.a,
+        Role.PSYCH_TEACHER,
+        "part",
+    )
+    assert Membership.objects.get(user__username="lisi").grade == Grade.J2
+    assert "zhangsan" in text and "初始密码" in text
+
+
+def test_bad_staff_rows_write_nothing(world, login):
+    client = login(world.users["school_admin"])
+    rows = [
+        STAFF_HEADER,
+        GOOD_STAFF[0],
+        ["bad one", "坏一", "", "教师", "", ""],
+        ["boss", "坏二", "", "市局管理员", "", ""],
+        ["x3", "坏三", "", "校长大人", "", ""],
+        ["x4", "坏四", "", "年级组长", "高三", ""],
+        ["x5", "坏五", "", "心理健康教育教师", "", ""],
+        ["zhangsan", "张三", "", "心理健康教育教师", "", "专职"],
+        [world.users["teacher"].username, "某", "", "教师", "", ""],
+    ]
+    users_before = User.objects.count()
+    memberships_before = Membership.objects.count()
+    response = upload(client, "staff", world.a, "staff.xlsx", xlsx(rows))
+    text = response.content.decode()
+    assert User.objects.count() == users_before
+    assert Membership.objects.count() == memberships_before
+    for message in [
+        "第 3 行“用户名”",
+        "第 4 行“角色”：不能通过学校导入设置市局角色",
+        "第 5 行“角色”：无法识别的角色“校长大人”",
+        "第 6 行“分管年级”：该年级不属于这所学校的学段",
+        "第 7 行“专兼职”",
+        "第 8 行“角色”：与第 2 行重复",
+        "第 9 行“角色”：用户“",
+    ]:
+        assert message in text, message
+
+
+def test_staff_import_rolls_back_when_a_late_row_fails_in_the_service(world, monkeypatch):
+    from schools import services
+
+    calls = {"n": 0}
+    real = services.staff_member_add
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError("模拟失败")
+        return real(**kwargs)
+
+    monkeypatch.setattr(imports, "staff_member_add", flaky)
+    table = imports.table_read(name="s.xlsx", data=xlsx([STAFF_HEADER, *GOOD_STAFF]))
+    with pytest.raises(imports.ImportFailed) as failed:
+        imports.staff_import(by=world.users["school_admin"], school=world.a, table=table)
+    assert failed.value.errors == ["第 4 行：模拟失败"]
+    assert not User.objects.filter(username__in=["zhangsan", "lisi", "wangwu"]).exists()
+
+
+def test_unreadable_files_are_explained(world):
+    with pytest.raises(imports.ImportFailed) as failed:
+        imports.table_read(name="s.txt", data=b"abc")
+    assert "只支持" in failed.value.errors[0]
+    with pytest.raises(imports.ImportFailed) as failed:
+        imports.table_read(name="s.xlsx", data=b"not a workbook")
+    assert "无法读取" in failed.value.errors[0]
+
+
+@pytest.mark.parametrize("kind", ["students", "staff"])
+def test_templates_download_with_the_headers_the_import_expects(world, login, kind):
+    client = login(world.users["school_admin"])
+    response = client.get(reverse("schools_import:template", args=[kind, "xlsx"]))
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    header = [c.value for c in book.worksheets[0][1]]
+    assert header == imports.KINDS[kind][1]
+    response = client.get(reverse("schools_import:template", args=[kind, "csv"]))
+    assert response.content.decode("utf-8-sig").strip() == ",".join(imports.KINDS[kind][1])

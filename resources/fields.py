@@ -98,6 +98,7 @@ class HasValue(Lookup):
     """``stages__has="primary"``: the set contains this value."""
 
     lookup_name = "has"
+    prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)

@@ -144,6 +144,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:me"
 LOGOUT_REDIRECT_URL = "/"
+# Private pages and collections (teachers-only files) send visitors to the portal's login.
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 
 # Lock a username+IP pair out after 5 failed logins, for 30 minutes.
 AXES_FAILURE_LIMIT = 5

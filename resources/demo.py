@@ -20,7 +20,7 @@ from .models import (
     XinyuDocument,
     XinyuImage,
 )
-from .services import collection_ensure, document_create
+from .services import document_create, school_collection_ensure, school_editors_sync
 from .vocab import Audience, ResourceType
 
 
@@ -259,14 +259,16 @@ def load(*, out, rng):
 
 
 def _school_plan(policies, out):
-    """One school's own system (R-5): its file lives in the school's collection, unlisted."""
+    """One school's own system (R-5), in the school's own collection, published."""
     from schools.models import School
 
     school = School.objects.filter(code="X0101").first() or School.objects.order_by("pk").first()
     if school is None:
         out("  （尚无演示学校，跳过学校自己的制度文件）")
         return
-    collection = collection_ensure(name=school.name, parent=collection_ensure(name="学校资料"))
+    collection = school_collection_ensure(school=school)
+    for membership in school.memberships.filter(role__in=["school_admin", "school_leader"]):
+        school_editors_sync(user=membership.user)
     doc = document_ensure(
         title=f"{school.name}{SCHOOL_PLAN['title']}",
         filename="school-system.docx",
@@ -274,7 +276,7 @@ def _school_plan(policies, out):
         resource_type=ResourceType.POLICY,
         collection=collection,
         school=school,
-        listed=False,
+        listed=True,  # published together with the policy page below
         description=SCHOOL_PLAN["summary"],
     )
     page_ensure(

@@ -29,6 +29,27 @@ def document_is_teachers_only(*, document) -> bool:
     )
 
 
+def document_may_download(*, document, user) -> bool | None:
+    """True if ``user`` may download; None if they must log in first; False if refused.
+
+    Teachers-only files need a teacher. A school's own unpublished document (not listed in
+    the library) is for that school's staff and the bureau only.
+    """
+    from schools.selectors import is_bureau
+
+    needs_teacher = document_is_teachers_only(document=document)
+    school_private = bool(document.school_id) and not document.listed
+    if not (needs_teacher or school_private):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if needs_teacher and not user_is_teacher(user=user):
+        return False
+    if school_private and not is_bureau(user=user):
+        return any(m.school_id == document.school_id for m in memberships_of(user=user))
+    return True
+
+
 def _documents():
     from .models import XinyuDocument
 

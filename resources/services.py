@@ -79,3 +79,53 @@ def document_create(
         if tags:
             document.tags.set(tags)
     return document
+
+
+def _school_group_name(school) -> str:
+    return f"学校资料·{school.code}"
+
+
+@transaction.atomic
+def school_collection_ensure(*, school) -> Collection:
+    """The school's own collection under “学校资料”, and the group allowed to manage it.
+
+    A school's work plans and systems (R-5) are uploaded here by its admins and leaders;
+    other schools have no permission on the collection, so they neither see nor change
+    its documents in the back office.
+    """
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupCollectionPermission
+
+    parent = collection_ensure(name=SCHOOLS_COLLECTION_NAME)
+    collection = collection_ensure(name=school.name, parent=parent)
+    group, _ = Group.objects.get_or_create(name=_school_group_name(school))
+    for codename in ("add_document", "change_document", "choose_document", "delete_document"):
+        permission = Permission.objects.get(
+            content_type__app_label="wagtaildocs", codename=codename
+        )
+        GroupCollectionPermission.objects.get_or_create(
+            group=group, collection=collection, permission=permission
+        )
+    return collection
+
+
+def school_editors_sync(*, user) -> None:
+    """Put the user in the document group of each school they administer or lead."""
+    from django.contrib.auth.models import Group
+
+    from schools.selectors import memberships_of
+    from schools.vocab import Role
+
+    wanted = set()
+    for m in memberships_of(user=user):
+        if m.school_id and m.role in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER):
+            school_collection_ensure(school=m.school)
+            wanted.add(_school_group_name(m.school))
+    current = set(user.groups.filter(name__startswith="学校资料·").values_list("name", flat=True))
+    for name in wanted - current:
+        user.groups.add(Group.objects.get(name=name))
+    for name in current - wanted:
+        user.groups.remove(Group.objects.get(name=name))
+    for attr in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)

@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse
 from wagtail import hooks
 
-from .selectors import document_is_teachers_only, user_is_teacher
+from .selectors import document_may_download
 from .services import document_download_record
 
 
@@ -12,17 +12,18 @@ from .services import document_download_record
 def teachers_only_then_count(document, request):
     """Runs after Wagtail's own collection-privacy check (order 0).
 
-    Anonymous visitors of a teachers-only file are sent to the login page; a logged-in
-    account without a school or bureau membership gets a 403. Only a download that is
-    actually served is counted.
+    Anonymous visitors of a teachers-only (or school-internal) file are sent to the login
+    page; a logged-in account without the right membership gets a 403. Only a download
+    that is actually served is counted.
     """
-    if document_is_teachers_only(document=document) and not user_is_teacher(user=request.user):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+    allowed = document_may_download(document=document, user=request.user)
+    if allowed is None:
+        return redirect_to_login(request.get_full_path())
+    if not allowed:
         return TemplateResponse(
             request,
             "403.html",
-            {"message": "该资料仅限本市在职教师下载。"},
+            {"message": "该资料仅限本市在职教师或本校教职工下载。"},
             status=403,
         )
     document_download_record(document=document)

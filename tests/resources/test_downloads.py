@@ -103,3 +103,44 @@ def test_two_concurrent_downloads_via_the_serve_view():
     ra, rb = a.get(doc.url), b.get(doc.url)
     assert ra.status_code == rb.status_code == 200
     assert count_of(doc) == 2
+
+
+def test_school_internal_document_is_for_that_school_only(client):
+    from resources.services import school_collection_ensure
+    from tests.factories import SchoolFactory
+
+    school, other = SchoolFactory(), SchoolFactory()
+    doc = make_document(
+        title="本校心理健康状况报告制度",
+        collection=school_collection_ensure(school=school),
+        school=school,
+        listed=False,
+    )
+    assert client.get(doc.url).status_code == 302  # anonymous → login
+    client.force_login(make_member(Role.TEACHER, school=other))
+    assert client.get(doc.url).status_code == 403
+    client.force_login(make_member(Role.TEACHER, school=school))
+    assert client.get(doc.url).status_code == 200
+    client.force_login(make_member(Role.BUREAU_AUDITOR))
+    assert client.get(doc.url).status_code == 200
+    assert count_of(doc) == 2
+
+
+def test_school_admins_manage_only_their_own_schools_documents(client):
+    from resources.services import school_collection_ensure, school_editors_sync
+    from tests.factories import SchoolFactory
+
+    school, other = SchoolFactory(name="云溪实验小学"), SchoolFactory(name="城南中学")
+    ours = make_document(
+        title="实验小学工作方案", collection=school_collection_ensure(school=school), school=school
+    )
+    theirs = make_document(
+        title="城南中学工作方案", collection=school_collection_ensure(school=other), school=other
+    )
+    admin = make_member(Role.SCHOOL_ADMIN, school=school)
+    school_editors_sync(user=admin)
+    client.force_login(admin)
+    listing = client.get("/admin/documents/").content.decode()
+    assert "实验小学工作方案" in listing and "城南中学工作方案" not in listing
+    assert client.get(f"/admin/documents/edit/{ours.pk}/").status_code == 200
+    assert client.get(f"/admin/documents/edit/{theirs.pk}/").status_code in (302, 403, 404)

@@ -70,7 +70,7 @@ def test_count_is_a_single_atomic_update():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_downloads_lose_no_counts():
+def test_concurrent_downloads_lose_no_counts(root_ready):
     if connection.vendor != "postgresql":
         pytest.skip("real concurrency needs PostgreSQL (the SQLite test DB is in memory)")
     doc = make_document()

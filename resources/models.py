@@ -1,22 +1,116 @@
-"""The portal's own Document and Image models, present from the first migration.
+"""The portal's own Document and Image models, and the resource-library pages.
 
-The content issue extends ``Document`` with resource metadata (type, stages, audience,
-download counts); keeping the custom model from the start avoids swapping it later.
+``XinyuDocument`` carries the library's metadata: resource type, stages, audience
+(public or teachers only), a download counter and the owning school for a school's own
+work plans and systems (R-5). The pages here are the resource library, parent guides,
+notices (publicity) and the policy library.
 """
 
+import urllib.parse
+
+from django.core.paginator import Paginator
 from django.db import models
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.documents.models import AbstractDocument
+from wagtail.fields import StreamField
 from wagtail.images.models import AbstractImage, AbstractRendition
+from wagtail.search import index
+
+from portal.blocks import BodyStreamBlock
+from portal.models import BasePage
+from schools.vocab import Stage
+
+from .fields import VocabularySetField, labels_of
+from .vocab import (
+    Audience,
+    GuideTopic,
+    NoticeKind,
+    PolicyStatus,
+    ResourceType,
+)
 
 
 class XinyuDocument(AbstractDocument):
     description = models.TextField("简介", blank=True)
+    resource_type = models.CharField(
+        "资源类型",
+        max_length=20,
+        choices=ResourceType.choices,
+        default=ResourceType.OTHER,
+        db_index=True,
+    )
+    stages = VocabularySetField("适用学段", vocabulary="stage", db_index=True)
+    audience = models.CharField(
+        "面向对象",
+        max_length=10,
+        choices=Audience.choices,
+        default=Audience.PUBLIC,
+        db_index=True,
+        help_text="“仅限教师”的文件须放在“教师专用资料”文件夹中，下载时需要教师账户登录。",
+    )
+    listed = models.BooleanField(
+        "在资源库中显示",
+        default=True,
+        help_text="学校内部的工作方案、制度等可取消勾选，仅在本校文件夹中保存。",
+    )
+    school = models.ForeignKey(
+        "schools.School",
+        verbose_name="所属学校",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        help_text="学校自己的工作方案与制度；市局资料留空。",
+    )
+    download_count = models.PositiveIntegerField("下载次数", default=0, editable=False)
 
-    admin_form_fields = ("title", "file", "collection", "description", "tags")
+    admin_form_fields = (
+        "title",
+        "file",
+        "collection",
+        "resource_type",
+        "stages",
+        "audience",
+        "listed",
+        "description",
+        "tags",
+    )
+
+    search_fields = AbstractDocument.search_fields + [
+        index.SearchField("description"),
+        index.FilterField("resource_type"),
+        index.FilterField("audience"),
+        index.FilterField("listed"),
+    ]
 
     class Meta(AbstractDocument.Meta):
         verbose_name = "文档"
         verbose_name_plural = "文档"
+        indexes = [models.Index(fields=["listed", "-download_count"], name="doc_listed_dl")]
+
+    @property
+    def content_disposition(self):
+        # Always a download: nothing uploaded is ever rendered inline by the browser.
+        quoted = urllib.parse.quote(self.filename)
+        return f"attachment; filename={quoted}; filename*=UTF-8''{quoted}"
+
+    @property
+    def is_teachers_only(self) -> bool:
+        return self.audience == Audience.TEACHERS
+
+    @property
+    def stage_labels(self) -> list[str]:
+        return labels_of(self.stages, Stage)
+
+    @property
+    def extension_label(self) -> str:
+        return (self.file_extension or "").upper()
 
 
 class XinyuImage(AbstractImage):
@@ -46,3 +140,351 @@ class XinyuRendition(AbstractRendition):
 
     class Meta:
         unique_together = (("image", "filter_spec", "focal_point_key"),)
+
+
+# --- the resource library -----------------------------------------------------------------
+
+
+class ResourceIndexPage(RoutablePageMixin, BasePage):
+    """The resource library: every listed document, filtered and sorted (R-6)."""
+
+    intro = models.TextField("导语", blank=True)
+    per_page = models.PositiveSmallIntegerField("每页条数", default=20)
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro"), FieldPanel("per_page")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+
+    template = "pages/resource_index_page.html"
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = "资源库"
+
+    @path("")
+    def index_route(self, request):
+        from .selectors import resource_filters_from, resources_list
+
+        filters = resource_filters_from(request.GET)
+        documents = resources_list(**filters)
+        paginator = Paginator(documents, self.per_page or 20)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        from .selectors import resource_topic_choices
+
+        query = request.GET.copy()
+        query.pop("page", None)
+        return self.render(
+            request,
+            context_overrides={
+                "page_obj": page_obj,
+                "documents": page_obj.object_list,
+                "filters": filters,
+                "querystring": query.urlencode(),
+                "resource_types": ResourceType.choices,
+                "stages": Stage.choices,
+                "audiences": Audience.choices,
+                "topics": resource_topic_choices(),
+            },
+        )
+
+    @path("<int:document_id>/")
+    def detail_route(self, request, document_id):
+        from django.http import Http404
+
+        from .selectors import resource_get, resources_related
+
+        document = resource_get(document_id=document_id)
+        if document is None:
+            raise Http404("资源不存在")
+        return self.render(
+            request,
+            template="pages/resource_detail.html",
+            context_overrides={
+                "document": document,
+                "related": resources_related(document=document),
+            },
+        )
+
+
+# --- parent guides ------------------------------------------------------------------------
+
+
+class ParentGuideIndexPage(BasePage):
+    intro = models.TextField("导语", blank=True)
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+
+    template = "pages/parent_guide_index_page.html"
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = ["resources.ParentGuidePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "家长指导栏目"
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import parent_guides_list
+
+        context = super().get_context(request, *args, **kwargs)
+        stage = request.GET.get("stage", "")
+        topic = request.GET.get("topic", "")
+        stage = stage if stage in Stage.values else ""
+        topic = topic if topic in GuideTopic.values else ""
+        guides = parent_guides_list(index=self, stage=stage, topic=topic)
+        page_obj = Paginator(guides, 12).get_page(request.GET.get("page"))
+        context.update(
+            {
+                "guides": page_obj.object_list,
+                "page_obj": page_obj,
+                "stage": stage,
+                "topic": topic,
+                "stages": Stage.choices,
+                "topics": GuideTopic.choices,
+            }
+        )
+        return context
+
+
+class ParentGuidePageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "resources.ParentGuidePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ParentGuidePage(BasePage):
+    """A guide for parents, readable on a phone without an account (R-3)."""
+
+    stages = VocabularySetField("适用年龄段", vocabulary="stage")
+    topic = models.CharField("主题", max_length=30, choices=GuideTopic.choices, db_index=True)
+    summary = models.TextField("摘要", help_text="显示在列表中，也是分享到聊天时的说明文字。")
+    reading_minutes = models.PositiveSmallIntegerField("阅读时长（分钟）", default=5)
+    key_points = models.TextField("要点", blank=True, help_text="每行一条。")
+    body = StreamField(BodyStreamBlock(), verbose_name="正文")
+    seek_help = models.TextField(
+        "何时需要寻求帮助",
+        blank=True,
+        help_text="出现哪些情况时应当求助；页面会自动附上站点设置中的心理咨询热线。",
+    )
+    tags = ClusterTaggableManager("话题标签", through=ParentGuidePageTag, blank=True)
+
+    content_panels = BasePage.content_panels + [
+        FieldRowPanel([FieldPanel("topic"), FieldPanel("reading_minutes")]),
+        FieldPanel("stages"),
+        FieldPanel("summary"),
+        FieldPanel("key_points"),
+        FieldPanel("body"),
+        FieldPanel("seek_help"),
+        FieldPanel("tags"),
+    ]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("key_points"),
+        index.SearchField("body"),
+        index.SearchField("seek_help"),
+        index.FilterField("topic"),
+        index.FilterField("stages"),
+    ]
+
+    template = "pages/parent_guide_page.html"
+    parent_page_types = ["resources.ParentGuideIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "家长指导"
+
+    def get_meta_description(self):
+        return self.search_description or self.summary
+
+    @property
+    def key_point_list(self) -> list[str]:
+        return [line.strip() for line in self.key_points.splitlines() if line.strip()]
+
+    @property
+    def stage_labels(self) -> list[str]:
+        return labels_of(self.stages, Stage)
+
+
+# --- publicity: news and notices -----------------------------------------------------------
+
+
+class NoticeIndexPage(RoutablePageMixin, BasePage):
+    intro = models.TextField("导语", blank=True)
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+
+    template = "pages/notice_index_page.html"
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = ["resources.NoticePage"]
+
+    class Meta:
+        verbose_name = "通知与宣传栏目"
+
+    @path("")
+    def index_route(self, request):
+        from .selectors import notices_list
+
+        kind = request.GET.get("kind", "")
+        kind = kind if kind in NoticeKind.values else ""
+        page_obj = Paginator(notices_list(index=self, kind=kind), 15).get_page(
+            request.GET.get("page")
+        )
+        return self.render(
+            request,
+            context_overrides={
+                "notices": page_obj.object_list,
+                "page_obj": page_obj,
+                "kind": kind,
+                "kinds": NoticeKind.choices,
+            },
+        )
+
+    @path("feed/")
+    def feed_route(self, request):
+        from .feeds import NoticeFeed
+
+        return NoticeFeed(index=self)(request)
+
+
+class NoticePage(BasePage):
+    """News, notices and publicity material for school notice boards (R-4)."""
+
+    kind = models.CharField("类别", max_length=20, choices=NoticeKind.choices, db_index=True)
+    date = models.DateField("日期", default=timezone.localdate)
+    summary = models.TextField("摘要")
+    body = StreamField(BodyStreamBlock(), blank=True, verbose_name="正文")
+    poster = models.ForeignKey(
+        "resources.XinyuImage",
+        verbose_name="宣传海报",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    attachments = StreamField(
+        [("document", DocumentChooserBlock(label="附件"))],
+        blank=True,
+        verbose_name="附件（海报源文件、宣传材料）",
+    )
+
+    content_panels = BasePage.content_panels + [
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("date")]),
+        FieldPanel("summary"),
+        FieldPanel("poster"),
+        FieldPanel("body"),
+        FieldPanel("attachments"),
+    ]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+        index.FilterField("kind"),
+        index.FilterField("date"),
+    ]
+
+    template = "pages/notice_page.html"
+    parent_page_types = ["resources.NoticeIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "通知 / 宣传"
+
+    def get_meta_description(self):
+        return self.search_description or self.summary
+
+
+# --- the policy library ----------------------------------------------------------------------
+
+
+class PolicyIndexPage(BasePage):
+    intro = models.TextField("导语", blank=True)
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+
+    template = "pages/policy_index_page.html"
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = ["resources.PolicyPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "政策文件库"
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import policies_list
+
+        context = super().get_context(request, *args, **kwargs)
+        status = request.GET.get("status", "")
+        status = status if status in PolicyStatus.values else ""
+        page_obj = Paginator(policies_list(index=self, status=status), 20).get_page(
+            request.GET.get("page")
+        )
+        context.update(
+            {
+                "policies": page_obj.object_list,
+                "page_obj": page_obj,
+                "status": status,
+                "statuses": PolicyStatus.choices,
+            }
+        )
+        return context
+
+
+class PolicyPage(BasePage):
+    """A policy, plan or school system (R-5), with its official metadata."""
+
+    issuing_body = models.CharField("发文机关", max_length=100)
+    document_number = models.CharField(
+        "文号", max_length=60, blank=True, help_text="例如：心教〔2024〕46号"
+    )
+    issued_on = models.DateField("发布日期")
+    status = models.CharField(
+        "效力状态", max_length=20, choices=PolicyStatus.choices, default=PolicyStatus.IN_FORCE
+    )
+    school = models.ForeignKey(
+        "schools.School",
+        verbose_name="所属学校",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="学校制定的制度与方案；市局文件留空。",
+    )
+    summary = models.TextField("摘要")
+    body = StreamField(BodyStreamBlock(), blank=True, verbose_name="正文")
+    attachments = StreamField(
+        [("document", DocumentChooserBlock(label="附件"))], blank=True, verbose_name="附件"
+    )
+
+    content_panels = BasePage.content_panels + [
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("issuing_body"), FieldPanel("document_number")]),
+                FieldRowPanel([FieldPanel("issued_on"), FieldPanel("status")]),
+                FieldPanel("school"),
+            ],
+            heading="文件信息",
+        ),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        FieldPanel("attachments"),
+    ]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("document_number", boost=3),
+        index.SearchField("issuing_body"),
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+        index.FilterField("status"),
+        index.FilterField("issued_on"),
+    ]
+
+    template = "pages/policy_page.html"
+    parent_page_types = ["resources.PolicyIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "政策文件"
+
+    def get_meta_description(self):
+        return self.search_description or self.summary

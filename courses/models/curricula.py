@@ -1,1 +1,371 @@
-"""Curricula, lessons, activities: built by the content issue."""
+"""Curricula, lessons, activities and subject-infusion guidance (R-1, R-2)."""
+
+from django.db import models
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.fields import RichTextField, StreamField
+from wagtail.search import index
+
+from portal.blocks import RICH_FEATURES, BodyStreamBlock
+from portal.models import BasePage
+from resources.fields import VocabularySetField, labels_of
+from schools.vocab import Grade, Stage
+
+from ..blocks import StepsStreamBlock
+
+__all__ = [
+    "ActivityIndexPage",
+    "ActivityKind",
+    "ActivityPage",
+    "ActivityPageTag",
+    "CurriculumIndexPage",
+    "CurriculumPage",
+    "CurriculumPageTag",
+    "CurriculumTheme",
+    "LessonPage",
+    "LessonPageTag",
+    "Subject",
+    "SubjectGuidePage",
+]
+
+
+class CurriculumTheme(models.TextChoices):
+    LIFE = "life", "生命教育"
+    FRUSTRATION = "frustration", "挫折教育"
+    MENTAL_HEALTH = "mental_health", "心理健康课"
+    SUBJECT = "subject", "学科渗透"
+
+
+class ActivityKind(models.TextChoices):
+    PE_MONTHLY = "pe_monthly", "体育“月主题活动”"
+    ARTS = "arts", "艺术活动"
+    LABOUR = "labour", "劳动教育"
+    CLUB = "club", "社团活动"
+    CLASS_MEETING = "class_meeting", "主题班会"
+
+
+class Subject(models.TextChoices):
+    CHINESE = "chinese", "语文"
+    MATHS = "maths", "数学"
+    ENGLISH = "english", "英语"
+    MORALITY = "morality", "道德与法治"
+    SCIENCE = "science", "科学（物理、化学、生物）"
+    HISTORY_GEO = "history_geo", "历史与地理"
+    PE = "pe", "体育与健康"
+    ARTS = "arts", "艺术（音乐、美术）"
+    LABOUR = "labour", "劳动"
+    IT = "it", "信息科技"
+
+
+# --- curricula -------------------------------------------------------------------------------
+
+
+class CurriculumIndexPage(BasePage):
+    intro = models.TextField("导语", blank=True)
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+
+    template = "pages/curriculum_index_page.html"
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = ["courses.CurriculumPage", "courses.SubjectGuidePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "课程资源栏目"
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import curricula_list
+
+        context = super().get_context(request, *args, **kwargs)
+        stage = request.GET.get("stage", "")
+        theme = request.GET.get("theme", "")
+        stage = stage if stage in Stage.values else ""
+        theme = theme if theme in CurriculumTheme.values else ""
+        context.update(
+            {
+                "curricula": curricula_list(index=self, stage=stage, theme=theme),
+                "guides": subject_guides_of(self),
+                "stage": stage,
+                "theme": theme,
+                "stages": Stage.choices,
+                "themes": CurriculumTheme.choices,
+            }
+        )
+        return context
+
+
+def subject_guides_of(parent):
+    return SubjectGuidePage.objects.child_of(parent).live().public().order_by("subject", "path")
+
+
+class CurriculumPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "courses.CurriculumPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class CurriculumPage(BasePage):
+    """One curriculum: a theme for one school stage, made of lessons."""
+
+    theme = models.CharField("主题", max_length=20, choices=CurriculumTheme.choices, db_index=True)
+    stage = models.CharField("学段", max_length=20, choices=Stage.choices, db_index=True)
+    grades = VocabularySetField("适用年级", vocabulary="grade")
+    summary = models.TextField("简介", help_text="列表与分享时显示。")
+    aims = RichTextField("课程目标", features=RICH_FEATURES)
+    overview = StreamField(BodyStreamBlock(), blank=True, verbose_name="课程说明")
+    tags = ClusterTaggableManager("话题标签", through=CurriculumPageTag, blank=True)
+
+    content_panels = BasePage.content_panels + [
+        FieldRowPanel([FieldPanel("theme"), FieldPanel("stage")]),
+        FieldPanel("grades"),
+        FieldPanel("summary"),
+        FieldPanel("aims"),
+        FieldPanel("overview"),
+        FieldPanel("tags"),
+    ]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("aims"),
+        index.SearchField("overview"),
+        index.FilterField("theme"),
+        index.FilterField("stage"),
+    ]
+
+    template = "pages/curriculum_page.html"
+    parent_page_types = ["courses.CurriculumIndexPage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = "课程"
+
+    def get_meta_description(self):
+        return self.search_description or self.summary
+
+    @property
+    def grade_labels(self):
+        return labels_of(self.grades, Grade)
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import lessons_of
+
+        context = super().get_context(request, *args, **kwargs)
+        context["lessons"] = lessons_of(curriculum=self)
+        return context
+
+
+class LessonPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "courses.LessonPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class LessonPage(BasePage):
+    """One lesson with its plan, steps, notes and downloadable materials."""
+
+    grade = models.PositiveSmallIntegerField("年级", choices=Grade.choices, null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField("课时长度（分钟）", default=40)
+    summary = models.TextField("简介")
+    objectives = RichTextField("教学目标", features=RICH_FEATURES)
+    preparation = RichTextField("课前准备", features=RICH_FEATURES, blank=True)
+    steps = StreamField(StepsStreamBlock(), verbose_name="教学过程")
+    teacher_notes = RichTextField("教师提示", features=RICH_FEATURES, blank=True)
+    safety_notes = RichTextField(
+        "安全提示",
+        features=RICH_FEATURES,
+        blank=True,
+        help_text="涉及死亡、丧失、自伤等敏感话题时，提醒教师留意学生反应、及时转介。",
+    )
+    lesson_plan = models.ForeignKey(
+        "resources.XinyuDocument",
+        verbose_name="教案",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    slides = models.ForeignKey(
+        "resources.XinyuDocument",
+        verbose_name="课件",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    worksheets = StreamField(
+        [("document", DocumentChooserBlock(label="学习单"))], blank=True, verbose_name="学习单"
+    )
+    tags = ClusterTaggableManager("话题标签", through=LessonPageTag, blank=True)
+
+    content_panels = BasePage.content_panels + [
+        FieldRowPanel([FieldPanel("grade"), FieldPanel("duration_minutes")]),
+        FieldPanel("summary"),
+        FieldPanel("objectives"),
+        FieldPanel("preparation"),
+        FieldPanel("steps"),
+        FieldPanel("teacher_notes"),
+        FieldPanel("safety_notes"),
+        MultiFieldPanel(
+            [FieldPanel("lesson_plan"), FieldPanel("slides"), FieldPanel("worksheets")],
+            heading="教学材料",
+        ),
+        FieldPanel("tags"),
+    ]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("objectives"),
+        index.SearchField("steps"),
+        index.SearchField("teacher_notes"),
+        index.FilterField("grade"),
+    ]
+
+    template = "pages/lesson_page.html"
+    parent_page_types = ["courses.CurriculumPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "课例"
+
+    def get_meta_description(self):
+        return self.search_description or self.summary
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(b.value.get("minutes") or 0 for b in self.steps)
+
+
+# --- activities and subject infusion ----------------------------------------------------------
+
+
+class ActivityIndexPage(BasePage):
+    intro = models.TextField("导语", blank=True)
+
+    content_panels = BasePage.content_panels + [FieldPanel("intro")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+
+    template = "pages/activity_index_page.html"
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = ["courses.ActivityPage", "courses.SubjectGuidePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "活动与学科渗透栏目"
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import activities_list
+
+        context = super().get_context(request, *args, **kwargs)
+        kind = request.GET.get("kind", "")
+        stage = request.GET.get("stage", "")
+        kind = kind if kind in ActivityKind.values else ""
+        stage = stage if stage in Stage.values else ""
+        context.update(
+            {
+                "activities": activities_list(index=self, kind=kind, stage=stage),
+                "guides": subject_guides_of(self),
+                "kind": kind,
+                "stage": stage,
+                "kinds": ActivityKind.choices,
+                "stages": Stage.choices,
+            }
+        )
+        return context
+
+
+class ActivityPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "courses.ActivityPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ActivityPage(BasePage):
+    """A themed activity: PE monthly theme, arts, labour education, a club (R-2)."""
+
+    kind = models.CharField("活动类型", max_length=20, choices=ActivityKind.choices, db_index=True)
+    stages = VocabularySetField("适用学段", vocabulary="stage")
+    month = models.PositiveSmallIntegerField(
+        "月份",
+        null=True,
+        blank=True,
+        choices=[(m, f"{m}月") for m in range(1, 13)],
+        help_text="月主题活动所在月份。",
+    )
+    summary = models.TextField("简介")
+    aims = RichTextField("活动目标", features=RICH_FEATURES)
+    steps = StreamField(StepsStreamBlock(), verbose_name="活动流程")
+    materials = RichTextField("器材与准备", features=RICH_FEATURES, blank=True)
+    safety_notes = RichTextField("安全提示", features=RICH_FEATURES, blank=True)
+    attachments = StreamField(
+        [("document", DocumentChooserBlock(label="附件"))], blank=True, verbose_name="附件"
+    )
+    tags = ClusterTaggableManager("话题标签", through=ActivityPageTag, blank=True)
+
+    content_panels = BasePage.content_panels + [
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("month")]),
+        FieldPanel("stages"),
+        FieldPanel("summary"),
+        FieldPanel("aims"),
+        FieldPanel("steps"),
+        FieldPanel("materials"),
+        FieldPanel("safety_notes"),
+        FieldPanel("attachments"),
+        FieldPanel("tags"),
+    ]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("aims"),
+        index.SearchField("steps"),
+        index.FilterField("kind"),
+    ]
+
+    template = "pages/activity_page.html"
+    parent_page_types = ["courses.ActivityIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "活动方案"
+
+    def get_meta_description(self):
+        return self.search_description or self.summary
+
+    @property
+    def stage_labels(self):
+        return labels_of(self.stages, Stage)
+
+
+class SubjectGuidePage(BasePage):
+    """How to weave mental-health education into one subject's teaching (学科渗透)."""
+
+    subject = models.CharField("学科", max_length=20, choices=Subject.choices, db_index=True)
+    stages = VocabularySetField("适用学段", vocabulary="stage")
+    summary = models.TextField("简介")
+    body = StreamField(BodyStreamBlock(), verbose_name="正文")
+
+    content_panels = BasePage.content_panels + [
+        FieldPanel("subject"),
+        FieldPanel("stages"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+    ]
+    search_fields = BasePage.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+        index.FilterField("subject"),
+    ]
+
+    template = "pages/subject_guide_page.html"
+    parent_page_types = ["courses.CurriculumIndexPage", "courses.ActivityIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "学科渗透指导"
+
+    def get_meta_description(self):
+        return self.search_description or self.summary
+
+    @property
+    def stage_labels(self):
+        return labels_of(self.stages, Stage)

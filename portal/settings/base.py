@@ -144,6 +144,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:me"
 LOGOUT_REDIRECT_URL = "/"
+# Private pages and collections (teachers-only files) send visitors to the portal's login.
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 
 # Lock a username+IP pair out after 5 failed logins, for 30 minutes.
 AXES_FAILURE_LIMIT = 5
@@ -269,6 +271,10 @@ WAGTAILDOCS_EXTENSIONS = [
     "mp4",
 ]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
+# Admin uploads go through the portal's checks (allow-list, size, content sniffing).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "resources.forms.XinyuDocumentForm"
+# Nothing uploaded is ever shown inline: every document is sent as an attachment.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False

@@ -14,6 +14,8 @@ from django.db import transaction
 DEMO_MODULES = [
     "schools.demo",
     "portal.demo",
+    "resources.demo",
+    "courses.demo",
 ]
 
 DEMO_ACCOUNTS = [

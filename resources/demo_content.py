@@ -1,7 +1,7 @@
-"""Demo parent guides, notices and policies written for this project (fictional city 云溪市)."""
+"""Demo parent guides, notices and policies written for this project (fictional city 临澜市)."""
 
-CITY = "云溪市"
-BUREAU = "云溪市教育科技局"
+CITY = "临澜市"
+BUREAU = "临澜市教育科技局"
 
 GUIDES = [
     {
@@ -475,7 +475,7 @@ NOTICES = [
 
 POLICIES = [
     {
-        "title": "云溪市2024年学生心理健康教育工作方案",
+        "title": "临澜市2024年学生心理健康教育工作方案",
         "slug": "work-plan-2024",
         "issuing_body": BUREAU,
         "number": "云教科〔2024〕46号",
@@ -499,7 +499,7 @@ POLICIES = [
         ],
     },
     {
-        "title": "云溪市学生心理危机干预工作指引（试行）",
+        "title": "临澜市学生心理危机干预工作指引（试行）",
         "slug": "crisis-intervention-guide",
         "issuing_body": BUREAU,
         "number": "云教科〔2023〕112号",
@@ -522,7 +522,7 @@ POLICIES = [
         ],
     },
     {
-        "title": "云溪市中小学心理辅导室建设标准",
+        "title": "临澜市中小学心理辅导室建设标准",
         "slug": "counselling-room-standard",
         "issuing_body": BUREAU,
         "number": "云教科〔2021〕58号",

@@ -143,7 +143,7 @@ def make_policy(index, n=None, **kw):
     defaults = {
         "title": f"学生心理健康教育工作方案{n}",
         "slug": f"policy-{n}",
-        "issuing_body": "云溪市教育科技局",
+        "issuing_body": "临澜市教育科技局",
         "document_number": "云教〔2024〕46号",
         "issued_on": datetime.date(2024, 3, 20),
         "summary": "全市学生心理健康教育工作方案。",

@@ -130,7 +130,7 @@ def test_school_admins_manage_only_their_own_schools_documents(client):
     from resources.services import school_collection_ensure, school_editors_sync
     from tests.factories import SchoolFactory
 
-    school, other = SchoolFactory(name="云溪实验小学"), SchoolFactory(name="城南中学")
+    school, other = SchoolFactory(name="临澜实验小学"), SchoolFactory(name="城南中学")
     ours = make_document(
         title="实验小学工作方案", collection=school_collection_ensure(school=school), school=school
     )

@@ -128,7 +128,7 @@ def test_policy_library(client, home):
     assert "旧版方案" in html and "学生心理健康教育工作方案" not in html
     policy = PolicyPage.objects.get(title="学生心理健康教育工作方案")
     html = client.get(policy.url).content.decode()
-    assert "发文机关" in html and "云溪市教育科技局" in html and "现行有效" in html
+    assert "发文机关" in html and "临澜市教育科技局" in html and "现行有效" in html
 
 
 def test_sitemap_lists_public_pages_only(client, home):

@@ -76,6 +76,10 @@ def membership_sync_groups(*, user) -> None:
             user.groups.add(group)
         elif group not in wanted and group in current:
             user.groups.remove(group)
+    # School admins and leaders manage their school's own documents (work plans, systems).
+    from resources.services import school_editors_sync
+
+    school_editors_sync(user=user)
     # Django caches permissions on the user object.
     for attr in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
         if hasattr(user, attr):

@@ -8,7 +8,7 @@ from django.core import mail
 from openpyxl import Workbook
 
 from schools.vocab import Grade
-from screening.models import GuardianConsent, ScreeningResult, ScreeningRound, Warning, WarningLevel
+from screening.models import ScreeningResult, ScreeningRound, Warning, WarningLevel
 from screening.services import (
     ScreeningError,
     consent_record,

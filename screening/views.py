@@ -14,7 +14,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,10 +48,17 @@ from .models import (
 )
 
 
+class Denied(Exception):
+    """The user has no access to this part of screening at all (logged before raising)."""
+
+
 def _no_store(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except Denied:
+            response = render(request, "screening/admin/denied.html", status=403)
         response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
         return response
 
@@ -81,7 +87,7 @@ def _scoped_get(request, queryset, pk, *, action, object_type):
 
 def _deny(request, action, object_type, object_id=""):
     _log(request, f"{action}-denied", object_type, object_id, allowed=False)
-    raise PermissionDenied
+    raise Denied
 
 
 def _school_year_start(today=None) -> datetime.date:
@@ -389,7 +395,7 @@ def _archive_context(request, student):
         "entries": entries,
         "plan": plan,
         "referrals": referrals,
-        "warnings": warnings,
+        "warning_rows": warnings,
         "group": group,
         "may_write": may_write,
         "may_manage_group": selectors.may_manage_case_group(user=user, student=student),
@@ -534,7 +540,7 @@ def warning_list(request):
         request,
         "screening/admin/warning_list.html",
         {
-            "warnings": rows,
+            "warning_rows": rows,
             "archive_ids": archive_ids,
             "levels": WarningLevel.choices,
             "level": level,
@@ -708,7 +714,8 @@ def access_log(request):
         lines = AccessLog.objects.filter(school_id__in=leader_schools)
     else:
         _deny(request, "view", "screening.accesslog")
-    lines = lines.filter(object_type__startswith="screening.").select_related("user", "school")[
-        :300
-    ]
-    return render(request, "screening/admin/access_log.html", {"lines": list(lines)})
+    lines = list(
+        lines.filter(object_type__startswith="screening.").select_related("user", "school")[:300]
+    )
+    _log(request, "view", "screening.accesslog")
+    return render(request, "screening/admin/access_log.html", {"lines": lines})

@@ -148,7 +148,7 @@ def test_permission_matrix_with_one_log_line_per_access(client, world, records, 
             body = response.content.decode()
             for student in (world.own, world.same_grade, world.other_grade, world.other_school):
                 assert student.name not in body, (role, name)
-        assert len(lines) == 1, (role, name, [(l.action, l.allowed) for l in lines])
+        assert len(lines) == 1, (role, name, [(x.action, x.allowed) for x in lines])
         assert lines[0].allowed is allowed and lines[0].user == user, (role, name)
         assert "no-store" in response.get("Cache-Control", ""), (role, name)
 

@@ -1,1 +1,470 @@
-"""Models: see the issue that builds this app."""
+"""Screening records: instruments, rounds, results, archives, warnings, referrals (R-12…R-18).
+
+Minors' sensitive personal information. These are plain Django models shown only in the back
+office through ``screening.selectors``: never pages, never snippets, never search-indexed,
+never cached. Writes go through ``screening.services``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.models import Orderable
+
+from schools.models import School, SchoolClass, Student
+
+
+class WarningLevel(models.TextChoices):
+    GENERAL = "general", "一般关注"
+    KEY = "key", "重点关注"
+    CRISIS = "crisis", "危机"
+
+
+LEVEL_RANK = {"": 0, WarningLevel.GENERAL: 1, WarningLevel.KEY: 2, WarningLevel.CRISIS: 3}
+# Levels school leaders see as cases (R-16).
+LEADER_LEVELS = (WarningLevel.KEY, WarningLevel.CRISIS)
+
+
+# --- instruments --------------------------------------------------------------------------
+
+
+class Instrument(ClusterableModel):
+    """A versioned assessment instrument: items, options with scores, subscales, cut-offs."""
+
+    class Scoring(models.TextChoices):
+        SUM = "sum", "总分（各题得分相加）"
+        MEAN = "mean", "均分（各题得分的平均数）"
+
+    class Kind(models.TextChoices):
+        BUILTIN = "builtin", "内置（可自由使用）"
+        LICENSED = "licensed", "授权量表（题目由持证单位录入）"
+        SCHOOL = "school", "学校自编"
+
+    code = models.CharField("代号", max_length=30, help_text="例如 PHQ-9。")
+    version = models.CharField("版本", max_length=20, default="1")
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices, default=Kind.SCHOOL)
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="instruments",
+        verbose_name="所属学校",
+        help_text="学校自编量表属于本校；内置和授权量表不属于任何学校。",
+    )
+    instructions = models.TextField("指导语", blank=True)
+    scoring = models.CharField("计分方式", max_length=10, choices=Scoring.choices)
+    licence_note = models.TextField("版权与使用说明", blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "测评量表"
+        verbose_name_plural = "测评量表"
+        ordering = ["code", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "version", "school"], name="instrument_code_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["code", "version"],
+                condition=models.Q(school__isnull=True),
+                name="instrument_code_version_unique_citywide",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.code} 第{self.version}版）"
+
+
+class InstrumentItem(Orderable):
+    """One item. Options are written one per line as ``分值=选项文字``."""
+
+    instrument = ParentalKey(Instrument, on_delete=models.CASCADE, related_name="items")
+    number = models.PositiveSmallIntegerField("题号")
+    text = models.TextField("题目", blank=True, help_text="授权量表的题目由持证单位录入。")
+    subscale = models.CharField("分量表", max_length=50, blank=True)
+    options = models.TextField(
+        "选项与分值",
+        help_text="每行一个选项，写作“分值=选项文字”，例如“0=完全不会”。",
+    )
+    is_critical = models.BooleanField(
+        "关键题", default=False, help_text="得分达到下方阈值时立即开启“危机”预警。"
+    )
+    critical_min_score = models.PositiveSmallIntegerField("关键题阈值", null=True, blank=True)
+
+    class Meta(Orderable.Meta):
+        verbose_name = "题目"
+        verbose_name_plural = "题目"
+
+    def __str__(self):
+        return f"第{self.number}题"
+
+    def option_list(self) -> list[tuple[int, str]]:
+        """Parsed options; raises ValueError naming the bad line."""
+        from .services import options_parse
+
+        return options_parse(self.options)
+
+
+class CutOff(Orderable):
+    """A score band of an instrument and the warning level it maps to."""
+
+    instrument = ParentalKey(Instrument, on_delete=models.CASCADE, related_name="cutoffs")
+    min_score = models.DecimalField("下限（含）", max_digits=7, decimal_places=2)
+    max_score = models.DecimalField("上限（含）", max_digits=7, decimal_places=2)
+    label = models.CharField("分级", max_length=30, help_text="例如：轻度")
+    level = models.CharField(
+        "预警级别",
+        max_length=10,
+        choices=WarningLevel.choices,
+        blank=True,
+        help_text="留空为不预警。",
+    )
+
+    class Meta(Orderable.Meta):
+        verbose_name = "分界"
+        verbose_name_plural = "分界"
+
+    def __str__(self):
+        return f"{self.min_score}–{self.max_score} {self.label}"
+
+
+# --- rounds and results -----------------------------------------------------------------
+
+
+class ScreeningRound(models.Model):
+    class Basis(models.TextChoices):
+        CONSENT = "consent", "监护人知情同意"
+        STATUTORY = "statutory", "学校法定职责（已备案）"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "筹备中"
+        OPEN = "open", "进行中"
+        CLOSED = "closed", "已结束"
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="screening_rounds", verbose_name="学校"
+    )
+    name = models.CharField("名称", max_length=100, help_text="例如：2026年秋季学期心理筛查")
+    instruments = models.ManyToManyField(Instrument, related_name="rounds", verbose_name="量表")
+    grades = models.JSONField("目标年级", default=list, blank=True)
+    classes = models.ManyToManyField(
+        SchoolClass,
+        blank=True,
+        related_name="screening_rounds",
+        verbose_name="目标班级",
+        help_text="不选则为目标年级的全部班级。",
+    )
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    basis = models.CharField("依据", max_length=10, choices=Basis.choices, blank=True)
+    basis_note = models.CharField(
+        "依据说明", max_length=200, blank=True, help_text="法定职责的备案文号或同意书收集方式。"
+    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "筛查批次"
+        verbose_name_plural = "筛查批次"
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class GuardianConsent(models.Model):
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="consents")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
+    given_on = models.DateField("同意日期")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "监护人同意"
+        verbose_name_plural = "监护人同意"
+        constraints = [
+            models.UniqueConstraint(fields=["round", "student"], name="consent_once_per_round")
+        ]
+
+    def __str__(self):
+        return f"同意记录 #{self.pk}"
+
+
+class ScreeningResult(models.Model):
+    class Source(models.TextChoices):
+        ENTRY = "entry", "录入"
+        IMPORT = "import", "导入"
+
+    round = models.ForeignKey(
+        ScreeningRound, on_delete=models.PROTECT, related_name="results", verbose_name="批次"
+    )
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="results", verbose_name="量表"
+    )
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="screening_results", verbose_name="学生"
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    taken_on = models.DateField("测评日期")
+    answers = models.JSONField("作答", default=list, blank=True)
+    total = models.DecimalField("得分", max_digits=7, decimal_places=2)
+    subscale_scores = models.JSONField("分量表得分", default=dict, blank=True)
+    band = models.CharField("分级", max_length=30)
+    level = models.CharField("预警级别", max_length=10, choices=WarningLevel.choices, blank=True)
+    critical = models.BooleanField("关键题阳性", default=False)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTRY)
+    note = models.TextField("备注", blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "测评结果"
+        verbose_name_plural = "测评结果"
+        ordering = ["-taken_on", "student_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "instrument", "student"], name="result_once_per_round"
+            )
+        ]
+        indexes = [models.Index(fields=["school", "level"])]
+
+    def __str__(self):
+        return f"测评结果 #{self.pk}"
+
+
+# --- archive ----------------------------------------------------------------------------
+
+
+class Archive(models.Model):
+    """A student's growth archive (一生一策心理成长档案); its parts hang off the student."""
+
+    student = models.OneToOneField(
+        Student, on_delete=models.PROTECT, related_name="screening_archive", verbose_name="学生"
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    opened_on = models.DateField("建档日期", default=timezone.localdate)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "心理成长档案"
+        verbose_name_plural = "心理成长档案"
+
+    def __str__(self):
+        return f"档案 #{self.pk}"
+
+
+class AttentionCategory(models.Model):
+    class Category(models.TextChoices):
+        ACADEMIC = "academic", "学业困难"
+        ECONOMIC = "economic", "经济困难"
+        DIVORCED = "divorced", "父母离异"
+        LEFT_BEHIND = "left_behind", "留守儿童"
+        OTHER = "other", "其他"
+
+    archive = models.ForeignKey(Archive, on_delete=models.CASCADE, related_name="categories")
+    category = models.CharField("类别", max_length=20, choices=Category.choices)
+    since = models.DateField("起始日期")
+    until = models.DateField("结束日期", null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "关注类别"
+        verbose_name_plural = "关注类别"
+        ordering = ["since"]
+
+    def __str__(self):
+        return f"关注类别 #{self.pk}"
+
+
+class ArchiveEntry(models.Model):
+    """A talk, home visit, group-counselling session or intervention."""
+
+    class Kind(models.TextChoices):
+        TALK = "talk", "个别谈心"
+        HOME_VISIT = "home_visit", "家访"
+        GROUP = "group", "团体辅导"
+        INTERVENTION = "intervention", "干预"
+
+    archive = models.ForeignKey(Archive, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    on = models.DateField("日期")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    summary = models.TextField("记录")
+
+    class Meta:
+        verbose_name = "辅导记录"
+        verbose_name_plural = "辅导记录"
+        ordering = ["-on", "-pk"]
+
+    def __str__(self):
+        return f"辅导记录 #{self.pk}"
+
+
+class SupportPlan(models.Model):
+    """One student, one plan (一生一策)."""
+
+    archive = models.OneToOneField(Archive, on_delete=models.CASCADE, related_name="plan")
+    goals = models.TextField("目标")
+    actions = models.TextField("措施")
+    responsible = models.CharField("责任人", max_length=100)
+    review_on = models.DateField("复评日期")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "一生一策"
+        verbose_name_plural = "一生一策"
+
+    def __str__(self):
+        return f"一生一策 #{self.pk}"
+
+
+# --- warnings ----------------------------------------------------------------------------
+
+
+class Warning(models.Model):  # noqa: A001 - the domain's own word (预警)
+    class Source(models.TextChoices):
+        SCREENING = "screening", "筛查分级"
+        CRITICAL = "critical", "关键题"
+        CONCERN = "concern", "教师关注"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待处理"
+        FOLLOW_UP = "follow_up", "跟进中"
+        CLOSED = "closed", "已结案"
+
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="screening_warnings", verbose_name="学生"
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    grade = models.PositiveSmallIntegerField("年级")
+    level = models.CharField("级别", max_length=10, choices=WarningLevel.choices)
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    result = models.ForeignKey(
+        ScreeningResult, on_delete=models.SET_NULL, null=True, blank=True, related_name="warnings"
+    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="负责人",
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    raised_at = models.DateTimeField("发起时间", default=timezone.now)
+    concern = models.TextField("关注事由", blank=True)
+    notes = models.TextField("跟进记录", blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "预警"
+        verbose_name_plural = "预警"
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["school", "level", "status"])]
+
+    def __str__(self):
+        return f"预警 #{self.pk}"
+
+
+class CaseMember(models.Model):
+    """Temporary counselling group: a person added to one student's case sees that case only."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="screening_cases"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "临时辅导小组成员"
+        verbose_name_plural = "临时辅导小组成员"
+
+    def __str__(self):
+        return f"小组成员 #{self.pk}"
+
+
+# --- referral and return to school -------------------------------------------------------
+
+
+class Referral(models.Model):
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="screening_referrals", verbose_name="学生"
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    institution = models.CharField("转介机构", max_length=100)
+    referred_on = models.DateField("转介日期")
+    reason = models.TextField("转介原因")
+    parents_informed_at = models.DateTimeField("告知家长时间", null=True, blank=True)
+    parents_agreed = models.BooleanField("家长同意", default=False)
+    task_split = models.TextField("家校医分工", blank=True)
+    outcome = models.TextField("结果", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "转介记录"
+        verbose_name_plural = "转介记录"
+        ordering = ["-referred_on"]
+
+    def __str__(self):
+        return f"转介记录 #{self.pk}"
+
+
+class ReturnPlan(models.Model):
+    """Return to school (复学) with check-ins at one week, one month and three months."""
+
+    CHECKPOINTS = (("week", "一周", 7), ("month", "一个月", 30), ("quarter", "三个月", 90))
+
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="return_plan")
+    returned_on = models.DateField("复学日期")
+    plan = models.TextField("复学安排")
+    week_done_on = models.DateField("一周回访", null=True, blank=True)
+    month_done_on = models.DateField("一个月回访", null=True, blank=True)
+    quarter_done_on = models.DateField("三个月回访", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "复学计划"
+        verbose_name_plural = "复学计划"
+
+    def __str__(self):
+        return f"复学计划 #{self.pk}"
+
+    def checkins(self, today=None):
+        """[(label, due date, done date, state)] with state 已完成 / 未到期 / 待回访 / 已逾期."""
+        import datetime
+
+        today = today or timezone.localdate()
+        rows = []
+        for key, label, days in self.CHECKPOINTS:
+            due = self.returned_on + datetime.timedelta(days=days)
+            done = getattr(self, f"{key}_done_on")
+            if done:
+                state = "已完成"
+            elif today < due - datetime.timedelta(days=3):
+                state = "未到期"
+            elif today <= due:
+                state = "待回访"
+            else:
+                state = "已逾期"
+            rows.append((label, due, done, state))
+        return rows

@@ -16,6 +16,7 @@ DEMO_MODULES = [
     "portal.demo",
     "resources.demo",
     "courses.demo",
+    "screening.demo",
 ]
 
 DEMO_ACCOUNTS = [

@@ -1,0 +1,191 @@
+"""Demo screening records at the demo school X0101: a round, results, warnings, archives.
+
+Builds on ``schools.demo`` (school X0101 and the fixed demo accounts). Idempotent: the round
+is found by name, results are only added for students who have none in it, and the
+archives, concerns and referral are found before they are created. All people fictional.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+
+from schools.models import School, SchoolClass
+from schools.vocab import Grade
+
+from .instruments import GAD7, PHQ9
+from .models import Instrument, Referral, ScreeningResult, ScreeningRound, Warning
+from .services import (
+    archive_entry_add,
+    attention_add,
+    builtin_instruments_ensure,
+    concern_raise,
+    plan_save,
+    referral_record,
+    results_import,
+    return_plan_save,
+)
+
+ROUND_NAME = "2026年秋季学期学生心理健康筛查"
+# Share of students by how they answer: most none or mild (R-13 demo).
+PROFILES = [
+    (0.62, (0.70, 0.24, 0.05, 0.01)),
+    (0.25, (0.40, 0.42, 0.14, 0.04)),
+    (0.10, (0.18, 0.40, 0.30, 0.12)),
+    (0.03, (0.05, 0.25, 0.40, 0.30)),
+]
+
+
+def _answers(rng, n, weights, *, critical_item=None):
+    answers = [rng.choices(range(4), weights=weights)[0] for _ in range(n)]
+    if critical_item is not None:
+        answers[critical_item - 1] = 0
+    return answers
+
+
+def load(*, out, rng):
+    builtin_instruments_ensure()
+    school = School.objects.filter(code="X0101").first()
+    if school is None:
+        out("  没有演示学校 X0101，跳过心理测评演示数据。")
+        return
+    users = {
+        u.username: u
+        for u in get_user_model().objects.filter(username__in=["psych_teacher", "class_teacher"])
+    }
+    psych, class_teacher = users.get("psych_teacher"), users.get("class_teacher")
+    classes = list(
+        SchoolClass.objects.filter(school=school, grade__gte=Grade.J1, students__isnull=False)
+        .distinct()
+        .order_by("grade", "name")[:4]
+    )
+    if not classes:
+        classes = list(
+            SchoolClass.objects.filter(school=school, students__isnull=False).distinct()[:4]
+        )
+    if not classes:
+        out("  X0101 没有学生，跳过心理测评演示数据。")
+        return
+    phq9 = Instrument.objects.get(code=PHQ9["code"], school__isnull=True)
+    gad7 = Instrument.objects.get(code=GAD7["code"], school__isnull=True)
+    today = datetime.date.today()
+    start = datetime.date(today.year if today.month >= 9 else today.year - 1, 10, 8)
+    rnd, created = ScreeningRound.objects.get_or_create(
+        school=school,
+        name=ROUND_NAME,
+        defaults={
+            "grades": sorted({c.grade for c in classes}),
+            "starts_on": start,
+            "ends_on": start + datetime.timedelta(days=21),
+            "basis": ScreeningRound.Basis.STATUTORY,
+            "basis_note": "依据学校心理健康教育工作方案开展，已报区教育局备案",
+            "status": ScreeningRound.Status.CLOSED,
+            "created_by": psych,
+        },
+    )
+    if created:
+        rnd.instruments.set([phq9, gad7])
+        rnd.classes.set(classes)
+    students = [
+        s for c in classes for s in c.students.filter(is_active=True).order_by("student_number")
+    ]
+    done = set(ScreeningResult.objects.filter(round=rnd).values_list("student_id", "instrument_id"))
+    phq_rows = [["学号", "测评日期"] + [f"第{n}题" for n in range(1, 10)]]
+    gad_rows = [["学号", "测评日期"] + [f"第{n}题" for n in range(1, 8)]]
+    for index, student in enumerate(students):
+        weights = rng.choices([w for _, w in PROFILES], weights=[p for p, _ in PROFILES])[0]
+        day = start + datetime.timedelta(days=rng.randrange(0, 14))
+        if (student.pk, phq9.pk) not in done:
+            answers = _answers(rng, 9, weights, critical_item=9)
+            if index == 3:
+                answers[8] = 1  # one student answers item 9 above zero: a 危机 warning at once
+            phq_rows.append([student.student_number, day.isoformat()] + answers)
+        if (student.pk, gad7.pk) not in done:
+            gad_rows.append([student.student_number, day.isoformat()] + _answers(rng, 7, weights))
+    for instrument, rows in ((phq9, phq_rows), (gad7, gad_rows)):
+        if len(rows) > 1:
+            results_import(round=rnd, instrument=instrument, rows=rows, user=psych)
+    out(f"  筛查批次：{ROUND_NAME}，{len(students)} 名学生，结果 {rnd.results.count()} 条")
+
+    own_class = (
+        SchoolClass.objects.filter(head_teacher=class_teacher).first() if class_teacher else None
+    )
+    if (
+        own_class
+        and not Warning.objects.filter(
+            source=Warning.Source.CONCERN, raised_by=class_teacher
+        ).exists()
+    ):
+        student = own_class.students.order_by("student_number").last()
+        if student:
+            concern_raise(
+                student=student,
+                level="general",
+                concern="近两周上课经常走神，作业多次未交，课间总是一个人待在座位上。",
+                user=class_teacher,
+            )
+    warned = [
+        w
+        for w in (
+            Warning.objects.filter(school=school, level=level)
+            .select_related("student")
+            .order_by("pk")
+            .first()
+            for level in ("crisis", "key")
+        )
+        if w is not None
+    ]
+    for warning in warned:
+        student = warning.student
+        if (
+            not hasattr(student, "screening_archive")
+            or not student.screening_archive.entries.exists()
+        ):
+            attention_add(
+                student=student,
+                category="left_behind",
+                since=start - datetime.timedelta(days=400),
+                note="父母在外地务工，与祖母同住",
+                user=psych,
+            )
+            archive_entry_add(
+                student=student,
+                kind="talk",
+                on=start + datetime.timedelta(days=16),
+                summary="初次谈心。学生说最近睡不好，担心期中考试，愿意每周来心理辅导室聊一次。",
+                user=psych,
+            )
+            archive_entry_add(
+                student=student,
+                kind="home_visit",
+                on=start + datetime.timedelta(days=20),
+                summary="与班主任一起家访，和祖母沟通了作息安排，约定每晚十点前熄灯。",
+                user=psych,
+            )
+            plan_save(
+                student=student,
+                goals="一个月内恢复规律睡眠；能说出两种缓解紧张的方法。",
+                actions="每周一次个别辅导；班主任每天课间留意情绪变化；每两周与家长电话沟通一次。",
+                responsible="心理健康教育教师、班主任",
+                review_on=start + datetime.timedelta(days=50),
+                user=psych,
+            )
+    crisis = next((w for w in warned if w.level == "crisis"), None)
+    if crisis and not Referral.objects.filter(student=crisis.student).exists():
+        referral = referral_record(
+            student=crisis.student,
+            user=psych,
+            institution="市精神卫生中心儿童青少年门诊",
+            referred_on=start + datetime.timedelta(days=15),
+            reason="筛查中关键题阳性，个别谈话后评估需要专业诊疗。",
+            parents_agreed=True,
+            task_split="医院负责诊断与治疗；家长按时陪同复诊并照看服药；学校安排心理教师每周跟进、班主任留意在校情况。",
+        )
+        return_plan_save(
+            referral=referral,
+            returned_on=start + datetime.timedelta(days=35),
+            plan="复学后先减少作业量两周，心理教师每周面谈一次。",
+            week_done_on=start + datetime.timedelta(days=42),
+        )
+    out(
+        f"  预警 {Warning.objects.filter(school=school).count()} 条，转介 {Referral.objects.filter(school=school).count()} 条"
+    )

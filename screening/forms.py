@@ -1,0 +1,164 @@
+"""Back-office forms for screening. Choices always come from ``screening.selectors``."""
+
+from django import forms
+from django.utils import timezone
+
+from schools.viewsets import ScopedModelForm
+
+from . import selectors
+from .models import ArchiveEntry, AttentionCategory, Instrument, ScreeningRound, WarningLevel
+from .services import instrument_check
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class InstrumentForm(ScopedModelForm):
+    """A school's own instrument; an inconsistent one cannot be saved (R-12)."""
+
+    scope_fields = {"school": selectors.instrument_schools_for}
+
+    def is_valid(self):
+        if not super().is_valid():
+            return False
+
+        def rows(name):
+            formset = self.formsets.get(name)
+            if formset is None:
+                return []
+            return [
+                f.cleaned_data
+                for f in formset.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
+
+        errors = instrument_check(
+            scoring=self.cleaned_data.get("scoring"), items=rows("items"), cutoffs=rows("cutoffs")
+        )
+        for message in errors:
+            self.add_error(None, message)
+        return not errors
+
+
+class RoundForm(ScopedModelForm):
+    scope_fields = {
+        "school": selectors.round_schools_for,
+        "instruments": selectors.instruments_for,
+        "classes": selectors.round_classes_for,
+    }
+
+    grades = forms.TypedMultipleChoiceField(
+        label="目标年级", coerce=int, required=False, choices=()
+    )
+
+    class Meta:
+        model = ScreeningRound
+        fields = [
+            "school",
+            "name",
+            "instruments",
+            "grades",
+            "classes",
+            "starts_on",
+            "ends_on",
+            "basis",
+            "basis_note",
+            "status",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from schools.vocab import Grade
+
+        self.fields["grades"].choices = Grade.choices
+        self.fields["grades"].widget = forms.CheckboxSelectMultiple(choices=Grade.choices)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", "结束日期不能早于开始日期。")
+        if not data.get("grades") and not data.get("classes"):
+            self.add_error("grades", "请选择目标年级或目标班级。")
+        school = data.get("school")
+        for school_class in data.get("classes") or []:
+            if school and school_class.school_id != school.pk:
+                self.add_error("classes", "目标班级必须属于本批次的学校。")
+                break
+        return data
+
+
+class ImportForm(forms.Form):
+    instrument = forms.ModelChoiceField(label="量表", queryset=Instrument.objects.none())
+    file = forms.FileField(label="文件（.xlsx 或 .csv）")
+    taken_on = forms.DateField(
+        label="测评日期",
+        initial=timezone.localdate,
+        widget=DATE,
+        help_text="文件中没有“测评日期”列时使用。",
+    )
+
+    def __init__(self, *args, round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].queryset = round.instruments.all()
+
+
+class ConcernForm(forms.Form):
+    student = forms.ModelChoiceField(label="学生", queryset=None)
+    level = forms.ChoiceField(label="关注级别", choices=WarningLevel.choices)
+    concern = forms.CharField(label="观察到的情况", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["student"].queryset = selectors.concern_students_for(user=user).order_by(
+            "school_class__name", "student_number"
+        )
+
+
+class WarningUpdateForm(forms.Form):
+    status = forms.ChoiceField(label="状态", choices=())
+    note = forms.CharField(
+        label="跟进记录", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import Warning
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = Warning.Status.choices
+
+
+class EntryForm(forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=ArchiveEntry.Kind.choices)
+    on = forms.DateField(label="日期", initial=timezone.localdate, widget=DATE)
+    summary = forms.CharField(label="记录", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AttentionForm(forms.Form):
+    category = forms.ChoiceField(label="关注类别", choices=AttentionCategory.Category.choices)
+    since = forms.DateField(label="起始日期", initial=timezone.localdate, widget=DATE)
+    note = forms.CharField(label="说明", required=False, max_length=200)
+
+
+class PlanForm(forms.Form):
+    goals = forms.CharField(label="目标", widget=forms.Textarea(attrs={"rows": 3}))
+    actions = forms.CharField(label="措施", widget=forms.Textarea(attrs={"rows": 3}))
+    responsible = forms.CharField(label="责任人", max_length=100)
+    review_on = forms.DateField(label="复评日期", widget=DATE)
+
+
+class ReferralForm(forms.Form):
+    institution = forms.CharField(label="转介机构", max_length=100)
+    referred_on = forms.DateField(label="转介日期", initial=timezone.localdate, widget=DATE)
+    reason = forms.CharField(label="转介原因", widget=forms.Textarea(attrs={"rows": 2}))
+    parents_informed_at = forms.DateTimeField(label="告知家长时间", required=False)
+    parents_agreed = forms.BooleanField(label="家长同意", required=False)
+    task_split = forms.CharField(
+        label="家校医分工", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReturnPlanForm(forms.Form):
+    returned_on = forms.DateField(label="复学日期", widget=DATE)
+    plan = forms.CharField(label="复学安排", widget=forms.Textarea(attrs={"rows": 2}))
+    week_done_on = forms.DateField(label="一周回访完成", required=False, widget=DATE)
+    month_done_on = forms.DateField(label="一个月回访完成", required=False, widget=DATE)
+    quarter_done_on = forms.DateField(label="三个月回访完成", required=False, widget=DATE)

@@ -1,0 +1,391 @@
+"""Who sees which screening records: the one place (design.md's role table, R-16, R-25).
+
+Built on ``schools.selectors``. Admin views, exports and figures call these and never build
+their own scope.
+
+- psychology teacher: every screening record of their own school;
+- school leader: cases (archive, results, warnings) of students with an open 重点关注/危机
+  warning at their school, plus the school's summaries;
+- school admin: the school's summaries (counts) only;
+- grade leader: warnings (including concerns) of their own grade — no scores;
+- class teacher: raises concerns about their own class, sees a "needs follow-up" flag for their
+  own class and the concerns they raised — never scores or answers;
+- temporary counselling group member: that one student's case, until removed;
+- bureau (admin and auditor): figures per school with cells under 5 suppressed; the auditor
+  also reads the access log (``schools.selectors.access_log_for``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from schools.models import School, Student
+from schools.selectors import classes_for, is_bureau, memberships_of, students_visible_to
+from schools.vocab import Role
+
+from .models import (
+    LEADER_LEVELS,
+    Archive,
+    CaseMember,
+    Instrument,
+    Referral,
+    ScreeningResult,
+    ScreeningRound,
+    Warning,
+    WarningLevel,
+)
+
+SMALL_CELL = 5
+ACTIVE_WARNING = (Warning.Status.OPEN, Warning.Status.FOLLOW_UP)
+
+
+def _school_ids(*, user, roles) -> set[int]:
+    return {m.school_id for m in memberships_of(user=user) if m.role in roles and m.school_id}
+
+
+def _grade_scopes(*, user) -> list[tuple[int, int]]:
+    return [
+        (m.school_id, m.grade)
+        for m in memberships_of(user=user)
+        if m.role == Role.GRADE_LEADER and m.school_id
+    ]
+
+
+def _case_student_ids(*, user):
+    return CaseMember.objects.filter(user=user, removed_at__isnull=True).values("student_id")
+
+
+def _leader_case_q(*, user, prefix="") -> Q:
+    """Students with an active 重点/危机 warning at a school the user leads."""
+    leader_schools = _school_ids(user=user, roles={Role.SCHOOL_LEADER})
+    if not leader_schools:
+        return Q(pk__in=[])
+    cases = Warning.objects.filter(
+        school_id__in=leader_schools, level__in=LEADER_LEVELS, status__in=ACTIVE_WARNING
+    ).values("student_id")
+    return Q(**{f"{prefix}pk__in": cases}) if not prefix else Q(**{f"{prefix}_id__in": cases})
+
+
+def _case_q(*, user, field: str) -> Q:
+    """Q on a student-bearing model (``field`` is "" for Student, "student" otherwise)."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    psych = _school_ids(user=user, roles={Role.PSYCH_TEACHER})
+    school_field = "school_id__in" if not field else "school_id__in"
+    student_in = "pk__in" if not field else f"{field}_id__in"
+    q = Q(**{school_field: psych}) if psych else Q(pk__in=[])
+    q |= _leader_case_q(user=user, prefix=field)
+    q |= Q(**{student_in: _case_student_ids(user=user)})
+    return q
+
+
+# --- cases: archives and results ------------------------------------------------------------
+
+
+def archive_students_for(*, user) -> QuerySet[Student]:
+    """Students whose archive (results, records, plan, referrals) the user may open."""
+    return Student.objects.select_related("school", "school_class").filter(
+        _case_q(user=user, field="")
+    )
+
+
+def results_for(*, user) -> QuerySet[ScreeningResult]:
+    """Scored results (with answers) the user may read: cases only, never class teachers."""
+    return ScreeningResult.objects.select_related("student", "instrument", "round").filter(
+        _case_q(user=user, field="student")
+    )
+
+
+def referrals_for(*, user) -> QuerySet[Referral]:
+    return Referral.objects.select_related("student", "return_plan").filter(
+        _case_q(user=user, field="student")
+    )
+
+
+def may_write_case(*, user, student: Student) -> bool:
+    """Psychology teachers write their school's archives; case-group members their case."""
+    if student.school_id in _school_ids(user=user, roles={Role.PSYCH_TEACHER}):
+        return True
+    return CaseMember.objects.filter(user=user, student=student, removed_at__isnull=True).exists()
+
+
+def may_manage_case_group(*, user, student: Student) -> bool:
+    return student.school_id in _school_ids(user=user, roles={Role.PSYCH_TEACHER})
+
+
+# --- rounds -------------------------------------------------------------------------------------
+
+
+def rounds_for(*, user) -> QuerySet[ScreeningRound]:
+    """Rounds whose summary (counts, coverage) the user may see: own school's staff in charge."""
+    school_ids = _school_ids(
+        user=user, roles={Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN}
+    )
+    return ScreeningRound.objects.select_related("school").filter(school_id__in=school_ids)
+
+
+def rounds_managed_by(*, user) -> QuerySet[ScreeningRound]:
+    """Rounds whose results the user may enter, import, list and export."""
+    school_ids = _school_ids(user=user, roles={Role.PSYCH_TEACHER})
+    return ScreeningRound.objects.select_related("school").filter(school_id__in=school_ids)
+
+
+def round_results(*, user, round: ScreeningRound) -> QuerySet[ScreeningResult]:
+    """A round's results for its results list and export (2 queries however many)."""
+    return (
+        results_for(user=user)
+        .filter(round=round)
+        .select_related("student__school_class", "instrument")
+        .order_by(
+            "student__school_class__grade", "student__school_class__name", "student__student_number"
+        )
+    )
+
+
+def round_summary(*, round: ScreeningRound) -> dict:
+    """Counts of a round's results per instrument and band (no names)."""
+    rows = (
+        ScreeningResult.objects.filter(round=round)
+        .values("instrument__code", "band", "level")
+        .annotate(n=Count("pk"))
+        .order_by("instrument__code", "band")
+    )
+    return {
+        "bands": list(rows),
+        "screened": ScreeningResult.objects.filter(round=round)
+        .values("student_id")
+        .distinct()
+        .count(),
+    }
+
+
+# --- instruments ----------------------------------------------------------------------------
+
+
+def instruments_for(*, user) -> QuerySet[Instrument]:
+    """Instruments the user may read: city-wide ones, and their own school's."""
+    schools = {m.school_id for m in memberships_of(user=user) if m.school_id}
+    return Instrument.objects.filter(Q(school__isnull=True) | Q(school_id__in=schools))
+
+
+def instruments_managed_by(*, user) -> QuerySet[Instrument]:
+    """Psychology teachers define their school's own; the bureau admin fills licensed skeletons."""
+    q = Q(school_id__in=_school_ids(user=user, roles={Role.PSYCH_TEACHER}))
+    if Role.BUREAU_ADMIN in {m.role for m in memberships_of(user=user)}:
+        q |= Q(school__isnull=True, kind=Instrument.Kind.LICENSED)
+    return Instrument.objects.filter(q)
+
+
+def may_define_instrument(*, user) -> bool:
+    return bool(_school_ids(user=user, roles={Role.PSYCH_TEACHER}))
+
+
+# --- warnings and concerns ------------------------------------------------------------------
+
+
+def warnings_for(*, user) -> QuerySet[Warning]:
+    """Warnings the user may read (with level and notes, never scores)."""
+    if not getattr(user, "is_authenticated", False):
+        return Warning.objects.none()
+    psych = _school_ids(user=user, roles={Role.PSYCH_TEACHER})
+    leaders = _school_ids(user=user, roles={Role.SCHOOL_LEADER})
+    q = Q(school_id__in=psych) if psych else Q(pk__in=[])
+    if leaders:
+        q |= Q(school_id__in=leaders, level__in=LEADER_LEVELS)
+    for school_id, grade in _grade_scopes(user=user):
+        q |= Q(school_id=school_id, grade=grade)
+    q |= Q(source=Warning.Source.CONCERN, raised_by=user)
+    q |= Q(student_id__in=_case_student_ids(user=user))
+    return Warning.objects.select_related("student__school_class", "owner", "raised_by").filter(q)
+
+
+def warnings_managed_by(*, user) -> QuerySet[Warning]:
+    """Warnings whose status and notes the user may update: psychology teacher, case group."""
+    psych = _school_ids(user=user, roles={Role.PSYCH_TEACHER})
+    q = Q(school_id__in=psych) | Q(student_id__in=_case_student_ids(user=user))
+    return Warning.objects.filter(q)
+
+
+def concern_students_for(*, user) -> QuerySet[Student]:
+    """Students a user may raise a concern about: the school staff's own scope, never bureau."""
+    if is_bureau(user=user) or not memberships_of(user=user):
+        return Student.objects.none()
+    roles = {m.role for m in memberships_of(user=user)}
+    if not roles & {
+        Role.CLASS_TEACHER,
+        Role.GRADE_LEADER,
+        Role.PSYCH_TEACHER,
+        Role.SCHOOL_LEADER,
+    }:
+        return Student.objects.none()
+    return students_visible_to(user=user).filter(is_active=True)
+
+
+@dataclass
+class FollowUpFlag:
+    student: Student
+    needs_follow_up: bool
+
+
+def followup_flags_for(*, user) -> list[FollowUpFlag]:
+    """A class teacher's own classes: each student and a yes/no flag — no level, no score."""
+    class_ids = list(classes_for(user=user).filter(head_teacher=user).values_list("pk", flat=True))
+    active = Warning.objects.filter(student=OuterRef("pk"), status__in=ACTIVE_WARNING)
+    students = (
+        Student.objects.filter(school_class_id__in=class_ids, is_active=True)
+        .select_related("school_class")
+        .annotate(flag=Exists(active))
+        .order_by("school_class__name", "student_number")
+    )
+    return [FollowUpFlag(student=s, needs_follow_up=s.flag) for s in students]
+
+
+def has_screening_access(*, user) -> bool:
+    """Whether the screening menu shows at all."""
+    if is_bureau(user=user):
+        return True
+    roles = {m.role for m in memberships_of(user=user)}
+    if roles & {
+        Role.PSYCH_TEACHER,
+        Role.SCHOOL_LEADER,
+        Role.SCHOOL_ADMIN,
+        Role.GRADE_LEADER,
+        Role.CLASS_TEACHER,
+    }:
+        return True
+    return CaseMember.objects.filter(user=user, removed_at__isnull=True).exists()
+
+
+# --- figures (bureau, and schools' own summaries) --------------------------------------------
+
+
+def _suppress(n: int) -> int | None:
+    """Cells under SMALL_CELL are shown as “<5” (None) so no small group can be singled out."""
+    return n if n >= SMALL_CELL else None
+
+
+def figure_schools_for(*, user) -> QuerySet[School]:
+    """Schools whose figures the user sees: every school for the bureau, own school otherwise."""
+    if is_bureau(user=user):
+        return School.objects.all()
+    return School.objects.filter(
+        pk__in=_school_ids(
+            user=user, roles={Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER}
+        )
+    )
+
+
+def warning_counts(*, user) -> list[dict]:
+    """Active warnings per school and level, cells under 5 suppressed. No names, ever."""
+    schools = list(figure_schools_for(user=user).only("pk", "name", "code"))
+    counts = {
+        (row["school_id"], row["level"]): row["n"]
+        for row in Warning.objects.filter(
+            school__in=[s.pk for s in schools], status__in=ACTIVE_WARNING
+        )
+        .values("school_id", "level")
+        .annotate(n=Count("pk"))
+    }
+    rows = []
+    for school in schools:
+        cells = [_suppress(counts.get((school.pk, level), 0)) for level in WarningLevel.values]
+        rows.append({"school": school, "cells": cells})
+    return rows
+
+
+def coverage(*, user, school_year_start) -> dict:
+    """Share of target students screened this school year and with an archive (R-18).
+
+    Target students: active students of the schools' classes in any round's target grades.
+    Per school and city-wide; percentages are computed from unsuppressed counts but counts
+    under 5 are not shown.
+    """
+    schools = list(figure_schools_for(user=user).only("pk", "name", "code"))
+    ids = [s.pk for s in schools]
+    students = dict(
+        Student.objects.filter(school_id__in=ids, is_active=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    screened = dict(
+        ScreeningResult.objects.filter(school_id__in=ids, taken_on__gte=school_year_start)
+        .values("school_id")
+        .annotate(n=Count("student_id", distinct=True))
+        .values_list("school_id", "n")
+    )
+    archived = dict(
+        Archive.objects.filter(school_id__in=ids)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+
+    def share(part, whole):
+        return round(100 * part / whole, 1) if whole else None
+
+    rows = []
+    for school in schools:
+        total = students.get(school.pk, 0)
+        rows.append(
+            {
+                "school": school,
+                "students": _suppress(total),
+                "screened_share": share(screened.get(school.pk, 0), total)
+                if total >= SMALL_CELL
+                else None,
+                "archive_share": share(archived.get(school.pk, 0), total)
+                if total >= SMALL_CELL
+                else None,
+            }
+        )
+    whole = sum(students.values())
+    return {
+        "rows": rows,
+        "city_screened_share": share(sum(screened.values()), whole),
+        "city_archive_share": share(sum(archived.values()), whole),
+    }
+
+
+def deidentified_results(*, user, school_year_start) -> QuerySet[ScreeningResult]:
+    """Results for the bureau's de-identified export (student ids are hashed by the view)."""
+    if not is_bureau(user=user):
+        return ScreeningResult.objects.none()
+    return (
+        ScreeningResult.objects.filter(taken_on__gte=school_year_start)
+        .select_related("school", "instrument")
+        .only(
+            "pk",
+            "student_id",
+            "taken_on",
+            "total",
+            "band",
+            "level",
+            "critical",
+            "school__code",
+            "instrument__code",
+            "instrument__version",
+        )
+        .order_by("school__code", "pk")
+    )
+
+
+# --- back-office form choices ---------------------------------------------------------------
+
+
+def instrument_schools_for(*, user) -> QuerySet[School]:
+    """Schools for which the user may define an instrument or run a round."""
+    return School.objects.filter(pk__in=_school_ids(user=user, roles={Role.PSYCH_TEACHER}))
+
+
+round_schools_for = instrument_schools_for
+
+
+def round_classes_for(*, user):
+    from schools.models import SchoolClass
+
+    return SchoolClass.objects.select_related("school").filter(
+        school_id__in=_school_ids(user=user, roles={Role.PSYCH_TEACHER})
+    )

@@ -1,0 +1,25 @@
+"""Back-office URLs for screening records, mounted at /admin/screening/ by wagtail_hooks."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "screening"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("rounds/", views.round_list, name="rounds"),
+    path("rounds/<int:pk>/results/", views.round_results, name="round_results"),
+    path("rounds/<int:pk>/import/", views.round_import, name="round_import"),
+    path("rounds/<int:pk>/enter/", views.result_enter, name="result_enter"),
+    path("rounds/<int:pk>/export.xlsx", views.round_export, name="round_export"),
+    path("students/<int:student_id>/", views.archive, name="archive"),
+    path("students/<int:student_id>/add/<slug:what>/", views.archive_add, name="archive_add"),
+    path("warnings/", views.warning_list, name="warnings"),
+    path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),
+    path("concern/", views.concern_raise, name="concern"),
+    path("my-class/", views.my_class, name="my_class"),
+    path("figures/", views.figures, name="figures"),
+    path("figures/export.xlsx", views.figures_export, name="figures_export"),
+    path("access-log/", views.access_log, name="access_log"),
+]

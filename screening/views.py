@@ -1,0 +1,721 @@
+"""Back-office views for screening records (registered under /admin/screening/).
+
+Every view takes its scope from ``screening.selectors``. Every view, list, export or print of
+student records, and every denied attempt, writes exactly one AccessLog line. Wagtail's admin
+URLs add ``never_cache``; ``_no_store`` makes it explicit on each response.
+"""
+
+import datetime
+import hashlib
+import hmac
+import io
+from collections import defaultdict
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from schools.selectors import is_bureau, memberships_of
+from schools.services import access_log_record
+from schools.vocab import Role
+
+from . import selectors, services
+from .charts import trend_svg
+from .forms import (
+    AttentionForm,
+    ConcernForm,
+    EntryForm,
+    ImportForm,
+    PlanForm,
+    ReferralForm,
+    ReturnPlanForm,
+    WarningUpdateForm,
+)
+from .models import (
+    ArchiveEntry,
+    AttentionCategory,
+    CaseMember,
+    CutOff,
+    InstrumentItem,
+    Referral,
+    SupportPlan,
+    WarningLevel,
+)
+
+
+class Denied(Exception):
+    """The user has no access to this part of screening at all (logged before raising)."""
+
+
+def _no_store(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            response = view(request, *args, **kwargs)
+        except Denied:
+            response = render(request, "screening/admin/denied.html", status=403)
+        response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+        return response
+
+    return wrapped
+
+
+def _log(request, action, object_type, object_id="", school=None, allowed=True):
+    access_log_record(
+        request=request,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        school=school,
+        allowed=allowed,
+    )
+
+
+def _scoped_get(request, queryset, pk, *, action, object_type):
+    """The object from the user's scope, or a logged 404 (never a 403 that confirms it exists)."""
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        _log(request, f"{action}-denied", object_type, pk, allowed=False)
+        raise Http404 from None
+
+
+def _deny(request, action, object_type, object_id=""):
+    _log(request, f"{action}-denied", object_type, object_id, allowed=False)
+    raise Denied
+
+
+def _school_year_start(today=None) -> datetime.date:
+    today = today or timezone.localdate()
+    year = today.year if today.month >= 9 else today.year - 1
+    return datetime.date(year, 9, 1)
+
+
+def _roles(user):
+    return {m.role for m in memberships_of(user=user)}
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+
+@_no_store
+def index(request):
+    user = request.user
+    if not selectors.has_screening_access(user=user):
+        _deny(request, "view", "screening.index")
+    roles = _roles(user)
+    context = {
+        "is_bureau": is_bureau(user=user),
+        "is_psych": Role.PSYCH_TEACHER in roles,
+        "is_class_teacher": Role.CLASS_TEACHER in roles,
+        "may_raise": selectors.concern_students_for(user=user).exists(),
+        "sees_warnings": bool(
+            roles & {Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.GRADE_LEADER, Role.CLASS_TEACHER}
+        )
+        or CaseMember.objects.filter(user=user, removed_at__isnull=True).exists(),
+        "sees_figures": selectors.figure_schools_for(user=user).exists(),
+        "sees_log": is_bureau(user=user) or Role.SCHOOL_LEADER in roles,
+        "rounds": selectors.rounds_for(user=user)[:20],
+    }
+    return render(request, "screening/admin/index.html", context)
+
+
+# --- rounds and results ----------------------------------------------------------------------------
+
+
+@_no_store
+def round_list(request):
+    user = request.user
+    rounds = list(selectors.rounds_for(user=user).prefetch_related("instruments"))
+    if not rounds and not selectors.instrument_schools_for(user=user).exists():
+        _deny(request, "list", "screening.round")
+    managed = set(selectors.rounds_managed_by(user=user).values_list("pk", flat=True))
+    return render(
+        request,
+        "screening/admin/round_list.html",
+        {
+            "rounds": [(r, r.pk in managed, selectors.round_summary(round=r)) for r in rounds],
+            "may_add": selectors.instrument_schools_for(user=user).exists(),
+        },
+    )
+
+
+@_no_store
+def round_results(request, pk):
+    rnd = _scoped_get(
+        request,
+        selectors.rounds_managed_by(user=request.user),
+        pk,
+        action="list",
+        object_type="screening.round",
+    )
+    results = list(selectors.round_results(user=request.user, round=rnd))
+    _log(request, "list-results", "screening.round", rnd.pk, rnd.school)
+    return render(
+        request,
+        "screening/admin/round_results.html",
+        {"round": rnd, "results": results, "summary": selectors.round_summary(round=rnd)},
+    )
+
+
+@_no_store
+@require_http_methods(["GET", "POST"])
+def round_import(request, pk):
+    rnd = _scoped_get(
+        request,
+        selectors.rounds_managed_by(user=request.user),
+        pk,
+        action="import",
+        object_type="screening.round",
+    )
+    errors = []
+    form = ImportForm(request.POST or None, request.FILES or None, round=rnd)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = services.table_read(data=upload.read(), filename=upload.name)
+            created = services.results_import(
+                round=rnd,
+                instrument=form.cleaned_data["instrument"],
+                rows=rows,
+                user=request.user,
+                default_date=form.cleaned_data["taken_on"],
+            )
+        except services.ScreeningError as exc:
+            errors = exc.errors
+            _log(request, "import-refused", "screening.round", rnd.pk, rnd.school)
+        else:
+            _log(request, "import", "screening.round", rnd.pk, rnd.school)
+            messages.success(request, f"已导入 {len(created)} 条结果，并已完成计分和分级。")
+            return redirect("screening:round_results", pk=rnd.pk)
+    elif request.method == "GET":
+        _log(request, "import-form", "screening.round", rnd.pk, rnd.school)
+    return render(
+        request, "screening/admin/round_import.html", {"round": rnd, "form": form, "errors": errors}
+    )
+
+
+@_no_store
+@require_http_methods(["GET", "POST"])
+def result_enter(request, pk):
+    rnd = _scoped_get(
+        request,
+        selectors.rounds_managed_by(user=request.user),
+        pk,
+        action="enter",
+        object_type="screening.round",
+    )
+    instruments = list(rnd.instruments.all())
+    chosen = next(
+        (
+            i
+            for i in instruments
+            if str(i.pk) == (request.POST.get("instrument") or request.GET.get("instrument"))
+        ),
+        instruments[0] if instruments else None,
+    )
+    items = (
+        list(InstrumentItem.objects.filter(instrument=chosen).order_by("number")) if chosen else []
+    )
+    errors = []
+    if request.method == "POST" and chosen:
+        number = (request.POST.get("student_number") or "").strip()
+        student = services.round_target_students(round=rnd).filter(student_number=number).first()
+        answers = []
+        for item in items:
+            try:
+                answers.append(int(request.POST.get(f"item_{item.number}", "")))
+            except ValueError:
+                errors.append(f"第{item.number}题：请选择答案。")
+        if student is None:
+            errors.append(f"学号：本批次目标学生中没有学号“{number}”。")
+        if not errors:
+            try:
+                services.result_save(
+                    round=rnd,
+                    instrument=chosen,
+                    student=student,
+                    answers=answers,
+                    user=request.user,
+                )
+            except services.ScreeningError as exc:
+                errors = exc.errors
+            else:
+                _log(request, "enter", "screening.result", student.pk, rnd.school)
+                messages.success(request, "结果已保存，并已完成计分和分级。")
+                return redirect(
+                    reverse("screening:result_enter", args=[rnd.pk]) + f"?instrument={chosen.pk}"
+                )
+        _log(request, "enter-refused", "screening.round", rnd.pk, rnd.school)
+    else:
+        _log(request, "enter-form", "screening.round", rnd.pk, rnd.school)
+    for item in items:
+        item.parsed = item.option_list()
+    return render(
+        request,
+        "screening/admin/result_enter.html",
+        {
+            "round": rnd,
+            "instruments": instruments,
+            "chosen": chosen,
+            "items": items,
+            "errors": errors,
+        },
+    )
+
+
+@_no_store
+def round_export(request, pk):
+    from openpyxl import Workbook
+
+    rnd = _scoped_get(
+        request,
+        selectors.rounds_managed_by(user=request.user),
+        pk,
+        action="export",
+        object_type="screening.round",
+    )
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("结果")
+    sheet.append(
+        [
+            "学号",
+            "姓名",
+            "班级",
+            "量表",
+            "测评日期",
+            "得分",
+            "分级",
+            "预警级别",
+            "关键题阳性",
+            "作答",
+        ]
+    )
+    for r in selectors.round_results(user=request.user, round=rnd):
+        sheet.append(
+            [
+                r.student.student_number,
+                r.student.name,
+                r.student.school_class.name,
+                r.instrument.code,
+                r.taken_on,
+                float(r.total),
+                r.band,
+                r.get_level_display(),
+                "是" if r.critical else "否",
+                ",".join(str(a) for a in r.answers),
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    _log(request, "export", "screening.round", rnd.pk, rnd.school)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="screening-round-{rnd.pk}.xlsx"'
+    return response
+
+
+# --- student archive --------------------------------------------------------------------------------
+
+
+def _archive_context(request, student):
+    user = request.user
+    results = list(
+        selectors.results_for(user=user)
+        .filter(student=student)
+        .select_related("instrument", "round")
+        .order_by("taken_on", "pk")
+    )
+    instrument_ids = {r.instrument_id for r in results}
+    bands = defaultdict(list)
+    for c in CutOff.objects.filter(instrument_id__in=instrument_ids).order_by("min_score"):
+        bands[c.instrument_id].append((c.min_score, c.max_score, c.label, c.level))
+    charts = []
+    by_instrument = defaultdict(list)
+    for r in results:
+        by_instrument[r.instrument_id].append(r)
+    for instrument_id, rows in by_instrument.items():
+        instrument_bands = bands[instrument_id]
+        low = instrument_bands[0][0] if instrument_bands else 0
+        high = instrument_bands[-1][1] if instrument_bands else max(r.total for r in rows)
+        charts.append(
+            {
+                "instrument": rows[0].instrument,
+                "svg": trend_svg(
+                    title=f"{rows[0].instrument.code} 得分变化",
+                    points=[(r.taken_on, r.total, r.band) for r in rows],
+                    low=low,
+                    high=high,
+                    bands=instrument_bands,
+                ),
+            }
+        )
+    try:
+        archive = student.screening_archive
+    except student._meta.model.screening_archive.RelatedObjectDoesNotExist:
+        archive = None
+    categories, entries, plan = [], [], None
+    if archive:
+        categories = list(AttentionCategory.objects.filter(archive=archive))
+        entries = list(ArchiveEntry.objects.filter(archive=archive).select_related("by"))
+        plan = SupportPlan.objects.filter(archive=archive).first()
+    referrals = list(
+        Referral.objects.filter(student=student)
+        .select_related("return_plan")
+        .order_by("-referred_on")
+    )
+    for referral in referrals:
+        try:
+            referral.plan_rows = referral.return_plan.checkins()
+        except Referral.return_plan.RelatedObjectDoesNotExist:
+            referral.plan_rows = None
+    warnings = list(
+        selectors.warnings_for(user=user)
+        .filter(student=student)
+        .select_related(None)
+        .select_related("owner")
+    )
+    group = list(
+        CaseMember.objects.filter(student=student, removed_at__isnull=True).select_related("user")
+    )
+    may_write = selectors.may_write_case(user=user, student=student)
+    return {
+        "student": student,
+        "archive": archive,
+        "results": list(reversed(results)),
+        "charts": charts,
+        "categories": categories,
+        "entries": entries,
+        "plan": plan,
+        "referrals": referrals,
+        "warning_rows": warnings,
+        "group": group,
+        "may_write": may_write,
+        "may_manage_group": selectors.may_manage_case_group(user=user, student=student),
+        "forms": {
+            "entry": EntryForm(),
+            "attention": AttentionForm(),
+            "plan": PlanForm(
+                initial={
+                    "goals": plan.goals,
+                    "actions": plan.actions,
+                    "responsible": plan.responsible,
+                    "review_on": plan.review_on,
+                }
+                if plan
+                else None
+            ),
+            "referral": ReferralForm(),
+            "return": ReturnPlanForm(),
+        }
+        if may_write
+        else {},
+    }
+
+
+@_no_store
+def archive(request, student_id):
+    student = _scoped_get(
+        request,
+        selectors.archive_students_for(user=request.user),
+        student_id,
+        action="view",
+        object_type="screening.archive",
+    )
+    _log(request, "view", "screening.archive", student.pk, student.school)
+    return render(request, "screening/admin/archive.html", _archive_context(request, student))
+
+
+ARCHIVE_FORMS = {
+    "entry": EntryForm,
+    "attention": AttentionForm,
+    "plan": PlanForm,
+    "referral": ReferralForm,
+    "return": ReturnPlanForm,
+}
+
+
+@_no_store
+@require_http_methods(["POST"])
+def archive_add(request, student_id, what):
+    user = request.user
+    student = _scoped_get(
+        request,
+        selectors.archive_students_for(user=user),
+        student_id,
+        action=f"add-{what}"[:40],
+        object_type="screening.archive",
+    )
+    if what == "member" or what == "member-remove":
+        if not selectors.may_manage_case_group(user=user, student=student):
+            _deny(request, f"add-{what}", "screening.archive", student.pk)
+        from django.contrib.auth import get_user_model
+
+        member = (
+            get_user_model()
+            .objects.filter(
+                username=(request.POST.get("username") or "").strip(),
+                memberships__school_id=student.school_id,
+            )
+            .first()
+        )
+        if member is None:
+            messages.error(request, "用户名：本校没有这位教职工。")
+        elif what == "member":
+            services.case_member_add(student=student, member=member, user=user)
+        else:
+            services.case_member_remove(student=student, member=member)
+        _log(request, what, "screening.archive", student.pk, student.school)
+        return redirect("screening:archive", student_id=student.pk)
+    if what not in ARCHIVE_FORMS or not selectors.may_write_case(user=user, student=student):
+        _deny(request, f"add-{what}"[:40], "screening.archive", student.pk)
+    form = ARCHIVE_FORMS[what](request.POST)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'；'.join(errs)}")
+        _log(request, f"add-{what}-refused", "screening.archive", student.pk, student.school)
+        return redirect("screening:archive", student_id=student.pk)
+    data = form.cleaned_data
+    try:
+        if what == "entry":
+            services.archive_entry_add(student=student, user=user, **data)
+        elif what == "attention":
+            services.attention_add(student=student, user=user, **data)
+        elif what == "plan":
+            services.plan_save(student=student, user=user, **data)
+        elif what == "referral":
+            services.referral_record(student=student, user=user, **data)
+        elif what == "return":
+            referral = Referral.objects.filter(
+                student=student, pk=request.POST.get("referral")
+            ).first()
+            if referral is None:
+                raise services.ScreeningError(["转介记录：请选择要登记复学的转介。"])
+            services.return_plan_save(referral=referral, **data)
+    except services.ScreeningError as exc:
+        for message in exc.errors:
+            messages.error(request, message)
+    else:
+        messages.success(request, "已保存。")
+    _log(request, f"add-{what}", "screening.archive", student.pk, student.school)
+    return redirect("screening:archive", student_id=student.pk)
+
+
+# --- warnings and concerns -----------------------------------------------------------------------
+
+
+@_no_store
+def warning_list(request):
+    user = request.user
+    roles = _roles(user)
+    in_group = CaseMember.objects.filter(user=user, removed_at__isnull=True).exists()
+    if not (
+        roles & {Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.GRADE_LEADER, Role.CLASS_TEACHER}
+        or in_group
+    ):
+        _deny(request, "list", "screening.warning")
+    warnings = selectors.warnings_for(user=user)
+    level = request.GET.get("level")
+    if level in WarningLevel.values:
+        warnings = warnings.filter(level=level)
+    status = request.GET.get("status", "active")
+    if status == "active":
+        warnings = warnings.filter(status__in=selectors.ACTIVE_WARNING)
+    archive_ids = set(
+        selectors.archive_students_for(user=user)
+        .filter(pk__in=warnings.values("student_id"))
+        .values_list("pk", flat=True)
+    )
+    rows = list(warnings[:500])
+    _log(request, "list", "screening.warning")
+    return render(
+        request,
+        "screening/admin/warning_list.html",
+        {
+            "warning_rows": rows,
+            "archive_ids": archive_ids,
+            "levels": WarningLevel.choices,
+            "level": level,
+            "status": status,
+            "may_raise": selectors.concern_students_for(user=user).exists(),
+        },
+    )
+
+
+@_no_store
+@require_http_methods(["GET", "POST"])
+def warning_detail(request, pk):
+    user = request.user
+    warning = _scoped_get(
+        request,
+        selectors.warnings_for(user=user),
+        pk,
+        action="view",
+        object_type="screening.warning",
+    )
+    may_update = selectors.warnings_managed_by(user=user).filter(pk=warning.pk).exists()
+    form = WarningUpdateForm(request.POST or None, initial={"status": warning.status})
+    if request.method == "POST":
+        if not may_update:
+            _deny(request, "update", "screening.warning", warning.pk)
+        if form.is_valid():
+            services.warning_update(
+                warning=warning,
+                status=form.cleaned_data["status"],
+                owner=warning.owner or user,
+                note=form.cleaned_data["note"],
+                user=user,
+            )
+            _log(request, "update", "screening.warning", warning.pk, warning.school)
+            messages.success(request, "预警已更新。")
+            return redirect("screening:warning_detail", pk=warning.pk)
+    _log(request, "view", "screening.warning", warning.pk, warning.school)
+    return render(
+        request,
+        "screening/admin/warning_detail.html",
+        {
+            "warning": warning,
+            "form": form if may_update else None,
+            "may_open_archive": selectors.archive_students_for(user=user)
+            .filter(pk=warning.student_id)
+            .exists(),
+        },
+    )
+
+
+@_no_store
+@require_http_methods(["GET", "POST"])
+def concern_raise(request):
+    user = request.user
+    if not selectors.concern_students_for(user=user).exists():
+        _deny(request, "raise", "screening.concern")
+    form = ConcernForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        student = form.cleaned_data["student"]
+        warning = services.concern_raise(
+            student=student,
+            level=form.cleaned_data["level"],
+            concern=form.cleaned_data["concern"],
+            user=user,
+        )
+        _log(request, "raise", "screening.concern", warning.pk, student.school)
+        messages.success(request, "已提交关注，心理健康教育教师和年级组长会跟进。")
+        return redirect("screening:warnings")
+    return render(request, "screening/admin/concern.html", {"form": form})
+
+
+@_no_store
+def my_class(request):
+    user = request.user
+    if Role.CLASS_TEACHER not in _roles(user):
+        _deny(request, "list", "screening.flags")
+    flags = selectors.followup_flags_for(user=user)
+    _log(request, "list", "screening.flags")
+    return render(request, "screening/admin/my_class.html", {"flags": flags})
+
+
+# --- figures, de-identified export, access log ------------------------------------------------------
+
+
+@_no_store
+def figures(request):
+    user = request.user
+    if not selectors.figure_schools_for(user=user).exists():
+        _deny(request, "view", "screening.figures")
+    start = _school_year_start()
+    _log(request, "view", "screening.figures")
+    return render(
+        request,
+        "screening/admin/figures.html",
+        {
+            "counts": selectors.warning_counts(user=user),
+            "levels": WarningLevel.choices,
+            "coverage": selectors.coverage(user=user, school_year_start=start),
+            "school_year_start": start,
+            "small_cell": selectors.SMALL_CELL,
+            "is_bureau": is_bureau(user=user),
+        },
+    )
+
+
+def student_key(student_id: int) -> str:
+    """A keyed hash standing in for a student in de-identified exports."""
+    key = (settings.SECRET_KEY + ":screening-export").encode()
+    return hmac.new(key, str(student_id).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+@_no_store
+def figures_export(request):
+    from openpyxl import Workbook
+
+    user = request.user
+    if not is_bureau(user=user):
+        _deny(request, "export", "screening.figures")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("去标识化结果")
+    sheet.append(
+        [
+            "学校代码",
+            "学生代号",
+            "量表",
+            "版本",
+            "测评日期",
+            "得分",
+            "分级",
+            "预警级别",
+            "关键题阳性",
+        ]
+    )
+    for r in selectors.deidentified_results(user=user, school_year_start=_school_year_start()):
+        sheet.append(
+            [
+                r.school.code,
+                student_key(r.student_id),
+                r.instrument.code,
+                r.instrument.version,
+                r.taken_on,
+                float(r.total),
+                r.band,
+                r.get_level_display(),
+                "是" if r.critical else "否",
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    _log(request, "export-deidentified", "screening.figures")
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="screening-deidentified.xlsx"'
+    return response
+
+
+@_no_store
+def access_log(request):
+    """Access-log lines of screening records: the bureau all, school leaders their school."""
+    from schools.models import AccessLog
+
+    user = request.user
+    leader_schools = {
+        m.school_id for m in memberships_of(user=user) if m.role == Role.SCHOOL_LEADER
+    }
+    if is_bureau(user=user):
+        lines = AccessLog.objects.all()
+    elif leader_schools:
+        lines = AccessLog.objects.filter(school_id__in=leader_schools)
+    else:
+        _deny(request, "view", "screening.accesslog")
+    lines = list(
+        lines.filter(object_type__startswith="screening.").select_related("user", "school")[:300]
+    )
+    _log(request, "view", "screening.accesslog")
+    return render(request, "screening/admin/access_log.html", {"lines": lines})

@@ -1,0 +1,41 @@
+import random
+
+from schools.vocab import Grade, Role
+from screening import demo
+from screening.models import Referral, ScreeningResult, Warning
+from tests.factories import (
+    SchoolClassFactory,
+    SchoolFactory,
+    StudentFactory,
+    UserFactory,
+    make_member,
+)
+
+
+def test_demo_is_idempotent_and_has_each_level(db):
+    school = SchoolFactory(code="X0101")
+    class_teacher = make_member(
+        Role.CLASS_TEACHER, school, user=UserFactory(username="class_teacher")
+    )
+    make_member(Role.PSYCH_TEACHER, school, user=UserFactory(username="psych_teacher"))
+    for n in range(3):
+        klass = SchoolClassFactory(
+            school=school,
+            grade=Grade.J1,
+            name=f"七年级（{n + 1}）班",
+            head_teacher=class_teacher if n == 0 else None,
+        )
+        StudentFactory.create_batch(40, school_class=klass)
+    lines = []
+    demo.load(out=lines.append, rng=random.Random(7))
+    counts = (ScreeningResult.objects.count(), Warning.objects.count(), Referral.objects.count())
+    demo.load(out=lines.append, rng=random.Random(8))
+    assert (
+        ScreeningResult.objects.count(),
+        Warning.objects.count(),
+        Referral.objects.count(),
+    ) == counts
+    assert counts[0] == 240 and counts[2] == 1
+    assert Warning.objects.filter(source="critical").exists()
+    assert Warning.objects.filter(source="concern").exists()
+    assert set(Warning.objects.values_list("level", flat=True)) >= {"key", "crisis"}

@@ -7,6 +7,7 @@ student.
 
 import csv
 import datetime
+import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from portal.views import permission_denied
 from schools.selectors import is_bureau, schools_for
 from schools.services import access_log_record
 
@@ -76,10 +78,26 @@ def _log_students(request, *, incident, students, action):
 
 def _require_reader(request):
     if not selectors.incident_may_read(user=request.user):
-        access_log_record(
-            request=request, action="view-denied", object_type=INCIDENT_TYPE, allowed=False
-        )
         raise PermissionDenied
+
+
+def denied_as_403(view):
+    """A role without the action gets a logged 403 page (Wagtail would redirect instead)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            access_log_record(
+                request=request,
+                action="denied",
+                object_type=f"duty.{view.__name__}"[:50],
+                allowed=False,
+            )
+            return permission_denied(request)
+
+    return wrapped
 
 
 # --- inbox ---------------------------------------------------------------------------------
@@ -93,6 +111,7 @@ def _inbox_queryset(request, now):
     return form, selectors.incident_inbox(user=request.user, now=now, **filters)
 
 
+@denied_as_403
 def incident_inbox(request):
     _require_reader(request)
     now = timezone.now()
@@ -118,6 +137,7 @@ def incident_inbox(request):
     )
 
 
+@denied_as_403
 def incident_export(request):
     """The filtered inbox as CSV (Excel opens it). Logged; student names only for those who
     may see them, and then each name is logged."""
@@ -195,6 +215,7 @@ def _detail_context(request, incident, *, now):
     }, students if may_names else []
 
 
+@denied_as_403
 def incident_detail(request, pk):
     _require_reader(request)
     incident = _get_incident(request, pk)
@@ -224,6 +245,7 @@ def _next_kind(incident):
     return EntryKind.FOLLOW_UP
 
 
+@denied_as_403
 def incident_print(request, pk):
     _require_reader(request)
     incident = _get_incident(request, pk)
@@ -233,6 +255,7 @@ def incident_print(request, pk):
     return render(request, "duty/admin/incident_print.html", context)
 
 
+@denied_as_403
 @require_POST
 def entry_add(request, pk):
     incident = _get_incident(request, pk, manage=True)
@@ -283,6 +306,7 @@ def _create(request, *, template, extra, success_url):
     return render(request, template, {"form": form, **extra}, status=400 if form.errors else 200)
 
 
+@denied_as_403
 def incident_create(request):
     if not selectors.incident_schools_reportable_by(user=request.user).exists():
         raise PermissionDenied
@@ -296,6 +320,7 @@ def incident_create(request):
     )
 
 
+@denied_as_403
 def incident_edit(request, pk):
     incident = _get_incident(request, pk, manage=True)
     conflict = None
@@ -357,6 +382,7 @@ def _month_arg(value):
         return timezone.localdate().replace(day=1)
 
 
+@denied_as_403
 def roster_calendar(request):
     schools = list(schools_for(user=request.user))
     if not schools:
@@ -399,6 +425,7 @@ def roster_calendar(request):
     )
 
 
+@denied_as_403
 def roster_generate(request):
     if not selectors.roster_schools_managed_by(user=request.user).exists():
         raise PermissionDenied
@@ -436,6 +463,7 @@ def roster_generate(request):
     )
 
 
+@denied_as_403
 def roster_import(request):
     if not selectors.roster_schools_managed_by(user=request.user).exists():
         raise PermissionDenied
@@ -461,11 +489,9 @@ def roster_import(request):
     )
 
 
+@denied_as_403
 def phone_list(request):
     if not is_bureau(user=request.user):
-        access_log_record(
-            request=request, action="view-denied", object_type="duty.phonelist", allowed=False
-        )
         raise PermissionDenied
     day = timezone.localdate()
     return render(
@@ -480,6 +506,7 @@ def phone_list(request):
     )
 
 
+@denied_as_403
 def notices(request):
     return render(
         request,
@@ -492,6 +519,7 @@ def notices(request):
     )
 
 
+@denied_as_403
 @require_POST
 def notice_read(request, pk):
     services.notice_mark_read(user=request.user, notice_id=pk)
@@ -501,6 +529,7 @@ def notice_read(request, pk):
 # --- learner area: any teacher reports an incident of their school --------------------------
 
 
+@denied_as_403
 @login_required
 def my_incident_new(request):
     if not selectors.incident_schools_reportable_by(user=request.user).exists():
@@ -513,6 +542,7 @@ def my_incident_new(request):
     )
 
 
+@denied_as_403
 @login_required
 def my_incidents(request):
     now = timezone.now()

@@ -194,7 +194,9 @@ def roster_import(*, school, content: bytes, filename: str) -> int:
     return len(rows)
 
 
-def roster_generate_month(*, school, year: int, month: int, replace: bool = False) -> dict:
+def roster_generate_month(
+    *, school, year: int, month: int, replace: bool = False, from_day: datetime.date | None = None
+) -> dict:
     """Fill a month from the school's weekly rotation.
 
     Days that already have duty rows are kept unless ``replace``. A rotation person who is not
@@ -204,7 +206,9 @@ def roster_generate_month(*, school, year: int, month: int, replace: bool = Fals
     if not slots:
         raise ValidationError("该校还没有每周轮值表，请先在“每周轮值表”中安排。")
     days = [
-        datetime.date(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1)
+        datetime.date(year, month, d)
+        for d in range(1, calendar.monthrange(year, month)[1] + 1)
+        if from_day is None or datetime.date(year, month, d) >= from_day
     ]
     existing = set(
         DutyAssignment.objects.filter(school=school, date__in=days).values_list("date", flat=True)

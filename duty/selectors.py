@@ -53,6 +53,27 @@ def _school_ids(*, user, roles=None) -> set[int]:
     }
 
 
+def memo_on_user(*, user, key: str, compute):
+    """Remember a per-request yes/no answer on the user object (permission checks run once
+    per listing row otherwise)."""
+    cache = user.__dict__.setdefault("_xinyu_duty_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def roster_may_manage(*, user) -> bool:
+    return memo_on_user(
+        user=user, key="roster", compute=lambda: roster_schools_managed_by(user=user).exists()
+    )
+
+
+def safety_may_manage(*, user) -> bool:
+    return memo_on_user(
+        user=user, key="safety", compute=lambda: safety_schools_managed_by(user=user).exists()
+    )
+
+
 def _now(now):
     return now or timezone.now()
 

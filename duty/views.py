@@ -358,6 +358,9 @@ def incident_edit(request, pk):
                 return redirect("duty_incident_detail", pk=incident.pk)
     else:
         form = IncidentEditForm(initial=initial, user=request.user)
+        _log_students(
+            request, incident=incident, students=list(incident.students.all()), action="edit"
+        )
     return render(
         request,
         "duty/admin/incident_form.html",

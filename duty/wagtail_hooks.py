@@ -23,7 +23,7 @@ register_permission_policy(
         read=selectors.roster_visible_to,
         write=selectors.roster_managed_by,
         may_read=lambda *, user: user_has_back_office(user=user),
-        may_write=lambda *, user: selectors.roster_schools_managed_by(user=user).exists(),
+        may_write=selectors.roster_may_manage,
     ),
 )
 register_permission_policy(
@@ -33,7 +33,7 @@ register_permission_policy(
         read=selectors.rotation_visible_to,
         write=selectors.rotation_managed_by,
         may_read=lambda *, user: user_has_back_office(user=user),
-        may_write=lambda *, user: selectors.roster_schools_managed_by(user=user).exists(),
+        may_write=selectors.roster_may_manage,
     ),
 )
 register_permission_policy(
@@ -44,7 +44,7 @@ register_permission_policy(
         write=selectors.safety_checks_managed_by,
         may_read=lambda *, user: is_bureau(user=user)
         or any(m.role in selectors.SAFETY_READER_ROLES for m in memberships_of(user=user)),
-        may_write=lambda *, user: selectors.safety_schools_managed_by(user=user).exists(),
+        may_write=selectors.safety_may_manage,
     ),
 )
 # Incidents have their own views (clocks, timeline, concurrency); the policy answers for

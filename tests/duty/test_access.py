@@ -327,3 +327,89 @@ def test_auditor_cannot_change_safety_checks_or_roster(client, world):
     assert client.get("/admin/duty/safety-checks/new/").status_code in (302, 403)
     assert client.get(f"/admin/duty/roster/rows/edit/{row.pk}/").status_code in (302, 403, 404)
     assert client.get("/admin/duty/roster/import/").status_code == 403
+
+
+def _rows(world):
+    from duty.models import DutyRotationSlot
+
+    leader_b = make_member(Role.SCHOOL_LEADER, school=world["b"])
+    return {
+        "roster/rows": DutyAssignmentFactory(school=world["b"], person=leader_b),
+        "roster/rotation": DutyRotationSlot.objects.create(
+            school=world["b"], weekday=0, duty_role="leader", person=leader_b
+        ),
+        "safety-checks": SafetyCheck.objects.create(
+            school=world["b"],
+            date=datetime.date(2025, 3, 1),
+            inspector="乙校安全办",
+            items_checked="门卫",
+        ),
+    }
+
+
+@pytest.mark.parametrize("prefix", ["roster/rows", "roster/rotation", "safety-checks"])
+def test_viewset_matrix_own_other_bureau(client, world, prefix):
+    """Another school's row: 404 on every object URL and absent from the listing; the bureau
+    admin reaches it; the auditor reads but cannot change."""
+    obj = _rows(world)[prefix]
+    login(client, Role.SCHOOL_LEADER, world["a"])
+    for action in ("edit", "delete", "inspect"):
+        assert client.get(f"/admin/duty/{prefix}/{action}/{obj.pk}/").status_code == 404
+    assert f"/{obj.pk}/" not in client.get(f"/admin/duty/{prefix}/").content.decode()
+    client.logout()
+    login(client, Role.BUREAU_ADMIN)
+    assert client.get(f"/admin/duty/{prefix}/edit/{obj.pk}/").status_code == 200
+    assert f"/edit/{obj.pk}/" in client.get(f"/admin/duty/{prefix}/").content.decode()
+    client.logout()
+    login(client, Role.BUREAU_AUDITOR)
+    assert client.get(f"/admin/duty/{prefix}/inspect/{obj.pk}/").status_code == 200
+    assert client.get(f"/admin/duty/{prefix}/edit/{obj.pk}/").status_code != 200
+    assert client.post(f"/admin/duty/{prefix}/delete/{obj.pk}/").status_code != 200
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_roster_form_names_the_outsider(client, world):
+    leader = login(client, Role.SCHOOL_LEADER, world["a"])
+    outsider = make_member(Role.TEACHER, school=world["b"])
+    outsider.real_name = "乙校老师"
+    outsider.save()
+    from duty.forms import DutyAssignmentForm
+
+    form = DutyAssignmentForm(
+        data={
+            "school": world["a"].pk,
+            "date": "2025-03-03",
+            "duty_role": "cadre",
+            "person": outsider.pk,
+            "phone": "1300000",
+        },
+        for_user=make_member(Role.BUREAU_ADMIN),
+    )
+    assert not form.is_valid()
+    assert form.errors["person"] == ["乙校老师 不是甲校的在岗教职工。"]
+    assert leader
+
+
+def test_notices_are_personal(client, world):
+    from duty.models import DutyNotice
+
+    a = login(client, Role.SCHOOL_LEADER, world["a"])
+    other = make_member(Role.SCHOOL_LEADER, school=world["b"])
+    mine = DutyNotice.objects.create(recipient=a, incident=world["inc_a"], message="甲校提醒")
+    theirs = DutyNotice.objects.create(recipient=other, incident=world["inc_b"], message="乙校提醒")
+    body = client.get("/admin/duty/notices/").content.decode()
+    assert "甲校提醒" in body and "乙校提醒" not in body
+    client.post(f"/admin/duty/notices/{theirs.pk}/read/")
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    client.post(f"/admin/duty/notices/{mine.pk}/read/")
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+
+
+def test_edit_form_logs_student_access(client, world):
+    login(client, Role.SCHOOL_LEADER, world["a"])
+    client.get(f"/admin/duty/incidents/{world['inc_a'].pk}/edit/")
+    assert AccessLog.objects.filter(
+        action="incident-edit", object_id=str(world["student"].pk)
+    ).exists()

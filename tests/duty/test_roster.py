@@ -264,3 +264,29 @@ def test_dashboard_shows_todays_duty(client, school_staff):
     client.force_login(leader)
     body = client.get("/admin/").content.decode()
     assert "今日值班" in body and "带班领导 王校长（13800000000）" in body
+
+
+def test_roster_listing_and_phone_list_query_counts_do_not_grow(client, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bureau = make_member(Role.BUREAU_ADMIN)
+    client.force_login(bureau)
+
+    def add(n):
+        for _ in range(n):
+            school = SchoolFactory()
+            person = make_member(Role.SCHOOL_LEADER, school=school)
+            DutyAssignmentFactory(school=school, person=person, date=datetime.date.today())
+
+    add(3)
+    client.get("/admin/duty/roster/rows/")
+    counts = {}
+    for url in ("/admin/duty/roster/rows/", "/admin/duty/roster/phone-list/"):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts[url] = len(ctx)
+    add(12)
+    for url, n in counts.items():
+        with django_assert_num_queries(n):
+            client.get(url)

@@ -17,6 +17,7 @@ DEMO_MODULES = [
     "resources.demo",
     "courses.demo",
     "screening.demo",
+    "duty.demo",
 ]
 
 DEMO_ACCOUNTS = [

@@ -1,0 +1,229 @@
+"""Demo duty data: a weekly rotation and this month's roster for every demo school, incidents in
+several states, and safety checks. Idempotent: each part is skipped when it already exists.
+
+Builds on the schools and people of ``schools.demo``; looks them up by role, never by id.
+All names, places and texts are fictional.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from schools.models import Membership, School, Student
+from schools.vocab import Role
+
+from .models import (
+    DutyRole,
+    DutyRotationSlot,
+    EntryKind,
+    IncidentEntry,
+    IncidentReport,
+    IncidentStatus,
+    SafetyCheck,
+    SafetyCheckStatus,
+)
+from .services import roster_generate_month
+
+LEADER_ROLES = (Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN)
+
+
+def _fictional_phone(rng) -> str:
+    return "139" + "".join(str(rng.randrange(10)) for _ in range(8))
+
+
+def _rotation(*, school, rng, out) -> bool:
+    if DutyRotationSlot.objects.filter(school=school).exists():
+        return True
+    members = list(
+        Membership.objects.active()
+        .filter(school=school)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    leaders = list(dict.fromkeys(m.user for m in members if m.role in LEADER_ROLES))
+    others = list(
+        dict.fromkeys(
+            m.user for m in members if m.role not in LEADER_ROLES and m.user not in leaders
+        )
+    )
+    if not leaders:
+        out(f"  {school.name}：没有学校领导，跳过值班安排。")
+        return False
+    slots = []
+    for weekday in range(7):
+        leader = leaders[weekday % len(leaders)]
+        slots.append(
+            DutyRotationSlot(
+                school=school,
+                weekday=weekday,
+                duty_role=DutyRole.LEADER,
+                person=leader,
+                phone="" if leader.phone else _fictional_phone(rng),
+            )
+        )
+        for k in range(min(2, len(others))):
+            cadre = others[(weekday * 2 + k) % len(others)]
+            if cadre == leader or any(s.person == cadre and s.weekday == weekday for s in slots):
+                continue
+            slots.append(
+                DutyRotationSlot(
+                    school=school,
+                    weekday=weekday,
+                    duty_role=DutyRole.CADRE,
+                    person=cadre,
+                    phone="" if cadre.phone else _fictional_phone(rng),
+                )
+            )
+    DutyRotationSlot.objects.bulk_create(slots)
+    return True
+
+
+INCIDENTS = [
+    # (minutes since discovery, category, place, first facts, reports made, public-opinion note)
+    (
+        50,
+        "running_away",
+        "学校东门",
+        "晚自习点名时发现一名学生未到，班主任电话联系家长，家长称学生未回家。学校已组织人员在校园及周边寻找，并查看校门监控。",
+        [],
+        "",
+    ),
+    (
+        180,
+        "harm_to_others",
+        "教学楼三楼走廊",
+        "课间两名学生发生肢体冲突，一名学生面部擦伤，已由校医处理并通知双方家长到校。",
+        [("phone", 18, 18, "分管副校长", "市局安全科值班员")],
+        "家长群内有零星讨论，班主任已在群内说明情况，提醒家长不传播未经核实的信息。",
+    ),
+    (
+        70,
+        "accident",
+        "操场",
+        "体育课跑步时一名学生摔倒，左手腕肿痛，已送医院检查，家长已到医院陪同。",
+        [("phone", 20, 68, "体育组长", "市局安全科值班员")],
+        "",
+    ),
+    (
+        3 * 24 * 60,
+        "self_harm",
+        "学生宿舍",
+        "宿管老师查寝时发现一名学生手臂有新鲜划痕，情绪低落。已陪同至心理辅导室，由心理健康教育教师进行危机评估，并通知家长。",
+        [
+            ("phone", 15, 15, "校长", "市局心理健康教育中心值班员"),
+            ("written", 95, 95, "", ""),
+            ("follow_up", 26 * 60, 26 * 60, "", ""),
+            ("follow_up", 50 * 60, 50 * 60, "", ""),
+            ("final", 70 * 60, 70 * 60, "", ""),
+        ],
+        "事件未在网络传播。学校确定一名副校长统一对外答复，班主任与家长保持单线沟通，保护学生隐私。",
+    ),
+]
+
+ENTRY_TEXTS = {
+    "phone": "电话报告首报情况：时间、地点、涉及学生人数、目前处置情况。",
+    "written": "书面报告已通过邮箱报送市局，附事件经过、处置措施和下一步安排。",
+    "follow_up": "续报：学生情绪趋于平稳，家长同意带学生到市心理咨询中心复诊，班主任每日跟进。",
+    "final": "终结报告：经评估风险已解除，学生正常到校，学校建立跟踪档案，每周由心理健康教育教师约谈一次。",
+}
+
+
+def _incidents(*, schools, now, out) -> None:
+    if IncidentReport.objects.exists():
+        out("  事件报告已存在，跳过。")
+        return
+    for n, (minutes, category, place, facts, reports, opinion) in enumerate(INCIDENTS):
+        school = schools[n % len(schools)]
+        members = Membership.objects.active().filter(school=school).select_related("user")
+        reporter = next(
+            (m.user for m in members if m.role == Role.CLASS_TEACHER),
+            next((m.user for m in members if m.role in LEADER_ROLES), None),
+        )
+        handler = next((m.user for m in members if m.role in LEADER_ROLES), reporter)
+        if reporter is None:
+            continue
+        discovered = now - datetime.timedelta(minutes=minutes)
+        incident = IncidentReport.objects.create(
+            school=school,
+            category=category,
+            occurred_at=discovered - datetime.timedelta(minutes=10),
+            discovered_at=discovered,
+            place=place,
+            first_facts=facts,
+            reporter=reporter,
+            public_opinion_note=opinion,
+            created_at=discovered + datetime.timedelta(minutes=5),
+            updated_at=discovered + datetime.timedelta(minutes=5),
+            updated_by=reporter,
+        )
+        students = list(
+            Student.objects.filter(school=school).order_by("student_number")[: 1 + n % 2]
+        )
+        incident.students.set(students)
+        for kind, stated, entered, caller, callee in reports:
+            IncidentEntry.objects.create(
+                incident=incident,
+                kind=kind,
+                happened_at=discovered + datetime.timedelta(minutes=stated),
+                entered_at=discovered + datetime.timedelta(minutes=entered),
+                entered_by=handler,
+                caller=caller,
+                callee=callee,
+                content=ENTRY_TEXTS[kind],
+            )
+            if kind == EntryKind.FINAL:
+                incident.status = IncidentStatus.CLOSED
+                incident.closed_at = discovered + datetime.timedelta(minutes=entered)
+                incident.save(update_fields=["status", "closed_at"])
+    out(f"  事件报告：{IncidentReport.objects.count()} 起")
+
+
+CHECKS = [
+    ("心理辅导室设施与台账\n危机干预预案\n宿舍消防器材", "", SafetyCheckStatus.NO_PROBLEM),
+    (
+        "校门安保与来访登记\n楼道护栏与窗户限位",
+        "三楼东侧两扇窗户限位器损坏",
+        SafetyCheckStatus.FIXING,
+    ),
+    ("食堂食品留样\n实验室危化品管理", "危化品领用登记缺少两次签字", SafetyCheckStatus.FIXED),
+]
+
+
+def _safety_checks(*, schools, today, out) -> None:
+    if SafetyCheck.objects.exists():
+        return
+    for n, school in enumerate(schools[:6]):
+        items, problems, status = CHECKS[n % len(CHECKS)]
+        day = today - datetime.timedelta(days=3 + 4 * n)
+        SafetyCheck.objects.create(
+            school=school,
+            date=day,
+            inspector="市教育局安全检查组" if n % 2 else "学校安全工作领导小组",
+            items_checked=items,
+            problems_found=problems,
+            fix_deadline=day + datetime.timedelta(days=14) if problems else None,
+            status=status,
+        )
+    out(f"  安全检查：{SafetyCheck.objects.count()} 条")
+
+
+def load(*, out, rng):
+    now = timezone.now()
+    today = timezone.localdate()
+    schools = list(School.objects.order_by("code"))
+    if not schools:
+        out("  没有学校，跳过值班与事件演示数据。")
+        return
+    # The fixed demo accounts' school first, so the demo logins see an incident of their own.
+    schools.sort(key=lambda s: s.code != "X0101")
+    ready = [s for s in schools if _rotation(school=s, rng=rng, out=out)]
+    for i, school in enumerate(ready, start=1):
+        try:
+            roster_generate_month(school=school, year=today.year, month=today.month)
+        except ValidationError:
+            # Staff who joined this month: fill the rest of the month from today.
+            roster_generate_month(school=school, year=today.year, month=today.month, from_day=today)
+        out.every("本月值班表", i, len(ready), every=5)
+    _incidents(schools=ready or schools, now=now, out=out)
+    _safety_checks(schools=schools, today=today, out=out)

@@ -1,0 +1,587 @@
+"""Writes for the duty app: roster import and generation, incidents and their reports,
+optimistic concurrency, reminders. Every write is validated first and runs in a transaction,
+so bad input leaves nothing half-written."""
+
+import calendar
+import csv
+import datetime
+import io
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from schools.models import Membership, Student
+
+from .models import (
+    DutyAssignment,
+    DutyNotice,
+    DutyRole,
+    DutyRotationSlot,
+    EntryKind,
+    IncidentEntry,
+    IncidentReport,
+    IncidentRevision,
+    IncidentStatus,
+    ReminderSent,
+    ReminderStage,
+)
+from .selectors import (
+    CLOCKS,
+    DUE_SOON_LEAD,
+    bureau_admins,
+    duty_leaders_on,
+    incident_clocks,
+    incidents_with_clocks,
+)
+
+log = logging.getLogger(__name__)
+
+# A stated time may be this much ahead of the server clock (clock skew of a phone).
+FUTURE_TOLERANCE = datetime.timedelta(minutes=2)
+
+
+# --- roster --------------------------------------------------------------------------------
+
+
+class RosterImportError(ValidationError):
+    """The file had errors; ``messages`` name the row and column. Nothing was written."""
+
+
+ROLE_WORDS = {
+    "带班领导": DutyRole.LEADER,
+    "领导": DutyRole.LEADER,
+    "leader": DutyRole.LEADER,
+    "值班干部": DutyRole.CADRE,
+    "中层干部": DutyRole.CADRE,
+    "干部": DutyRole.CADRE,
+    "cadre": DutyRole.CADRE,
+}
+IMPORT_COLUMNS = {
+    "日期": "date",
+    "值班类别": "role",
+    "账号": "username",
+    "姓名": "name",
+    "值班电话": "phone",
+}
+REQUIRED_COLUMNS = ("日期", "值班类别", "账号")
+
+
+def _parse_date(value) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value or "").strip().replace("/", "-").replace(".", "-")
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _read_table(*, content: bytes, filename: str) -> list[list]:
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise RosterImportError(["无法读取该 Excel 文件，请确认是 .xlsx 格式。"]) from exc
+        sheet = book.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise RosterImportError(["无法识别 CSV 文件的编码，请另存为 UTF-8。"])
+        return [row for row in csv.reader(io.StringIO(text))]
+    raise RosterImportError(["只支持 .xlsx 或 .csv 文件。"])
+
+
+def roster_import(*, school, content: bytes, filename: str) -> int:
+    """Import a school's roster. Every row is checked first; one bad row → nothing written.
+
+    The duty of each date in the file is replaced by the file's rows. Returns rows written.
+    """
+    from django.contrib.auth import get_user_model
+
+    table = [
+        row
+        for row in _read_table(content=content, filename=filename)
+        if any(str(c).strip() for c in row if c is not None)
+    ]
+    if not table:
+        raise RosterImportError(["文件是空的。"])
+    header = [str(c or "").strip() for c in table[0]]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise RosterImportError([f"第 1 行（表头）缺少列：{'、'.join(missing)}。"])
+    col = {IMPORT_COLUMNS[h]: i for i, h in enumerate(header) if h in IMPORT_COLUMNS}
+
+    usernames = {
+        str(row[col["username"]] or "").strip() for row in table[1:] if len(row) > col["username"]
+    }
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
+    members = {}
+    for m in Membership.objects.filter(school=school, user__in=users.values()):
+        members.setdefault(m.user_id, []).append(m)
+
+    def cell(row, key):
+        i = col.get(key)
+        return row[i] if i is not None and i < len(row) else None
+
+    errors, rows, seen, leaders = [], [], set(), {}
+    for n, row in enumerate(table[1:], start=2):
+        day = _parse_date(cell(row, "date"))
+        if day is None:
+            errors.append(
+                f"第 {n} 行“日期”：无法识别“{cell(row, 'date') or ''}”，请写成 2025-03-01。"
+            )
+        role = ROLE_WORDS.get(str(cell(row, "role") or "").strip())
+        if role is None:
+            errors.append(f"第 {n} 行“值班类别”：应为“带班领导”或“值班干部”。")
+        username = str(cell(row, "username") or "").strip()
+        user = users.get(username)
+        if user is None:
+            errors.append(f"第 {n} 行“账号”：找不到账号“{username}”。")
+        elif day is not None and not any(
+            m.active_from <= day and (m.active_to is None or m.active_to >= day)
+            for m in members.get(user.pk, [])
+        ):
+            errors.append(f"第 {n} 行“账号”：{user}（{username}）不是{school.name}的在岗教职工。")
+        phone = str(cell(row, "phone") or "").strip() or (user.phone if user else "")
+        if user is not None and not phone:
+            errors.append(f"第 {n} 行“值班电话”：未填写，且该用户没有登记手机号码。")
+        if user is None or day is None or role is None:
+            continue
+        if (day, user.pk) in seen:
+            errors.append(f"第 {n} 行：{user} 在 {day:%Y-%m-%d} 重复出现。")
+        seen.add((day, user.pk))
+        if role == DutyRole.LEADER:
+            if day in leaders:
+                errors.append(
+                    f"第 {n} 行“值班类别”：{day:%Y-%m-%d} 已在第 {leaders[day]} 行安排带班领导，每天只能有一位。"
+                )
+            leaders[day] = n
+        rows.append(
+            DutyAssignment(school=school, date=day, duty_role=role, person=user, phone=phone)
+        )
+    if errors:
+        raise RosterImportError(errors)
+    for obj in rows:
+        try:
+            obj.full_clean(
+                exclude=["school", "person"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            raise RosterImportError(
+                [f"{obj.date:%Y-%m-%d} {obj.person}：{'；'.join(exc.messages)}"]
+            ) from exc
+    with transaction.atomic():
+        DutyAssignment.objects.filter(school=school, date__in={r.date for r in rows}).delete()
+        DutyAssignment.objects.bulk_create(rows)
+    return len(rows)
+
+
+def roster_generate_month(
+    *, school, year: int, month: int, replace: bool = False, from_day: datetime.date | None = None
+) -> dict:
+    """Fill a month from the school's weekly rotation.
+
+    Days that already have duty rows are kept unless ``replace``. A rotation person who is not
+    a member of the school on a day is an error, and then nothing is written.
+    """
+    slots = list(DutyRotationSlot.objects.filter(school=school).select_related("person"))
+    if not slots:
+        raise ValidationError("该校还没有每周轮值表，请先在“每周轮值表”中安排。")
+    days = [
+        datetime.date(year, month, d)
+        for d in range(1, calendar.monthrange(year, month)[1] + 1)
+        if from_day is None or datetime.date(year, month, d) >= from_day
+    ]
+    existing = set(
+        DutyAssignment.objects.filter(school=school, date__in=days).values_list("date", flat=True)
+    )
+    memberships = {}
+    for m in Membership.objects.filter(school=school, user__in=[s.person_id for s in slots]):
+        memberships.setdefault(m.user_id, []).append(m)
+    errors, rows = [], []
+    for day in days:
+        if day in existing and not replace:
+            continue
+        for slot in (s for s in slots if s.weekday == day.weekday()):
+            if not any(
+                m.active_from <= day and (m.active_to is None or m.active_to >= day)
+                for m in memberships.get(slot.person_id, [])
+            ):
+                errors.append(f"{day:%Y-%m-%d}：{slot.person} 当天不是{school.name}的在岗教职工。")
+                continue
+            phone = slot.phone or slot.person.phone
+            if not phone:
+                errors.append(f"{slot.get_weekday_display()}：{slot.person} 没有值班电话。")
+                continue
+            rows.append(
+                DutyAssignment(
+                    school=school,
+                    date=day,
+                    duty_role=slot.duty_role,
+                    person=slot.person,
+                    phone=phone,
+                )
+            )
+    if errors:
+        raise ValidationError(sorted(set(errors)))
+    with transaction.atomic():
+        if replace:
+            DutyAssignment.objects.filter(school=school, date__in=days).delete()
+        DutyAssignment.objects.bulk_create(rows)
+    filled = {r.date for r in rows}
+    return {"created": len(rows), "days": len(filled), "kept": len(existing) if not replace else 0}
+
+
+def roster_row_check(*, school, person, day, duty_role, exclude_pk=None) -> None:
+    """The checks for one roster row typed into a form."""
+    errors = {}
+    if school and person and day:
+        if not Membership.objects.active(day).filter(user=person, school=school).exists():
+            errors["person"] = f"{person} 不是{school.name}的在岗教职工。"
+    if school and day and duty_role == DutyRole.LEADER:
+        others = DutyAssignment.objects.filter(school=school, date=day, duty_role=DutyRole.LEADER)
+        if exclude_pk:
+            others = others.exclude(pk=exclude_pk)
+        if others.exists():
+            errors["duty_role"] = f"{day:%Y-%m-%d} 已有带班领导，每天只能有一位。"
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- incidents -----------------------------------------------------------------------------
+
+
+def _students_from_numbers(*, school, numbers) -> list[Student]:
+    wanted = [n.strip() for n in numbers if n and n.strip()]
+    found = {
+        s.student_number: s
+        for s in Student.objects.filter(school=school, student_number__in=wanted)
+    }
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise ValidationError(
+            {"student_numbers": f"本校没有学号为 {'、'.join(missing)} 的学生，请核对。"}
+        )
+    return [found[n] for n in dict.fromkeys(wanted)]
+
+
+def _check_times(*, occurred_at, discovered_at, now) -> None:
+    errors = {}
+    if discovered_at and discovered_at > now + FUTURE_TOLERANCE:
+        errors["discovered_at"] = "发现时间不能晚于当前时间。"
+    if occurred_at and occurred_at > now + FUTURE_TOLERANCE:
+        errors["occurred_at"] = "发生时间不能晚于当前时间。"
+    if occurred_at and discovered_at and discovered_at < occurred_at:
+        errors["discovered_at"] = "发现时间不能早于发生时间。"
+    if errors:
+        raise ValidationError(errors)
+
+
+def incident_create(
+    *,
+    user,
+    school,
+    category: str,
+    occurred_at,
+    discovered_at,
+    place: str,
+    first_facts: str,
+    student_numbers=(),
+    public_opinion_note: str = "",
+    now=None,
+) -> IncidentReport:
+    """File an incident. The clocks start at ``discovered_at``; ``created_at`` is the server's."""
+    from .selectors import incident_schools_reportable_by
+
+    now = now or timezone.now()
+    if not incident_schools_reportable_by(user=user).filter(pk=school.pk).exists():
+        raise ValidationError({"school": "只能为本校登记事件。"})
+    _check_times(occurred_at=occurred_at, discovered_at=discovered_at, now=now)
+    students = _students_from_numbers(school=school, numbers=student_numbers)
+    incident = IncidentReport(
+        school=school,
+        category=category,
+        occurred_at=occurred_at,
+        discovered_at=discovered_at,
+        place=place,
+        first_facts=first_facts,
+        reporter=user,
+        public_opinion_note=public_opinion_note,
+        created_at=now,
+        updated_at=now,
+        updated_by=user,
+    )
+    incident.full_clean(exclude=["students"])
+    with transaction.atomic():
+        incident.save()
+        incident.students.set(students)
+    return incident
+
+
+class IncidentConflict(Exception):
+    """Someone else saved the incident after the user opened it."""
+
+    def __init__(self, *, current, revisions):
+        self.current = current
+        self.revisions = list(revisions)
+        names = "、".join(sorted({str(r.changed_by) for r in self.revisions})) or "其他用户"
+        super().__init__(
+            f"保存失败：在您打开此报告之后，{names} 已修改并保存了它。为避免覆盖对方的修改，"
+            "您的修改没有保存。请查看下方列出的变更，在最新版本上重新修改。"
+        )
+
+
+EDITABLE_FIELDS = (
+    "category",
+    "occurred_at",
+    "discovered_at",
+    "place",
+    "first_facts",
+    "public_opinion_note",
+)
+
+
+def _display(incident, field, value):
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if field == "category":
+        return dict(IncidentReport._meta.get_field("category").choices).get(value, value)
+    text = str(value)
+    return text if len(text) <= 80 else text[:80] + "…"
+
+
+def incident_update(
+    *, incident_id: int, user, expected_version: int, data: dict, student_numbers=None, now=None
+) -> IncidentReport:
+    """Save an edit unless someone saved in between (then ``IncidentConflict``, nothing saved).
+
+    The check and the write are one conditional UPDATE on ``version``, so two concurrent saves
+    can never both succeed.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = IncidentReport.objects.select_related("school").get(pk=incident_id)
+        if current.version != expected_version:
+            raise IncidentConflict(
+                current=current,
+                revisions=current.revisions.filter(version__gt=expected_version).select_related(
+                    "changed_by"
+                ),
+            )
+        if current.status == IncidentStatus.CLOSED:
+            raise ValidationError("事件已结案，报告内容不能再修改。")
+        values = {f: data.get(f, getattr(current, f)) for f in EDITABLE_FIELDS}
+        _check_times(
+            occurred_at=values["occurred_at"], discovered_at=values["discovered_at"], now=now
+        )
+        changes = []
+        for field in EDITABLE_FIELDS:
+            old, new = getattr(current, field), values[field]
+            if old != new:
+                changes.append(
+                    {
+                        "field": str(IncidentReport._meta.get_field(field).verbose_name),
+                        "old": _display(current, field, old),
+                        "new": _display(current, field, new),
+                    }
+                )
+        students = None
+        if student_numbers is not None:
+            students = _students_from_numbers(school=current.school, numbers=student_numbers)
+            old_ids = set(current.students.values_list("pk", flat=True))
+            if old_ids != {s.pk for s in students}:
+                changes.append(
+                    {"field": "涉及学生", "old": f"{len(old_ids)} 名", "new": f"{len(students)} 名"}
+                )
+        for field, value in values.items():
+            setattr(current, field, value)
+        current.full_clean(exclude=["students"])
+        if not changes:
+            return current
+        updated = IncidentReport.objects.filter(pk=incident_id, version=expected_version).update(
+            **values, version=F("version") + 1, updated_at=now, updated_by=user
+        )
+        if updated != 1:  # lost the race between the read and the write
+            current.refresh_from_db()
+            raise IncidentConflict(
+                current=current,
+                revisions=current.revisions.filter(version__gt=expected_version).select_related(
+                    "changed_by"
+                ),
+            )
+        if students is not None:
+            current.students.set(students)
+        IncidentRevision.objects.create(
+            incident=current,
+            version=expected_version + 1,
+            changed_at=now,
+            changed_by=user,
+            changes=changes,
+        )
+    current.refresh_from_db()
+    return current
+
+
+def incident_entry_add(
+    *,
+    incident,
+    user,
+    kind: str,
+    happened_at,
+    content: str,
+    caller: str = "",
+    callee: str = "",
+    now=None,
+) -> IncidentEntry:
+    """Add a report to the timeline. ``entered_at`` is the server's time; ``happened_at`` the
+    user's. A final report closes the incident."""
+    now = now or timezone.now()
+    errors = {}
+    if incident.status == IncidentStatus.CLOSED:
+        raise ValidationError("事件已结案，不能再添加报告。")
+    if happened_at is None:
+        errors["happened_at"] = "请填写报告时间。"
+    elif happened_at > now + FUTURE_TOLERANCE:
+        errors["happened_at"] = "报告时间不能晚于当前时间。"
+    elif happened_at < incident.discovered_at:
+        errors["happened_at"] = "报告时间不能早于事件发现时间。"
+    if not content.strip():
+        errors["content"] = "请填写报告内容。"
+    if kind == EntryKind.PHONE:
+        if not caller.strip():
+            errors["caller"] = "请填写打电话报告的人。"
+        if not callee.strip():
+            errors["callee"] = "请填写市局接报人。"
+    existing = set(incident.entries.values_list("kind", flat=True))
+    if kind in (EntryKind.PHONE, EntryKind.WRITTEN, EntryKind.FINAL) and kind in existing:
+        errors["kind"] = f"该事件已有{EntryKind(kind).label}；补充情况请用“续报”。"
+    if kind == EntryKind.FINAL and EntryKind.WRITTEN not in existing:
+        errors["kind"] = "书面报告尚未登记，不能提交终结报告。"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        entry = IncidentEntry.objects.create(
+            incident=incident,
+            kind=kind,
+            happened_at=happened_at,
+            entered_at=now,
+            entered_by=user,
+            caller=caller.strip(),
+            callee=callee.strip(),
+            content=content.strip(),
+        )
+        if kind == EntryKind.FINAL:
+            IncidentReport.objects.filter(pk=incident.pk).update(
+                status=IncidentStatus.CLOSED,
+                closed_at=now,
+                version=F("version") + 1,
+                updated_at=now,
+                updated_by=user,
+            )
+            incident.refresh_from_db()
+    return entry
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def _reminder_message(*, incident, clock, stage) -> tuple[str, str]:
+    local = timezone.localtime(clock.due_at)
+    what = f"{incident.school.name}“{incident.get_category_display()}”事件（发现于 {timezone.localtime(incident.discovered_at):%m-%d %H:%M}）"
+    if stage == ReminderStage.OVERDUE:
+        subject = f"【逾期】{incident.school.name} 事件{clock.label}已逾期"
+        body = (
+            f"{what}的{clock.label}应于 {local:%m-%d %H:%M} 前完成，目前{clock.text}，请立即处理。"
+        )
+    else:
+        subject = f"【提醒】{incident.school.name} 事件{clock.label}即将到期"
+        body = f"{what}的{clock.label}应于 {local:%m-%d %H:%M} 前完成（{clock.text}）。"
+    return subject, body
+
+
+def reminders_send(*, now=None) -> int:
+    """Notify the school's leader on duty today and the bureau admins of clocks about to fall
+    due or overdue. Each (incident, clock, stage, person) is notified once, ever: the
+    ``ReminderSent`` row is written before the mail, under a unique constraint."""
+    now = now or timezone.now()
+    horizon = max(CLOCKS.values())
+    candidates = list(
+        incidents_with_clocks(
+            IncidentReport.objects.filter(status=IncidentStatus.OPEN).select_related("school")
+        ).filter(discovered_at__gte=now - horizon - datetime.timedelta(days=7))
+    )
+    if not candidates:
+        return 0
+    leaders = duty_leaders_on(
+        day=timezone.localdate(now), school_ids={i.school_id for i in candidates}
+    )
+    admins = bureau_admins()
+    sent = 0
+    admin_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    for incident in candidates:
+        for clock in incident_clocks(incident=incident, now=now):
+            if clock.done_at is not None:
+                continue
+            if now > clock.due_at:
+                stage = ReminderStage.OVERDUE
+            elif now >= clock.due_at - DUE_SOON_LEAD[clock.kind]:
+                stage = ReminderStage.DUE_SOON
+            else:
+                continue
+            recipients = list(admins)
+            leader = leaders.get(incident.school_id)
+            if leader and leader.person not in recipients:
+                recipients.append(leader.person)
+            subject, body = _reminder_message(incident=incident, clock=clock, stage=stage)
+            link = f"{admin_url}/admin/duty/incidents/{incident.pk}/"
+            for person in recipients:
+                try:
+                    with transaction.atomic():
+                        ReminderSent.objects.create(
+                            incident=incident,
+                            clock=clock.kind,
+                            stage=stage,
+                            recipient=person,
+                            sent_at=now,
+                        )
+                        DutyNotice.objects.create(
+                            recipient=person,
+                            incident=incident,
+                            message=f"{subject}：{body}"[:300],
+                            created_at=now,
+                        )
+                except IntegrityError:
+                    continue  # already sent by an earlier (or a concurrent) run
+                if person.email:
+                    try:
+                        send_mail(subject, f"{body}\n\n查看：{link}", None, [person.email])
+                    except OSError:
+                        log.warning("duty reminder mail failed for incident %s", incident.pk)
+                sent += 1
+    return sent
+
+
+def notice_mark_read(*, user, notice_id: int) -> None:
+    DutyNotice.objects.filter(recipient=user, pk=notice_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

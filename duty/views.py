@@ -1,0 +1,563 @@
+"""Back-office views for incidents and the roster, and the learner-area report form.
+
+Every object is fetched through a ``duty.selectors`` scope; an id outside it is a logged 404.
+Showing, printing or exporting the names of students involved writes an access-log line per
+student.
+"""
+
+import csv
+import datetime
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from portal.views import permission_denied
+from schools.selectors import is_bureau, schools_for
+from schools.services import access_log_record
+
+from . import selectors, services
+from .forms import (
+    EntryForm,
+    InboxFilterForm,
+    IncidentEditForm,
+    IncidentForm,
+    RosterGenerateForm,
+    RosterImportForm,
+)
+from .models import EntryKind, IncidentReport
+
+INCIDENT_TYPE = "duty.incidentreport"
+
+
+def _denied(request, pk, action="view"):
+    access_log_record(
+        request=request,
+        action=f"{action}-denied",
+        object_type=INCIDENT_TYPE,
+        object_id=pk,
+        allowed=False,
+    )
+    raise Http404
+
+
+def _get_incident(request, pk, *, manage=False) -> IncidentReport:
+    qs = (selectors.incidents_managed_by if manage else selectors.incidents_visible_to)(
+        user=request.user
+    )
+    try:
+        return qs.get(pk=pk)
+    except IncidentReport.DoesNotExist:
+        _denied(request, pk, "change" if manage else "view")
+
+
+def _log_students(request, *, incident, students, action):
+    access_log_record(
+        request=request,
+        action=action,
+        object_type=INCIDENT_TYPE,
+        object_id=incident.pk,
+        school=incident.school,
+    )
+    for student in students:
+        access_log_record(
+            request=request,
+            action=f"incident-{action}",
+            object_type="schools.student",
+            object_id=student.pk,
+            school=incident.school,
+        )
+
+
+def _require_reader(request):
+    if not selectors.incident_may_read(user=request.user):
+        raise PermissionDenied
+
+
+def denied_as_403(view):
+    """A role without the action gets a logged 403 page (Wagtail would redirect instead)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            access_log_record(
+                request=request,
+                action="denied",
+                object_type=f"duty.{view.__name__}"[:50],
+                allowed=False,
+            )
+            return permission_denied(request)
+
+    return wrapped
+
+
+# --- inbox ---------------------------------------------------------------------------------
+
+
+def _inbox_queryset(request, now):
+    form = InboxFilterForm(request.GET or None, user=request.user)
+    filters = {}
+    if form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+    return form, selectors.incident_inbox(user=request.user, now=now, **filters)
+
+
+@denied_as_403
+def incident_inbox(request):
+    _require_reader(request)
+    now = timezone.now()
+    form, qs = _inbox_queryset(request, now)
+    page = Paginator(qs, 50).get_page(request.GET.get("p"))
+    rows = [{"incident": i, "clocks": selectors.incident_clocks(incident=i, now=now)} for i in page]
+    query = request.GET.copy()
+    query.pop("p", None)
+    return render(
+        request,
+        "duty/admin/incident_inbox.html",
+        {
+            "page_title": "事件报告",
+            "header_title": "事件报告",
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "query": query.urlencode(),
+            "is_bureau": is_bureau(user=request.user),
+            "may_report": selectors.incident_schools_reportable_by(user=request.user).exists(),
+            "now": now,
+        },
+    )
+
+
+@denied_as_403
+def incident_export(request):
+    """The filtered inbox as CSV (Excel opens it). Logged; student names only for those who
+    may see them, and then each name is logged."""
+    _require_reader(request)
+    now = timezone.now()
+    _form, qs = _inbox_queryset(request, now)
+    qs = qs.prefetch_related("students")
+    access_log_record(
+        request=request, action="export", object_type=INCIDENT_TYPE, object_id="inbox"
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="incidents-{timezone.localdate():%Y%m%d}.csv"'
+    )
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "编号",
+            "学校",
+            "类别",
+            "状态",
+            "发生时间",
+            "发现时间",
+            "地点",
+            "电话报告",
+            "书面报告",
+            "涉及学生",
+            "报告人",
+        ]
+    )
+    for incident in qs:
+        clocks = selectors.incident_clocks(incident=incident, now=now)
+        students = list(incident.students.all())
+        if selectors.incident_student_names_visible(user=request.user, incident=incident):
+            names = "、".join(s.name for s in students)
+            if students:
+                _log_students(request, incident=incident, students=students, action="export")
+        else:
+            names = f"{len(students)} 名"
+        writer.writerow(
+            [
+                incident.pk,
+                incident.school.name,
+                incident.get_category_display(),
+                incident.get_status_display(),
+                f"{timezone.localtime(incident.occurred_at):%Y-%m-%d %H:%M}",
+                f"{timezone.localtime(incident.discovered_at):%Y-%m-%d %H:%M}",
+                incident.place,
+                clocks[0].text,
+                clocks[1].text,
+                names,
+                str(incident.reporter),
+            ]
+        )
+    return response
+
+
+# --- one incident --------------------------------------------------------------------------
+
+
+def _detail_context(request, incident, *, now):
+    may_names = selectors.incident_student_names_visible(user=request.user, incident=incident)
+    students = list(incident.students.select_related("school_class"))
+    return {
+        "incident": incident,
+        "clocks": selectors.incident_clocks(incident=incident, now=now),
+        "timeline": selectors.incident_timeline(incident=incident),
+        "students": students if may_names else None,
+        "student_count": len(students),
+        "may_handle": selectors.incidents_managed_by(user=request.user)
+        .filter(pk=incident.pk)
+        .exists(),
+        "now": now,
+    }, students if may_names else []
+
+
+@denied_as_403
+def incident_detail(request, pk):
+    _require_reader(request)
+    incident = _get_incident(request, pk)
+    now = timezone.now()
+    context, shown = _detail_context(request, incident, now=now)
+    _log_students(request, incident=incident, students=shown, action="view")
+    entry_form = (
+        EntryForm(initial={"kind": _next_kind(incident)}) if context["may_handle"] else None
+    )
+    return render(
+        request,
+        "duty/admin/incident_detail.html",
+        {
+            **context,
+            "entry_form": entry_form,
+            "page_title": str(incident),
+            "header_title": "事件报告",
+        },
+    )
+
+
+def _next_kind(incident):
+    kinds = set(incident.entries.values_list("kind", flat=True))
+    for kind in (EntryKind.PHONE, EntryKind.WRITTEN):
+        if kind not in kinds:
+            return kind
+    return EntryKind.FOLLOW_UP
+
+
+@denied_as_403
+def incident_print(request, pk):
+    _require_reader(request)
+    incident = _get_incident(request, pk)
+    now = timezone.now()
+    context, shown = _detail_context(request, incident, now=now)
+    _log_students(request, incident=incident, students=shown, action="print")
+    return render(request, "duty/admin/incident_print.html", context)
+
+
+@denied_as_403
+@require_POST
+def entry_add(request, pk):
+    incident = _get_incident(request, pk, manage=True)
+    form = EntryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_entry_add(incident=incident, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"已登记{EntryKind(form.cleaned_data['kind']).label}。")
+            return redirect("duty_incident_detail", pk=incident.pk)
+    now = timezone.now()
+    context, shown = _detail_context(request, incident, now=now)
+    _log_students(request, incident=incident, students=shown, action="view")
+    return render(
+        request,
+        "duty/admin/incident_detail.html",
+        {**context, "entry_form": form, "page_title": str(incident), "header_title": "事件报告"},
+        status=400,
+    )
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _create(request, *, template, extra, success_url):
+    form = IncidentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("student_numbers")
+        try:
+            incident = services.incident_create(
+                user=request.user, student_numbers=form.student_number_list(), **data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, "事件已登记。请在发现后 30 分钟内电话报告市局，2 小时内提交书面报告。"
+            )
+            return redirect(success_url(incident))
+    return render(request, template, {"form": form, **extra}, status=400 if form.errors else 200)
+
+
+@denied_as_403
+def incident_create(request):
+    if not selectors.incident_schools_reportable_by(user=request.user).exists():
+        raise PermissionDenied
+    return _create(
+        request,
+        template="duty/admin/incident_form.html",
+        extra={"page_title": "登记事件", "header_title": "登记事件"},
+        success_url=lambda i: reverse("duty_incident_detail", args=[i.pk])
+        if selectors.incidents_visible_to(user=request.user).filter(pk=i.pk).exists()
+        else reverse("duty_incidents"),
+    )
+
+
+@denied_as_403
+def incident_edit(request, pk):
+    incident = _get_incident(request, pk, manage=True)
+    conflict = None
+    initial = {
+        "category": incident.category,
+        "occurred_at": timezone.localtime(incident.occurred_at),
+        "discovered_at": timezone.localtime(incident.discovered_at),
+        "place": incident.place,
+        "first_facts": incident.first_facts,
+        "student_numbers": "\n".join(incident.students.values_list("student_number", flat=True)),
+        "public_opinion_note": incident.public_opinion_note,
+        "version": incident.version,
+    }
+    if request.method == "POST":
+        form = IncidentEditForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            data.pop("student_numbers")
+            try:
+                services.incident_update(
+                    incident_id=incident.pk,
+                    user=request.user,
+                    expected_version=version,
+                    data=data,
+                    student_numbers=form.student_number_list(),
+                )
+            except services.IncidentConflict as exc:
+                conflict = exc
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, "报告已保存。")
+                return redirect("duty_incident_detail", pk=incident.pk)
+    else:
+        form = IncidentEditForm(initial=initial, user=request.user)
+        _log_students(
+            request, incident=incident, students=list(incident.students.all()), action="edit"
+        )
+    return render(
+        request,
+        "duty/admin/incident_form.html",
+        {
+            "form": form,
+            "incident": incident,
+            "conflict": conflict,
+            "page_title": "修改事件报告",
+            "header_title": "修改事件报告",
+        },
+        status=409 if conflict else (400 if form.errors else 200),
+    )
+
+
+# --- roster --------------------------------------------------------------------------------
+
+
+def _month_arg(value):
+    try:
+        return datetime.datetime.strptime(value, "%Y-%m").date()
+    except (TypeError, ValueError):
+        return timezone.localdate().replace(day=1)
+
+
+@denied_as_403
+def roster_calendar(request):
+    schools = list(schools_for(user=request.user))
+    if not schools:
+        raise PermissionDenied
+    school_id = request.GET.get("school")
+    school = next((s for s in schools if str(s.pk) == school_id), None)
+    if school_id and school is None:
+        access_log_record(
+            request=request,
+            action="view-denied",
+            object_type="schools.school",
+            object_id=school_id,
+            allowed=False,
+        )
+        raise Http404
+    school = school or schools[0]
+    month = _month_arg(request.GET.get("month"))
+    prev_month = (month - datetime.timedelta(days=1)).replace(day=1)
+    next_month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "duty/admin/roster_calendar.html",
+        {
+            "page_title": f"值班日历 · {school.name}",
+            "header_title": "值班日历",
+            "schools": schools,
+            "school": school,
+            "month": month,
+            "prev_month": prev_month,
+            "next_month": next_month,
+            "weeks": selectors.roster_month(
+                user=request.user, school=school, year=month.year, month=month.month
+            ),
+            "today": timezone.localdate(),
+            "may_manage": selectors.roster_schools_managed_by(user=request.user)
+            .filter(pk=school.pk)
+            .exists(),
+            "weekdays": ["一", "二", "三", "四", "五", "六", "日"],
+        },
+    )
+
+
+@denied_as_403
+def roster_generate(request):
+    if not selectors.roster_schools_managed_by(user=request.user).exists():
+        raise PermissionDenied
+    form = RosterGenerateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        school, month = form.cleaned_data["school"], form.cleaned_data["month"]
+        try:
+            result = services.roster_generate_month(
+                school=school,
+                year=month.year,
+                month=month.month,
+                replace=form.cleaned_data["replace"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request,
+                f"已按轮值表生成 {result['days']} 天、{result['created']} 条值班安排"
+                + (f"；保留了已有安排的 {result['kept']} 天。" if result["kept"] else "。"),
+            )
+            return redirect(
+                f"{reverse('duty_roster_calendar')}?school={school.pk}&month={month:%Y-%m}"
+            )
+    return render(
+        request,
+        "duty/admin/simple_form.html",
+        {
+            "form": form,
+            "page_title": "按轮值表生成月值班表",
+            "header_title": "生成月值班表",
+            "submit": "生成",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@denied_as_403
+def roster_import(request):
+    if not selectors.roster_schools_managed_by(user=request.user).exists():
+        raise PermissionDenied
+    form = RosterImportForm(request.POST or None, request.FILES or None, user=request.user)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        school = form.cleaned_data["school"]
+        try:
+            count = services.roster_import(
+                school=school, content=upload.read(), filename=upload.name
+            )
+        except services.RosterImportError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, f"已导入 {count} 条值班安排。")
+            return redirect(f"{reverse('duty_roster_calendar')}?school={school.pk}")
+    return render(
+        request,
+        "duty/admin/roster_import.html",
+        {"form": form, "errors": errors, "page_title": "导入值班表", "header_title": "导入值班表"},
+        status=400 if (errors or form.errors) else 200,
+    )
+
+
+@denied_as_403
+def phone_list(request):
+    if not is_bureau(user=request.user):
+        raise PermissionDenied
+    day = timezone.localdate()
+    return render(
+        request,
+        "duty/admin/phone_list.html",
+        {
+            "page_title": f"今日值班电话 · {day:%Y年%m月%d日}",
+            "header_title": "今日值班电话",
+            "rows": selectors.duty_phone_list(user=request.user, day=day),
+            "day": day,
+        },
+    )
+
+
+@denied_as_403
+def notices(request):
+    return render(
+        request,
+        "duty/admin/notices.html",
+        {
+            "page_title": "值班提醒",
+            "header_title": "值班提醒",
+            "notices": selectors.notices_for(user=request.user)[:100],
+        },
+    )
+
+
+@denied_as_403
+@require_POST
+def notice_read(request, pk):
+    services.notice_mark_read(user=request.user, notice_id=pk)
+    return redirect("duty_notices")
+
+
+# --- learner area: any teacher reports an incident of their school --------------------------
+
+
+@denied_as_403
+@login_required
+def my_incident_new(request):
+    if not selectors.incident_schools_reportable_by(user=request.user).exists():
+        raise PermissionDenied
+    return _create(
+        request,
+        template="duty/my_incident_form.html",
+        extra={},
+        success_url=lambda i: reverse("duty:my_incidents"),
+    )
+
+
+@denied_as_403
+@login_required
+def my_incidents(request):
+    now = timezone.now()
+    qs = selectors.incidents_with_clocks(
+        selectors.incidents_visible_to(user=request.user).filter(reporter=request.user)
+    ).order_by("-discovered_at")[:50]
+    rows = [{"incident": i, "clocks": selectors.incident_clocks(incident=i, now=now)} for i in qs]
+    return render(
+        request,
+        "duty/my_incidents.html",
+        {
+            "rows": rows,
+            "may_report": selectors.incident_schools_reportable_by(user=request.user).exists(),
+        },
+    )

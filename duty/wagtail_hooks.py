@@ -1,0 +1,204 @@
+"""Back office for duty: roster, rotation and safety checks as scoped model viewsets; the
+incident inbox, calendar, import and phone list as admin views; a dashboard panel."""
+
+from django.urls import include, path, reverse
+from django.utils import timezone
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.permissions import register_permission_policy
+
+from schools.selectors import is_bureau, memberships_of, user_has_back_office
+from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
+
+from . import selectors
+from .forms import DutyAssignmentForm, DutyRotationSlotForm, SafetyCheckForm
+from .models import DutyAssignment, DutyRotationSlot, IncidentReport, SafetyCheck
+
+register_permission_policy(
+    DutyAssignment,
+    ScopedPermissionPolicy(
+        DutyAssignment,
+        read=selectors.roster_visible_to,
+        write=selectors.roster_managed_by,
+        may_read=lambda *, user: user_has_back_office(user=user),
+        may_write=selectors.roster_may_manage,
+    ),
+)
+register_permission_policy(
+    DutyRotationSlot,
+    ScopedPermissionPolicy(
+        DutyRotationSlot,
+        read=selectors.rotation_visible_to,
+        write=selectors.rotation_managed_by,
+        may_read=lambda *, user: user_has_back_office(user=user),
+        may_write=selectors.roster_may_manage,
+    ),
+)
+register_permission_policy(
+    SafetyCheck,
+    ScopedPermissionPolicy(
+        SafetyCheck,
+        read=selectors.safety_checks_visible_to,
+        write=selectors.safety_checks_managed_by,
+        may_read=lambda *, user: is_bureau(user=user)
+        or any(m.role in selectors.SAFETY_READER_ROLES for m in memberships_of(user=user)),
+        may_write=selectors.safety_may_manage,
+    ),
+)
+# Incidents have their own views (clocks, timeline, concurrency); the policy answers for
+# anything generic (e.g. usage counts) with the same scope.
+register_permission_policy(
+    IncidentReport,
+    ScopedPermissionPolicy(
+        IncidentReport,
+        read=selectors.incidents_visible_to,
+        write=selectors.incidents_managed_by,
+        may_read=selectors.incident_may_read,
+        may_write=selectors.incident_may_handle,
+        may_add=lambda *, user: selectors.incident_schools_reportable_by(user=user).exists(),
+        may_delete=lambda *, user: False,
+    ),
+)
+
+
+class DutyAssignmentViewSet(ScopedModelViewSet):
+    model = DutyAssignment
+    icon = "date"
+    menu_label = "值班安排"
+    url_prefix = "duty/roster/rows"
+    list_display = ["date", "school", "duty_role", "person", "phone"]
+    list_filter = ["duty_role", "date"]
+    ordering = ["-date", "school__code", "duty_role"]
+
+    def get_form_class(self, for_update=False):
+        return DutyAssignmentForm
+
+
+class DutyRotationSlotViewSet(ScopedModelViewSet):
+    model = DutyRotationSlot
+    icon = "repeat"
+    menu_label = "每周轮值表"
+    url_prefix = "duty/roster/rotation"
+    list_display = ["school", "weekday", "duty_role", "person", "phone"]
+    list_filter = ["weekday", "duty_role"]
+
+    def get_form_class(self, for_update=False):
+        return DutyRotationSlotForm
+
+
+class SafetyCheckViewSet(ScopedModelViewSet):
+    model = SafetyCheck
+    icon = "tick-inverse"
+    menu_label = "安全检查"
+    url_prefix = "duty/safety-checks"
+    list_display = ["date", "school", "inspector", "status", "fix_deadline"]
+    list_filter = ["status", "date"]
+
+    def get_form_class(self, for_update=False):
+        return SafetyCheckForm
+
+
+class DutyGroup(ViewSetGroup):
+    menu_label = "值班与事件"
+    menu_icon = "warning"
+    menu_order = 250
+    submenu_hook = "register_duty_menu_item"
+    items = (DutyAssignmentViewSet, DutyRotationSlotViewSet, SafetyCheckViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_duty_viewsets():
+    return DutyGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_duty_admin_urls():
+    return [path("duty/", include("duty.admin_urls"))]
+
+
+class _ShownIf(MenuItem):
+    def __init__(self, *args, shown, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._shown = shown
+
+    def is_shown(self, request):
+        return self._shown(user=request.user)
+
+
+@hooks.register("register_duty_menu_item")
+def incidents_menu_item():
+    return _ShownIf(
+        "事件报告",
+        reverse("duty_incidents"),
+        icon_name="warning",
+        order=0,
+        shown=selectors.incident_may_read,
+    )
+
+
+@hooks.register("register_duty_menu_item")
+def calendar_menu_item():
+    return _ShownIf(
+        "值班日历",
+        reverse("duty_roster_calendar"),
+        icon_name="calendar",
+        order=0,
+        shown=lambda *, user: selectors.roster_visible_to(user=user).exists()
+        or is_bureau(user=user),
+    )
+
+
+@hooks.register("register_duty_menu_item")
+def phone_list_menu_item():
+    return _ShownIf(
+        "今日值班电话", reverse("duty_phone_list"), icon_name="mobile-alt", order=0, shown=is_bureau
+    )
+
+
+@hooks.register("register_duty_menu_item")
+def notices_menu_item():
+    return _ShownIf(
+        "值班提醒", reverse("duty_notices"), icon_name="mail", order=900, shown=user_has_back_office
+    )
+
+
+class TodayDutyPanel(Component):
+    """Dashboard: today's duty at the user's school(s), unread reminders, open incidents."""
+
+    name = "duty_today"
+    order = 50
+    template_name = "duty/admin/dashboard_panel.html"
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_context_data(self, parent_context=None):
+        user = self.request.user
+        day = timezone.localdate()
+        bureau = is_bureau(user=user)
+        school_ids = {m.school_id for m in memberships_of(user=user) if m.school_id}
+        duty = []
+        if school_ids and not bureau:
+            duty = [
+                r
+                for r in selectors.duty_phone_list(user=user, day=day)
+                if r["school"].pk in school_ids
+            ]
+        open_qs = selectors.incident_inbox(user=user, status="open")
+        overdue = selectors.incident_inbox(user=user, overdue="any").count()
+        return {
+            "day": day,
+            "duty": duty,
+            "bureau": bureau,
+            "notices": list(selectors.notices_for(user=user, unread_only=True)[:5]),
+            "open_count": open_qs.count() if selectors.incident_may_read(user=user) else None,
+            "overdue_count": overdue if selectors.incident_may_read(user=user) else None,
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_duty_panel(request, panels):
+    if user_has_back_office(user=request.user):
+        panels.append(TodayDutyPanel(request))

@@ -14,6 +14,7 @@ from django.db import transaction
 DEMO_MODULES = [
     "schools.demo",
     "portal.demo",
+    "oversight.demo",
 ]
 
 DEMO_ACCOUNTS = [

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "courses",
     "screening",
     "duty",
+    "oversight",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -18,6 +18,7 @@ DEMO_MODULES = [
     "courses.demo",
     "screening.demo",
     "duty.demo",
+    "oversight.demo",
 ]
 
 DEMO_ACCOUNTS = [

@@ -1,0 +1,193 @@
+"""The city dashboard's panels, fed by the figure registry.
+
+A panel names the figures it needs and builds, from their values for the schools in the
+viewer's scope, a chart and the table behind it plus a per-school table. The dashboard
+computes every figure once for all schools (constant queries), then asks each panel.
+
+Apps add panels at start-up with ``register_panel`` (training hours, screening coverage
+with ``oversight.suppression``, incidents and clock compliance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.safestring import SafeString
+
+from schools.models import Facility
+
+from .charts import Bar, bar_chart
+from .figures import Period, figure_get
+
+
+@dataclass
+class PanelContent:
+    chart: SafeString
+    # The table the chart is drawn from.
+    chart_headers: list[str]
+    chart_rows: list[list[Any]]
+    # One row per school.
+    school_headers: list[str]
+    school_rows: list[list[Any]]
+    note: str = ""
+    alerts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    figure_keys: tuple[str, ...]
+    build: Callable[..., PanelContent]
+    order: int = 100
+    template_name: str = "oversight/panels/panel.html"
+    # Extra scoped data the panel needs beyond figures: fn(*, user, schools, period) → Any,
+    # computed once per dashboard (constant queries, like figures).
+    extra: Callable[..., Any] | None = None
+
+
+_PANELS: dict[str, Panel] = {}
+
+
+def register_panel(
+    key: str,
+    *,
+    title: str,
+    figure_keys,
+    build,
+    order: int = 100,
+    template_name: str | None = None,
+    extra=None,
+) -> Panel:
+    panel = Panel(
+        key=key,
+        title=title,
+        figure_keys=tuple(figure_keys),
+        build=build,
+        order=order,
+        template_name=template_name or Panel.template_name,
+        extra=extra,
+    )
+    _PANELS[key] = panel
+    return panel
+
+
+def unregister_panel(key: str) -> None:
+    _PANELS.pop(key, None)
+
+
+def panels_all() -> list[Panel]:
+    """Registered panels whose figures are all registered, in order."""
+    return sorted(
+        (p for p in _PANELS.values() if all(figure_get(k) for k in p.figure_keys)),
+        key=lambda p: (p.order, p.key),
+    )
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.0f}%" if whole else "—"
+
+
+# --- R-10: psychology teachers -------------------------------------------------------------
+
+
+def _without_psych(*, user, schools, period: Period) -> set[int]:
+    from schools.selectors import schools_without_psych_teacher
+
+    ids = [s.pk for s in schools]
+    return set(
+        schools_without_psych_teacher(user=user, on=period.as_of)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+
+
+def build_psych_panel(*, schools, values, period, extra) -> PanelContent:
+    full, part, staff = values["psych_full_time"], values["psych_part_time"], values["staff_count"]
+    lacking = extra
+    total = len(schools)
+    with_full = sum(1 for s in schools if full.get(s.pk))
+    part_only = sum(1 for s in schools if not full.get(s.pk) and part.get(s.pk))
+    without = sum(1 for s in schools if s.pk in lacking)
+    groups = [("配有专职教师", with_full), ("仅有兼职教师", part_only), ("未配备", without)]
+    chart = bar_chart(
+        [Bar(label, n, of=total, text=f"{n} 所") for label, n in groups],
+        title="心理健康教育教师配备（学校数）",
+    )
+    rows = [
+        [
+            s.name,
+            full.get(s.pk, 0),
+            part.get(s.pk, 0),
+            staff.get(s.pk, 0),
+            "未配备" if s.pk in lacking else "",
+        ]
+        for s in schools
+    ]
+    alerts = [f"{s.name}尚未配备专职或兼职心理健康教育教师。" for s in schools if s.pk in lacking]
+    return PanelContent(
+        chart=chart,
+        chart_headers=["配备情况", "学校数", "占比"],
+        chart_rows=[[label, n, percent(n, total)] for label, n in groups],
+        school_headers=["学校", "专职（人）", "兼职（人）", "在岗教职工（人）", "提示"],
+        school_rows=rows,
+        note=f"每所学校至少应配备 1 名专职或兼职心理健康教育教师。统计日：{period.as_of:%Y-%m-%d}。",
+        alerts=alerts,
+    )
+
+
+register_panel(
+    "psych_teachers",
+    title="心理健康教育教师配备",
+    figure_keys=["psych_full_time", "psych_part_time", "staff_count"],
+    build=build_psych_panel,
+    order=10,
+    extra=_without_psych,
+)
+
+
+# --- R-11: facilities and channels ---------------------------------------------------------
+
+
+def build_facilities_panel(*, schools, values, period, extra) -> PanelContent:
+    total = len(schools)
+    kinds = Facility.Kind.choices
+    in_use = {
+        kind: sum(
+            1 for s in schools if values[f"facility_{kind}"].get(s.pk) == Facility.Status.IN_USE
+        )
+        for kind, _ in kinds
+    }
+    chart = bar_chart(
+        [
+            Bar(label, in_use[kind], of=total, text=f"{in_use[kind]}/{total}")
+            for kind, label in kinds
+        ],
+        title="场所与渠道覆盖（已建成使用的学校数）",
+    )
+    fig = figure_get("facility_counselling_room")
+    rows = [
+        [s.name]
+        + [fig.display(values[f"facility_{kind}"].get(s.pk)) for kind, _ in kinds]
+        + [values["facilities_in_use"].get(s.pk, 0)]
+        for s in schools
+    ]
+    return PanelContent(
+        chart=chart,
+        chart_headers=["场所或渠道", "已建成使用（所）", "覆盖率"],
+        chart_rows=[[label, in_use[kind], percent(in_use[kind], total)] for kind, label in kinds],
+        school_headers=["学校"] + [label for _, label in kinds] + ["已使用（项）"],
+        school_rows=rows,
+        note="数据来自各校登记的场所与渠道。",
+    )
+
+
+register_panel(
+    "facilities",
+    title="心理辅导场所与求助渠道",
+    figure_keys=["facilities_in_use"] + [f"facility_{k}" for k in Facility.Kind.values],
+    build=build_facilities_panel,
+    order=20,
+)

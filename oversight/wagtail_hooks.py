@@ -1,0 +1,132 @@
+"""Back office: campaign editor (bureau), reports (schools), status boards, dashboard."""
+
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.components import Component
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import register_permission_policy
+
+from schools.viewsets import ScopedPermissionPolicy
+
+from . import selectors, urls
+from .forms import CampaignForm
+from .models import Campaign
+
+campaign_policy = ScopedPermissionPolicy(
+    Campaign,
+    read=lambda *, user: selectors.campaigns_for(user=user)
+    if selectors.may_oversee(user=user)
+    else Campaign.objects.none(),
+    write=lambda *, user: Campaign.objects.all()
+    if selectors.may_manage_campaigns(user=user)
+    else Campaign.objects.none(),
+    may_read=selectors.may_oversee,
+    may_write=selectors.may_manage_campaigns,
+)
+register_permission_policy(Campaign, campaign_policy)
+
+
+class CampaignViewSet(ModelViewSet):
+    model = Campaign
+    icon = "clipboard-list"
+    menu_label = "报告任务管理"
+    add_to_admin_menu = False
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    list_display = ["title", "opens_at", "deadline", "all_schools"]
+    search_fields = ["title"]
+    ordering = ["-deadline"]
+    edit_handler_panels = [
+        FieldPanel("title"),
+        FieldPanel("plan"),
+        FieldPanel("intro"),
+        FieldRowPanel([FieldPanel("opens_at"), FieldPanel("deadline")], heading="填报时间"),
+        FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")], heading="统计期"),
+        MultiFieldPanel([FieldPanel("all_schools"), FieldPanel("schools")], heading="面向学校"),
+        MultiFieldPanel(
+            [FieldPanel("remind_days_before"), FieldPanel("remind_overdue")], heading="提醒"
+        ),
+        FieldPanel("figure_keys"),
+        InlinePanel("questions", heading="问题", label="问题"),
+    ]
+    edit_handler = ObjectList(edit_handler_panels, base_form_class=CampaignForm)
+
+
+campaign_viewset = CampaignViewSet("oversight_campaigns", url_prefix="oversight/manage")
+
+
+@hooks.register("register_admin_viewset")
+def register_campaign_viewset():
+    return campaign_viewset
+
+
+@hooks.register("register_admin_urls")
+def register_oversight_urls():
+    return [path("oversight/", include((urls.urlpatterns, "oversight"), namespace="oversight"))]
+
+
+class _Item(MenuItem):
+    def __init__(self, label, url_name, test, **kwargs):
+        self.url_name = url_name
+        self.test = test
+        super().__init__(label, "", **kwargs)
+
+    def is_shown(self, request):
+        return bool(self.test(user=request.user))
+
+    def render_component(self, request):
+        self.url = reverse(self.url_name)
+        return super().render_component(request)
+
+
+oversight_menu = Menu(
+    items=[
+        _Item(
+            "实施情况报告",
+            "oversight:index",
+            selectors.may_use_reports,
+            icon_name="clipboard-list",
+            order=100,
+        ),
+        _Item(
+            "督导看板",
+            "oversight:dashboard",
+            selectors.may_see_dashboard,
+            icon_name="view",
+            order=200,
+        ),
+        _Item(
+            "报告任务管理",
+            "oversight_campaigns:index",
+            selectors.may_manage_campaigns,
+            icon_name="cog",
+            order=300,
+        ),
+    ]
+)
+
+
+@hooks.register("register_admin_menu_item")
+def register_oversight_menu():
+    return SubmenuMenuItem("督导与报告", oversight_menu, icon_name="clipboard-list", order=400)
+
+
+class CampaignsToAnswerPanel(Component):
+    name = "oversight_campaigns_to_answer"
+    template_name = "oversight/home_panel.html"
+    order = 50
+
+    def __init__(self, tasks):
+        self.tasks = tasks
+
+    def get_context_data(self, parent_context):
+        return {"tasks": self.tasks}
+
+
+@hooks.register("construct_homepage_panels")
+def add_campaigns_panel(request, panels):
+    tasks = selectors.campaigns_to_answer(user=request.user)
+    if tasks:
+        panels.append(CampaignsToAnswerPanel(tasks))

@@ -158,15 +158,21 @@ class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
     def form_valid(self, form):
         # Records that others still point at (a class with students, a school with
         # students) are protected: say so instead of failing with a server error.
+        # (Wagtail's reference index may already know: then it would answer a bare 403.)
+        if self.usage and self.usage.is_protected:
+            return self._refuse_protected()
         try:
             with transaction.atomic():
                 return super().form_valid(form)
         except (ProtectedError, RestrictedError):
-            messages.error(
-                self.request,
-                f"“{self.object}”仍有关联记录（例如班级里还有学生），不能删除。请先处理这些记录。",
-            )
-            return redirect(self.index_url_name)
+            return self._refuse_protected()
+
+    def _refuse_protected(self):
+        messages.error(
+            self.request,
+            f"“{self.object}”仍有关联记录（例如班级里还有学生），不能删除。请先处理这些记录。",
+        )
+        return redirect(self.index_url_name)
 
     def get_object(self, queryset=None):
         if getattr(self, "object", None):

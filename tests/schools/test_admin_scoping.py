@@ -337,11 +337,15 @@ def test_student_list_queries_do_not_grow_with_rows(world, login, django_assert_
 
 
 def test_deleting_a_class_with_students_is_refused_with_a_message(world, login):
+    from django.contrib.messages import get_messages
+
     client = login(world.users["school_admin"])
-    response = client.post(reverse("schools_class:delete", args=[world.a7.pk]), follow=True)
-    assert response.status_code == 200
-    assert "不能删除" in response.content.decode()
+    response = client.post(reverse("schools_class:delete", args=[world.a7.pk]))
+    assert response.status_code == 302
     assert SchoolClass.objects.filter(pk=world.a7.pk).exists()
+    assert Student.objects.filter(pk=world.a7_student.pk).exists()
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("不能删除" in t for t in texts), texts
     empty = SchoolClass.objects.create(school=world.a, grade=21, name="七年级（8）班")
     client.post(reverse("schools_class:delete", args=[empty.pk]))
     assert not SchoolClass.objects.filter(pk=empty.pk).exists()

@@ -54,7 +54,7 @@ class HomePage(BasePage):
     template = "pages/home_page.html"
     parent_page_types = ["wagtailcore.Page"]
     # Each content app adds its index page types here.
-    subpage_types = ["portal.StandardPage", "portal.ContactsPage"]
+    subpage_types = ["portal.StandardPage", "portal.ContactsPage", "courses.TrainingIndexPage"]
     max_count = 1
 
     class Meta:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -49,6 +49,19 @@ def _denied(request, *, action, object_type, object_id, school=None):
     raise Http404
 
 
+def _forbidden(request):
+    """A plain 403 (Wagtail would turn PermissionDenied into a redirect to the dashboard)."""
+    access_log_record(
+        request=request,
+        action="training-admin-forbidden",
+        object_type="courses.training",
+        object_id="",
+        school=None,
+        allowed=False,
+    )
+    return render(request, "courses/admin/forbidden.html", {"title": "无权访问"}, status=403)
+
+
 def _years() -> list[int]:
     this = sel.current_year()
     return list(range(this, this - 4, -1))
@@ -65,7 +78,7 @@ def school_report(request):
         if len(only) == 1:
             school = only[0]
         elif not only:
-            raise PermissionDenied
+            return _forbidden(request)
         else:
             return render(
                 request,
@@ -199,7 +212,7 @@ def bar_chart(rows, *, below_share: int) -> dict:
 
 def bureau_report(request):
     if not is_bureau(user=request.user):
-        raise PermissionDenied
+        return _forbidden(request)
     report = sel.bureau_hours_report(user=request.user, year=_year(request))
     return render(
         request,
@@ -215,20 +228,21 @@ def bureau_report(request):
 # --- attendance ---------------------------------------------------------------------------
 
 
-def _require_manager(request):
-    if not schools_managed_by(user=request.user).exists():
-        raise PermissionDenied
+def _manages(request) -> bool:
+    return schools_managed_by(user=request.user).exists()
 
 
 def attendance_list(request):
-    _require_manager(request)
+    if not _manages(request):
+        return _forbidden(request)
     sessions = sel.sessions_for_attendance(user=request.user).filter(starts_at__lte=timezone.now())
     page = Paginator(sessions, 30).get_page(request.GET.get("p"))
     return render(request, "courses/admin/attendance_list.html", {"page": page})
 
 
 def attendance_session(request, pk):
-    _require_manager(request)
+    if not _manages(request):
+        return _forbidden(request)
     session = sel.sessions_for_attendance(user=request.user).filter(pk=pk).first()
     if session is None:
         _denied(
@@ -281,7 +295,8 @@ def attendance_session(request, pk):
 
 
 def external_list(request):
-    _require_manager(request)
+    if not _manages(request):
+        return _forbidden(request)
     status = request.GET.get("status", ExternalTraining.Status.PENDING)
     qs = sel.external_for_reviewer(user=request.user)
     if status in ExternalTraining.Status.values:
@@ -296,7 +311,8 @@ def external_list(request):
 
 @require_POST
 def external_decide(request, pk):
-    _require_manager(request)
+    if not _manages(request):
+        return _forbidden(request)
     submission = sel.external_for_reviewer(user=request.user).filter(pk=pk).first()
     if submission is None:
         _denied(
@@ -323,7 +339,7 @@ def external_decide(request, pk):
 def ledger(request):
     schools = sel.report_schools_for(user=request.user)
     if not is_bureau(user=request.user) and not schools.exists():
-        raise PermissionDenied
+        return _forbidden(request)
     qs = sel.ledger_for(user=request.user).order_by("-recorded_at", "-pk")
     q = request.GET.get("q", "").strip()
     if q:

@@ -171,14 +171,12 @@ def teacher_overview(*, teacher, year: int | None = None) -> dict:
         reverses__isnull=True,
         reversal__isnull=True,
     ).values("module_id")
-    touched = (
-        SectionView.objects.filter(teacher=teacher)
-        .values("module_id")
-        .union(QuizAttempt.objects.filter(teacher=teacher).values("module_id"))
-    )
     in_progress = (
         TrainingModulePage.objects.live()
-        .filter(pk__in=[row["module_id"] for row in touched])
+        .filter(
+            Q(pk__in=SectionView.objects.filter(teacher=teacher).values("module_id"))
+            | Q(pk__in=QuizAttempt.objects.filter(teacher=teacher).values("module_id"))
+        )
         .exclude(pk__in=credited_modules)
         .order_by("title")
     )
@@ -452,10 +450,12 @@ class SchoolRow:
     staff: int = 0
     hours: Decimal = ZERO
     meeting: int = 0
+    with_target: int = 0
 
     @property
     def share(self) -> int:
-        return round(100 * self.meeting / self.staff) if self.staff else 0
+        """Per cent of the staff who have a target for the year and meet it."""
+        return round(100 * self.meeting / self.with_target) if self.with_target else 0
 
     @property
     def average(self) -> Decimal:
@@ -484,8 +484,9 @@ def bureau_hours_report(*, user, year: int, below_share: int = 80) -> dict:
         got = hours.get(user_id, ZERO)
         row.hours += got
         target = target_for_roles(roles=user_roles, targets=targets)
-        if target is not None and got >= target:
-            row.meeting += 1
+        if target is not None:
+            row.with_target += 1
+            row.meeting += got >= target
     ordered = list(rows.values())
     return {
         "year": year,

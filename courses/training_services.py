@@ -112,6 +112,8 @@ def section_open(*, teacher, module: TrainingModulePage, section_id: str) -> Sec
     view, _ = SectionView.objects.get_or_create(
         teacher=teacher, module=module, section_id=section_id
     )
+    # The quiz may have been passed before the last section was opened.
+    completion_try(teacher=teacher, module=module)
     return view
 
 

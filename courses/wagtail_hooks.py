@@ -1,8 +1,10 @@
 """Back office for training: menu, report / attendance / approval views, scoped viewsets."""
 
+from django.forms import modelform_factory
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
@@ -73,7 +75,15 @@ class TrainingSessionViewSet(ScopedModelViewSet):
     ]
     list_display = ["__str__", "school", "place", "trainer", "capacity"]
     list_filter = ["module"]
-    base_form_class = TrainingSessionForm
+
+    def get_form_class(self, for_update=False):
+        # The school choice is limited to the schools the user manages (ScopedModelForm).
+        return modelform_factory(
+            self.model,
+            form=TrainingSessionForm,
+            fields=self.form_fields,
+            formfield_callback=self.formfield_for_dbfield,
+        )
 
 
 class HoursTargetViewSet(ScopedModelViewSet):

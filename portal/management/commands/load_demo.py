@@ -14,6 +14,7 @@ from django.db import transaction
 DEMO_MODULES = [
     "schools.demo",
     "portal.demo",
+    "courses.training_demo",
 ]
 
 DEMO_ACCOUNTS = [

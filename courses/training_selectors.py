@@ -407,8 +407,10 @@ def school_hours_report(*, school, year: int, role: str = "", below_only: bool =
         staff = staff.filter(
             user__in=Membership.objects.active().filter(school=school, role=role).values("user_id")
         )
+    staff = list(staff)
     targets = targets_of_year(year=year)
-    hours = _hours_by_teacher(teacher_ids_qs=staff.values("user_id"), year=year)
+    # A school's staff is small: an id list lets the database use the (teacher, date) index.
+    hours = _hours_by_teacher(teacher_ids_qs={m.user_id for m in staff}, year=year)
     rows: dict[int, TeacherRow] = {}
     for m in staff:
         row = rows.get(m.user_id)

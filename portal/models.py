@@ -63,6 +63,7 @@ class HomePage(BasePage):
         "resources.ParentGuideIndexPage",
         "resources.NoticeIndexPage",
         "resources.PolicyIndexPage",
+        "courses.TrainingIndexPage",
     ]
     max_count = 1
 

@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps import Sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from courses import training_views
 from portal import views
 
 urlpatterns = [
@@ -15,6 +16,9 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include("accounts.urls")),
     path("", include("duty.urls")),
+    path("me/training/", include("courses.training_urls")),
+    path("verify/", training_views.verify, name="training-verify-form"),
+    path("verify/<str:code>/", training_views.verify, name="training-verify"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": Sitemap}}, name="sitemap"),
 ]
 

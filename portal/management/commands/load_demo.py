@@ -19,6 +19,7 @@ DEMO_MODULES = [
     "screening.demo",
     "duty.demo",
     "oversight.demo",
+    "courses.training_demo",
 ]
 
 DEMO_ACCOUNTS = [

@@ -1,0 +1,372 @@
+"""Back-office views for training: hours reports, export, attendance, approvals, the ledger.
+
+Every view takes its scope from ``courses.training_selectors`` (built on
+``schools.selectors``). Objects outside the scope are a logged 404; a user with no reach
+at all gets a 403.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from schools.selectors import is_bureau, schools_managed_by
+from schools.services import access_log_record
+from schools.vocab import BUREAU_ROLES, Role
+
+from . import training_selectors as sel
+from . import training_services as svc
+from .models import ExternalTraining
+
+STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r not in BUREAU_ROLES]
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return sel.current_year()
+    return year if 2000 <= year <= 2100 else sel.current_year()
+
+
+def _denied(request, *, action, object_type, object_id, school=None):
+    access_log_record(
+        request=request,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        school=school,
+        allowed=False,
+    )
+    raise Http404
+
+
+def _forbidden(request):
+    """A plain 403 (Wagtail would turn PermissionDenied into a redirect to the dashboard)."""
+    access_log_record(
+        request=request,
+        action="training-admin-forbidden",
+        object_type="courses.training",
+        object_id="",
+        school=None,
+        allowed=False,
+    )
+    return render(request, "courses/admin/forbidden.html", {"title": "无权访问"}, status=403)
+
+
+def _years() -> list[int]:
+    this = sel.current_year()
+    return list(range(this, this - 4, -1))
+
+
+# --- school report ------------------------------------------------------------------------
+
+
+def school_report(request):
+    schools = sel.report_schools_for(user=request.user)
+    school_id = request.GET.get("school", "")
+    if not school_id:
+        only = list(schools[:2])
+        if len(only) == 1:
+            school = only[0]
+        elif not only:
+            return _forbidden(request)
+        else:
+            return render(
+                request,
+                "courses/admin/school_picker.html",
+                {"schools": schools.order_by("code"), "year": _year(request)},
+            )
+    else:
+        school = schools.filter(pk=school_id).first() if school_id.isdigit() else None
+        if school is None:
+            _denied(
+                request,
+                action="training-report-denied",
+                object_type="schools.school",
+                object_id=school_id,
+            )
+    role = request.GET.get("role", "")
+    if role not in dict(STAFF_ROLE_CHOICES):
+        role = ""
+    report = sel.school_hours_report(
+        school=school, year=_year(request), role=role, below_only=request.GET.get("below") == "1"
+    )
+    access_log_record(
+        request=request,
+        action="training-report",
+        object_type="schools.school",
+        object_id=school.pk,
+        school=school,
+        allowed=True,
+    )
+    if request.GET.get("export") == "xlsx":
+        return _school_report_xlsx(report)
+    query = request.GET.copy()
+    query["export"] = "xlsx"
+    query["school"] = school.pk
+    return render(
+        request,
+        "courses/admin/school_report.html",
+        {
+            **report,
+            "role_choices": STAFF_ROLE_CHOICES,
+            "years": _years(),
+            "export_query": query.urlencode(),
+            "many_schools": schools.count() > 1,
+        },
+    )
+
+
+XLSX_HEADERS = ["姓名", "用户名", "岗位", "本年度学时", "目标学时", "完成率（%）", "是否达标"]
+
+
+def school_report_rows(report) -> list[list]:
+    """The export's rows, exactly the figures the page shows."""
+    rows = []
+    for r in report["rows"]:
+        rows.append(
+            [
+                r.name,
+                r.username,
+                r.role_labels,
+                float(r.hours),
+                float(r.target) if r.target is not None else "未设定",
+                r.percent if r.percent is not None else "",
+                "未达标" if r.below else ("达标" if r.target is not None else ""),
+            ]
+        )
+    return rows
+
+
+def _school_report_xlsx(report) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{report['year']}年学时"
+    sheet.append([f"{report['school'].name} {report['year']} 年教师培训学时统计"])
+    sheet.append(XLSX_HEADERS)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in school_report_rows(report):
+        sheet.append(row)
+    for col, width in zip("ABCDEFG", (12, 16, 24, 12, 12, 12, 10), strict=True):
+        sheet.column_dimensions[col].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"training-hours-{report['school'].code}-{report['year']}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- bureau report ------------------------------------------------------------------------
+
+CHART_BAR = 22
+CHART_GAP = 8
+CHART_LABEL = 190
+CHART_WIDTH = 420
+
+
+def bar_chart(rows, *, below_share: int) -> dict:
+    """Geometry for a horizontal bar chart of each school's share meeting target (SVG)."""
+    bars = []
+    for i, row in enumerate(rows):
+        y = i * (CHART_BAR + CHART_GAP) + 24
+        width = round(CHART_WIDTH * row.share / 100)
+        bars.append(
+            {
+                "label": row.school.name,
+                "y": y,
+                "text_y": y + CHART_BAR * 0.7,
+                "width": width,
+                "value_x": CHART_LABEL + width + 6,
+                "share": row.share,
+                "below": row.share < below_share,
+            }
+        )
+    height = len(rows) * (CHART_BAR + CHART_GAP) + 40
+    return {
+        "bars": bars,
+        "height": height,
+        "width": CHART_LABEL + CHART_WIDTH + 60,
+        "label_width": CHART_LABEL,
+        "bar_height": CHART_BAR,
+        "threshold_x": CHART_LABEL + round(CHART_WIDTH * below_share / 100),
+        "axis_bottom": height - 12,
+    }
+
+
+def bureau_report(request):
+    if not is_bureau(user=request.user):
+        return _forbidden(request)
+    report = sel.bureau_hours_report(user=request.user, year=_year(request))
+    return render(
+        request,
+        "courses/admin/bureau_report.html",
+        {
+            **report,
+            "chart": bar_chart(report["rows"], below_share=report["below_share"]),
+            "years": _years(),
+        },
+    )
+
+
+# --- attendance ---------------------------------------------------------------------------
+
+
+def _manages(request) -> bool:
+    return schools_managed_by(user=request.user).exists()
+
+
+def attendance_list(request):
+    if not _manages(request):
+        return _forbidden(request)
+    sessions = sel.sessions_for_attendance(user=request.user).filter(starts_at__lte=timezone.now())
+    page = Paginator(sessions, 30).get_page(request.GET.get("p"))
+    return render(request, "courses/admin/attendance_list.html", {"page": page})
+
+
+def attendance_session(request, pk):
+    if not _manages(request):
+        return _forbidden(request)
+    session = sel.sessions_for_attendance(user=request.user).filter(pk=pk).first()
+    if session is None:
+        _denied(
+            request, action="attendance-denied", object_type="courses.trainingsession", object_id=pk
+        )
+    staff = sel.attendance_staff(user=request.user, session=session)
+    errors = []
+    if request.method == "POST":
+        try:
+            if request.FILES.get("sheet"):
+                created = svc.attendance_import(
+                    session=session, upload=request.FILES["sheet"], recorded_by=request.user
+                )
+            else:
+                by_id = {str(m.user_id): m.user for m in staff}
+                picked = request.POST.getlist("teacher")
+                unknown = [p for p in picked if p not in by_id]
+                if unknown:
+                    raise ValidationError("所选教师不在您可登记的名单中。")
+                if not picked:
+                    raise ValidationError("请至少勾选一名出勤教师。")
+                created = svc.attendance_record(
+                    session=session,
+                    teachers=[by_id[p] for p in picked],
+                    recorded_by=request.user,
+                )
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(
+                request, f"已登记 {len(created)} 人出勤，每人认定 {session.module.hours} 学时。"
+            )
+            return redirect("training_admin:attendance_session", pk=session.pk)
+    state = sel.session_attendance_state(session=session, teacher_ids=[m.user_id for m in staff])
+    return render(
+        request,
+        "courses/admin/attendance_session.html",
+        {
+            "session": session,
+            "staff": staff,
+            "registered": state["registered"],
+            "credited": state["credited"],
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+# --- external training ------------------------------------------------------------------------
+
+
+def external_list(request):
+    if not _manages(request):
+        return _forbidden(request)
+    status = request.GET.get("status", ExternalTraining.Status.PENDING)
+    qs = sel.external_for_reviewer(user=request.user)
+    if status in ExternalTraining.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 30).get_page(request.GET.get("p"))
+    return render(
+        request,
+        "courses/admin/external_list.html",
+        {"page": page, "status": status, "statuses": ExternalTraining.Status.choices},
+    )
+
+
+@require_POST
+def external_decide(request, pk):
+    if not _manages(request):
+        return _forbidden(request)
+    submission = sel.external_for_reviewer(user=request.user).filter(pk=pk).first()
+    if submission is None:
+        _denied(
+            request, action="external-denied", object_type="courses.externaltraining", object_id=pk
+        )
+    try:
+        svc.external_decide(
+            submission=submission,
+            user=request.user,
+            approve=request.POST.get("decision") == "approve",
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"已审核：{submission.teacher} · {submission.title}")
+    return redirect(reverse("training_admin:external_list"))
+
+
+# --- the ledger ----------------------------------------------------------------------------------
+
+
+def ledger(request):
+    schools = sel.report_schools_for(user=request.user)
+    if not is_bureau(user=request.user) and not schools.exists():
+        return _forbidden(request)
+    qs = sel.ledger_for(user=request.user).order_by("-recorded_at", "-pk")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(teacher__real_name__contains=q) | qs.filter(teacher__username=q)
+    page = Paginator(qs, 50).get_page(request.GET.get("p"))
+    reversible = set(
+        sel.ledger_reversible_by(user=request.user)
+        .filter(pk__in=[e.pk for e in page])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "courses/admin/ledger.html",
+        {"page": page, "q": q, "reversible": reversible},
+    )
+
+
+@require_POST
+def ledger_reverse(request, pk):
+    entry = sel.ledger_reversible_by(user=request.user).filter(pk=pk).first()
+    if entry is None:
+        _denied(request, action="reverse-denied", object_type="courses.hoursentry", object_id=pk)
+    try:
+        svc.entry_reverse(entry=entry, user=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"已冲销 {entry.teacher} 的 {entry.hours} 学时。")
+    return redirect(reverse("training_admin:ledger"))

@@ -1,0 +1,785 @@
+"""Demo teacher training: modules, sessions, targets, two years of ledger entries.
+
+Idempotent: pages are looked up by slug, sessions by (module, title), targets by
+(year, role); ledger entries are generated only when the ledger is empty. All text is
+original and fictional.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from schools.models import Membership
+from schools.vocab import BUREAU_ROLES, Role, Stage
+
+from .models import (
+    ExternalTraining,
+    HoursEntry,
+    HoursTarget,
+    QuizAttempt,
+    SectionView,
+    SessionRegistration,
+    TrainingIndexPage,
+    TrainingModulePage,
+    TrainingSession,
+)
+
+SEED = 20240901
+TARGETS = {
+    Role.PSYCH_TEACHER: 24,
+    Role.CLASS_TEACHER: 12,
+    Role.GRADE_LEADER: 6,
+    Role.SCHOOL_LEADER: 6,
+    Role.SCHOOL_ADMIN: 6,
+    Role.TEACHER: 6,
+}
+
+
+def _text(title, *paragraphs):
+    return ("text", {"title": title, "body": "".join(f"<p>{p}</p>" for p in paragraphs)})
+
+
+def _case(title, case, questions, commentary):
+    return (
+        "case",
+        {
+            "title": title,
+            "case": f"<p>{case}</p>",
+            "questions": questions,
+            "commentary": f"<p>{commentary}</p>",
+        },
+    )
+
+
+def _reading(title, guide):
+    return ("reading", {"title": title, "guide": f"<p>{guide}</p>", "document": None})
+
+
+def _q(question, right, *wrong, explanation=""):
+    choices = [{"text": right, "correct": True}] + [{"text": w, "correct": False} for w in wrong]
+    return {"question": question, "choices": choices, "explanation": explanation}
+
+
+MODULES = [
+    {
+        "slug": "psychological-first-aid",
+        "title": "心理急救入门：危机发生后的第一小时",
+        "summary": "学生遭遇突发事件后，教师在专业人员到场前能做什么、不能做什么。",
+        "audience": "all",
+        "format": "online",
+        "hours": "2.0",
+        "stages": [Stage.PRIMARY, Stage.JUNIOR, Stage.SENIOR, Stage.VOCATIONAL],
+        "sections": [
+            _text(
+                "什么是心理急救",
+                "心理急救不是心理治疗，而是在危机刚发生时给予人道、支持性的陪伴：确保安全，稳定情绪，了解需要，联系支持。",
+                "教师往往是学生身边第一个可信赖的成年人。您的任务是让学生感到“有人在、我不孤单”，而不是追问细节或急于给出解释。",
+            ),
+            _text(
+                "“看、听、联”三步法",
+                "看：观察现场是否安全，学生是否受伤，是否有明显的惊恐、麻木或激动反应。",
+                "听：蹲下来、放慢语速，允许沉默，不评判、不催促；用“你现在最需要什么？”代替“到底发生了什么？”。",
+                "联：按学校预案通知心理教师和分管领导，联系监护人，必要时拨打急救电话。",
+            ),
+            _case(
+                "案例：课间的意外",
+                "课间操时，八年级一名学生目睹同学从台阶上摔倒受伤，回到教室后一直发抖、哭泣，说“是我没拉住他”。班主任闻讯赶来。",
+                [
+                    "班主任的第一句话可以怎么说？",
+                    "哪些回应可能加重学生的自责？",
+                    "事后需要向谁报告？",
+                ],
+                "先把学生带到安静的地方，告诉她“你现在很安全，老师陪着你”。不要急着纠正“不是你的错”，先接纳她的感受，再在情绪平稳后帮助她看到事实。事后按预案报告心理教师，并留意她此后几天的睡眠和情绪。",
+            ),
+        ],
+        "quiz": [
+            _q(
+                "心理急救的首要目标是：",
+                "确保安全并让学生情绪逐步稳定",
+                "尽快问清事情经过",
+                "给学生做心理测评",
+                explanation="安全与稳定优先，了解经过可以稍后由专业人员进行。",
+            ),
+            _q(
+                "下列哪种回应最恰当？",
+                "“我在这里陪着你，你现在最需要什么？”",
+                "“别哭了，这点事不算什么。”",
+                "“你当时为什么不拉住他？”",
+            ),
+            _q(
+                "心理急救之后，教师应当：",
+                "按学校预案报告并持续关注学生状态",
+                "为保护隐私不告诉任何人",
+                "让学生自己决定是否告诉家长",
+            ),
+        ],
+    },
+    {
+        "slug": "recognising-crisis-signs",
+        "title": "识别学生心理危机的早期信号",
+        "summary": "从行为、情绪、言语和学业变化中发现需要关注的学生，知道何时转介。",
+        "audience": "class",
+        "format": "online",
+        "hours": "1.5",
+        "stages": [Stage.JUNIOR, Stage.SENIOR, Stage.VOCATIONAL],
+        "sections": [
+            _text(
+                "变化比表现更重要",
+                "判断学生是否需要关注，关键不在某一个行为本身，而在与他平时相比的“变化”：原本开朗的学生突然沉默，原本认真的学生频繁缺交作业。",
+                "请留意持续两周以上的情绪低落、兴趣减退、睡眠和饮食改变、回避同伴、成绩骤降等信号。",
+            ),
+            _text(
+                "需要立即行动的信号",
+                "学生谈论死亡或自伤、赠送心爱物品、在作文或社交平台流露告别之意、身上出现不明伤痕时，应当立即报告心理教师和学校领导，不要独自处理，也不要替学生保密。",
+            ),
+            _reading(
+                "延伸阅读：班级观察记录怎么写",
+                "观察记录只写看到和听到的事实（时间、场合、原话），不写“他有抑郁症”之类的判断。记录交心理教师，按学校规定保管，不在班级群或家长群中讨论。",
+            ),
+        ],
+        "quiz": [
+            _q(
+                "判断学生是否需要关注时，最重要的依据是：",
+                "与其平时状态相比的持续变化",
+                "成绩排名",
+                "家长的评价",
+            ),
+            _q(
+                "学生在周记中写“以后你们就见不到我了”，班主任应当：",
+                "立即报告心理教师和学校领导，并确保学生有人陪伴",
+                "答应学生替他保密",
+                "等下周再观察",
+            ),
+            _q(
+                "观察记录应当写：",
+                "时间、场合和学生的原话等事实",
+                "对学生病情的诊断",
+                "在家长群中征求意见",
+            ),
+        ],
+    },
+    {
+        "slug": "class-meeting-design",
+        "title": "设计一节心理健康主题班会",
+        "summary": "工作坊：从学生真实困惑出发，设计有体验、有讨论、有行动的主题班会。",
+        "audience": "class",
+        "format": "workshop",
+        "hours": "3.0",
+        "stages": [Stage.PRIMARY, Stage.JUNIOR, Stage.SENIOR],
+        "sections": [
+            _text(
+                "工作坊安排",
+                "上半场：分析一节优秀班会课例的结构——暖身、情境、讨论、联结生活、小行动。",
+                "下半场：分组围绕“考试焦虑”“同伴冲突”“手机与睡眠”等主题设计班会，并进行十分钟试讲和互评。",
+            ),
+            _text(
+                "课前准备",
+                "请每位参加者带一个本班学生近期的真实困惑（隐去姓名），以及一张班级座位图。",
+            ),
+        ],
+        "quiz": [],
+    },
+    {
+        "slug": "talking-with-parents",
+        "title": "与家长谈孩子的心理状况",
+        "summary": "专家讲座：如何向家长传递担忧而不引发对立，如何共同制定支持计划。",
+        "audience": "all",
+        "format": "lecture",
+        "hours": "2.0",
+        "stages": [],
+        "sections": [
+            _text(
+                "讲座要点",
+                "先讲孩子的优点和老师看到的事实，再讲担忧；用“我们一起”代替“你们家长应该”。",
+                "家长否认或情绪激动时，给对方时间，约定下一次沟通，而不是当场争辩。",
+                "涉及转介就医时，说明学校能提供的支持和后续衔接，减少家长的病耻感。",
+            ),
+            _case(
+                "情景演练：一次不顺利的电话",
+                "班主任打电话告诉家长孩子最近常在课上流泪，家长回答：“孩子好好的，是不是老师对他有意见？”",
+                ["这时最需要回应的是家长的哪种情绪？", "下一句话你会怎么说？"],
+                "家长的防御往往来自担心和自责。先回应“您一定也很关心他”，再把焦点放回孩子身上，约一个双方都方便的时间面谈。",
+            ),
+        ],
+        "quiz": [],
+    },
+    {
+        "slug": "group-counselling-practice",
+        "title": "团体心理辅导的组织与实施",
+        "summary": "团体辅导体验：亲身参与一次完整的成长团体，学习团体的设计、带领与评估。",
+        "audience": "psych",
+        "format": "group",
+        "hours": "4.0",
+        "stages": [Stage.PRIMARY, Stage.JUNIOR, Stage.SENIOR, Stage.VOCATIONAL],
+        "sections": [
+            _text(
+                "体验流程",
+                "参加者以成员身份完整经历“相识—信任—探索—整合—告别”五个阶段的浓缩团体，每个阶段后由带领者讲解设计意图。",
+                "最后一小时讨论校内团体的招募、知情同意、保密约定和效果评估。",
+            ),
+            _text("注意事项", "请穿便于活动的服装。活动中的个人分享仅限团体内部，不录音、不拍照。"),
+        ],
+        "quiz": [],
+    },
+    {
+        "slug": "left-behind-children",
+        "title": "关爱留守儿童：学校能做的事",
+        "summary": "专家讲座：了解留守儿童常见的心理需求，建立结对关爱和亲子联络机制。",
+        "audience": "all",
+        "format": "lecture",
+        "hours": "2.0",
+        "stages": [Stage.PRIMARY, Stage.JUNIOR],
+        "sections": [
+            _text(
+                "讲座要点",
+                "留守儿童并不等于问题儿童，但他们更需要稳定的成人联结。学校可以为每名留守儿童确定一位联系教师，定期谈心并记录。",
+                "利用节假日组织亲子视频通话，帮助外出务工的父母了解孩子在校情况。",
+                "关注寄宿生的睡眠、饮食和周末去向，与监护人保持联系。",
+            ),
+        ],
+        "quiz": [],
+    },
+    {
+        "slug": "mental-health-lesson-research",
+        "title": "心理健康课教研：同课异构与课例研讨",
+        "summary": "教研活动：围绕同一课题的两节课进行观课、议课，提炼心理健康课的教学要点。",
+        "audience": "psych",
+        "format": "research",
+        "hours": "3.0",
+        "stages": [Stage.PRIMARY, Stage.JUNIOR, Stage.SENIOR],
+        "sections": [
+            _text(
+                "活动安排",
+                "两位教师分别执教“认识我的情绪”一课，参加者分组观察学生参与度、提问方式和活动设计。",
+                "议课环节每组用“一个亮点、一个建议、一个疑问”进行反馈，最后由教研员总结。",
+            ),
+        ],
+        "quiz": [],
+    },
+    {
+        "slug": "leaders-school-system",
+        "title": "学校领导如何搭建心理健康工作体系",
+        "summary": "面向校级领导：从制度、队伍、场地、课程到预警，梳理学校心理健康工作的整体框架。",
+        "audience": "leaders",
+        "format": "online",
+        "hours": "1.5",
+        "stages": [],
+        "sections": [
+            _text(
+                "一张责任清单",
+                "校长是学校心理健康工作的第一责任人。分管领导统筹，心理教师提供专业支持，班主任和任课教师负责日常观察，年级组负责信息汇总。",
+            ),
+            _text(
+                "四级预警网络",
+                "学校、年级、班级、个人四级预警网络的关键在于信息能够及时向上流动、支持能够及时向下到达。建议每学期至少开展一次预警演练。",
+            ),
+            _case(
+                "案例：一所乡镇中学的起步",
+                "某乡镇中学只有一名兼职心理教师。校长先把辅导室从仓库改造成温馨的小房间，再利用每周班会时间开设心理课，并请县里的专职教师每月来校督导。",
+                [
+                    "这所学校的做法中，哪一步投入最小、见效最快？",
+                    "您的学校目前最薄弱的环节是什么？",
+                ],
+                "起步阶段不必求全。先保证有人、有地方、有时间，再逐步完善课程和预警制度。",
+            ),
+        ],
+        "quiz": [
+            _q(
+                "学校心理健康工作的第一责任人是：",
+                "校长",
+                "心理教师",
+                "班主任",
+            ),
+            _q(
+                "四级预警网络的关键在于：",
+                "信息及时上传、支持及时到达",
+                "每个学生都要做心理测评",
+                "由心理教师一人负责全部个案",
+            ),
+            _q(
+                "兼职心理教师较少的学校起步时，最优先的是：",
+                "保证有人、有场地、有时间",
+                "立即采购昂贵的测评系统",
+                "等条件完全具备后再开展工作",
+            ),
+        ],
+    },
+    {
+        "slug": "teacher-self-care",
+        "title": "教师的情绪调适与自我关怀",
+        "summary": "照顾好自己，才能更好地照顾学生：识别职业倦怠，学习简便的放松方法。",
+        "audience": "all",
+        "format": "online",
+        "hours": "1.0",
+        "stages": [],
+        "sections": [
+            _text(
+                "职业倦怠的三个信号",
+                "情绪耗竭：下班后仍感到疲惫、难以放松；去个性化：对学生变得冷淡、不耐烦；成就感降低：觉得自己的工作没有意义。",
+            ),
+            _text(
+                "三分钟呼吸练习",
+                "找一个安静的角落坐下，双脚着地。吸气四拍，停两拍，呼气六拍，重复十次。注意力跑开时，温和地把它带回呼吸上。",
+            ),
+        ],
+        "quiz": [
+            _q(
+                "下列哪项是职业倦怠的典型表现？",
+                "对学生变得冷淡、不耐烦",
+                "偶尔因天气不好而心情低落",
+                "对新课程感到好奇",
+            ),
+            _q(
+                "呼吸练习中注意力跑开时，应当：",
+                "温和地把注意力带回呼吸",
+                "立即停止练习",
+                "责备自己不够专注",
+            ),
+        ],
+    },
+]
+
+# Offline sessions: (module slug, title, month, day, hour, place, trainer, capacity, school-only)
+PAST_SESSIONS = [
+    (
+        "class-meeting-design",
+        "主题班会设计工作坊（春季）",
+        3,
+        15,
+        14,
+        "市教师发展中心 302 室",
+        "周敏",
+        60,
+    ),
+    ("talking-with-parents", "家校沟通专题讲座", 4, 10, 15, "市教师发展中心报告厅", "陈立新", 200),
+    (
+        "group-counselling-practice",
+        "团体心理辅导体验营",
+        5,
+        18,
+        9,
+        "市青少年心理辅导中心",
+        "刘思远",
+        40,
+    ),
+    (
+        "left-behind-children",
+        "留守儿童关爱专题讲座",
+        9,
+        20,
+        14,
+        "市教师发展中心报告厅",
+        "黄秋云",
+        200,
+    ),
+    (
+        "mental-health-lesson-research",
+        "心理健康课同课异构教研",
+        10,
+        25,
+        9,
+        "市第一实验小学",
+        "吴静",
+        80,
+    ),
+    (
+        "class-meeting-design",
+        "主题班会设计工作坊（秋季）",
+        11,
+        8,
+        14,
+        "市教师发展中心 302 室",
+        "周敏",
+        60,
+    ),
+]
+UPCOMING_SESSIONS = [
+    (
+        "talking-with-parents",
+        "家校沟通专题讲座（下期）",
+        10,
+        15,
+        "市教师发展中心报告厅",
+        "陈立新",
+        200,
+    ),
+    (
+        "group-counselling-practice",
+        "团体心理辅导体验营（下期）",
+        18,
+        9,
+        "市青少年心理辅导中心",
+        "刘思远",
+        40,
+    ),
+    (
+        "left-behind-children",
+        "留守儿童关爱：结对帮扶经验交流",
+        25,
+        14,
+        "市教师发展中心报告厅",
+        "黄秋云",
+        150,
+    ),
+]
+
+
+def _stream(items):
+    return json.dumps(
+        [{"type": kind, "value": value, "id": f"demo-{i}"} for i, (kind, value) in enumerate(items)]
+    )
+
+
+def _quiz(questions, slug):
+    data = []
+    for i, q in enumerate(questions):
+        data.append(
+            {
+                "type": "question",
+                "id": f"{slug}-q{i}",
+                "value": {
+                    "question": q["question"],
+                    "choices": [
+                        {"type": "item", "id": f"{slug}-q{i}-c{j}", "value": c}
+                        for j, c in enumerate(q["choices"])
+                    ],
+                    "explanation": q["explanation"],
+                },
+            }
+        )
+    return json.dumps(data)
+
+
+def _pages(out):
+    from portal.models import HomePage
+
+    home = HomePage.objects.first()
+    if home is None:
+        out("  没有首页，跳过培训栏目。")
+        return None, {}
+    index = TrainingIndexPage.objects.first()
+    if index is None:
+        index = home.add_child(
+            instance=TrainingIndexPage(
+                title="教师培训",
+                slug="training",
+                intro="面向心理健康教育教师、班主任和全体教师的系统培训。线上模块随时学习，线下讲座、工作坊和教研活动可在“我的学习”中报名，完成后自动计入年度学时。",
+            )
+        )
+    modules = {}
+    for spec in MODULES:
+        module = TrainingModulePage.objects.filter(slug=spec["slug"]).first()
+        if module is None:
+            module = TrainingModulePage(
+                title=spec["title"],
+                slug=spec["slug"],
+                summary=spec["summary"],
+                audience=spec["audience"],
+                format=spec["format"],
+                hours=Decimal(spec["hours"]),
+                stages=",".join(spec["stages"]),
+                sections=_stream(spec["sections"]),
+                quiz=_quiz(spec["quiz"], spec["slug"]),
+                pass_mark=60,
+            )
+            index.add_child(instance=module)
+            module = TrainingModulePage.objects.get(pk=module.pk)
+        modules[spec["slug"]] = module
+    out(f"  培训模块 {len(modules)} 个")
+    return index, modules
+
+
+def _sessions(out, modules):
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    past, upcoming = [], []
+    for year in (today.year - 1, today.year):
+        for slug, title, month, day, hour, place, trainer, capacity in PAST_SESSIONS:
+            start = datetime.datetime(year, month, day, hour, 0, tzinfo=tz)
+            if start.date() >= today:
+                continue
+            session, _ = TrainingSession.objects.get_or_create(
+                module=modules[slug],
+                title=f"{year} 年{title}",
+                defaults={
+                    "starts_at": start,
+                    "ends_at": start + datetime.timedelta(hours=3),
+                    "place": place,
+                    "trainer": trainer,
+                    "capacity": capacity,
+                },
+            )
+            past.append(session)
+    for slug, title, days, hour, place, trainer, capacity in UPCOMING_SESSIONS:
+        start = datetime.datetime.combine(
+            today + datetime.timedelta(days=days), datetime.time(hour), tzinfo=tz
+        )
+        session, _ = TrainingSession.objects.get_or_create(
+            module=modules[slug],
+            title=title,
+            defaults={
+                "starts_at": start,
+                "ends_at": start + datetime.timedelta(hours=3),
+                "place": place,
+                "trainer": trainer,
+                "capacity": capacity,
+            },
+        )
+        upcoming.append(session)
+    out(f"  线下场次：已举办 {len(past)} 场，即将举办 {len(upcoming)} 场")
+    return past, upcoming
+
+
+def _targets(out):
+    this_year = timezone.localdate().year
+    for year in (this_year - 1, this_year):
+        for role, hours in TARGETS.items():
+            HoursTarget.objects.get_or_create(
+                year=year, role=role, defaults={"hours": Decimal(hours)}
+            )
+    out("  年度学时目标：心理教师 24，班主任 12，其他教职工 6")
+
+
+def _code(rng):
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(rng.choice(alphabet) for _ in range(10))
+
+
+def _ledger(out, modules, past_sessions):
+    if HoursEntry.objects.exists():
+        out("  学时台账已有记录，跳过。")
+        return
+    rng = random.Random(SEED)
+    today = timezone.localdate()
+    staff: dict[int, tuple] = {}
+    for m in (
+        Membership.objects.active()
+        .exclude(role__in=BUREAU_ROLES)
+        .exclude(school__isnull=True)
+        .select_related("user", "school")
+        .order_by("school__code", "user__username")
+    ):
+        staff.setdefault(m.user_id, (m.user, m.school, set()))[2].add(m.role)
+    if not staff:
+        out("  没有教职工，跳过学时台账。")
+        return
+    admins = {
+        m.school_id: m.user
+        for m in Membership.objects.active().filter(role=Role.SCHOOL_ADMIN).select_related("user")
+    }
+    online = [m for m in modules.values() if m.is_online]
+    codes: set[str] = set()
+    entries = []
+    total = len(staff)
+    for done, (user, school, roles) in enumerate(staff.values(), start=1):
+        if user.username == "teacher":
+            continue  # the demo teacher's history is written by hand below
+        engagement = rng.uniform(0.15, 1.0)
+        if Role.PSYCH_TEACHER in roles:
+            engagement = min(1.0, engagement + 0.3)
+        remaining_online = list(online)
+        rng.shuffle(remaining_online)
+        for session in past_sessions:
+            if rng.random() < engagement * 0.6:
+                code = _code(rng)
+                while code in codes:
+                    code = _code(rng)
+                codes.add(code)
+                entries.append(
+                    HoursEntry(
+                        teacher=user,
+                        school=school,
+                        hours=session.module.hours,
+                        source=HoursEntry.Source.SESSION,
+                        module=session.module,
+                        session=session,
+                        credited_on=timezone.localdate(session.ends_at),
+                        recorded_by=admins.get(school.pk),
+                        certificate_code=code,
+                    )
+                )
+        for module in remaining_online:
+            if rng.random() < engagement * 0.7:
+                year = rng.choice([today.year - 1, today.year])
+                first = datetime.date(year, 1, 1)
+                last = min(datetime.date(year, 12, 31), today)
+                day = first + datetime.timedelta(days=rng.randrange((last - first).days + 1))
+                code = _code(rng)
+                while code in codes:
+                    code = _code(rng)
+                codes.add(code)
+                entries.append(
+                    HoursEntry(
+                        teacher=user,
+                        school=school,
+                        hours=module.hours,
+                        source=HoursEntry.Source.ONLINE,
+                        module=module,
+                        credited_on=day,
+                        recorded_by=user,
+                        certificate_code=code,
+                    )
+                )
+        out.every("教职工学时", done, total, every=50)
+    HoursEntry.objects.bulk_create(entries, batch_size=500)
+    out(f"  学时记录 {len(entries)} 条")
+
+
+def _demo_teacher(out, modules, past_sessions, upcoming):
+    from accounts.models import User
+
+    teacher = User.objects.filter(username="teacher").first()
+    if teacher is None:
+        out("  没有演示账户 teacher，跳过个人学习记录。")
+        return
+    membership = Membership.objects.active().filter(user=teacher).select_related("school").first()
+    if membership is None or HoursEntry.objects.filter(teacher=teacher).exists():
+        return
+    school = membership.school
+    admin = (
+        Membership.objects.active()
+        .filter(school=school, role=Role.SCHOOL_ADMIN)
+        .select_related("user")
+        .first()
+    )
+    recorder = admin.user if admin else None
+    today = timezone.localdate()
+    # Completed online module this year, with a failed and a passed attempt.
+    self_care = modules["teacher-self-care"]
+    for block in self_care.sections:
+        SectionView.objects.get_or_create(teacher=teacher, module=self_care, section_id=block.id)
+    quiz = list(self_care.quiz)
+    QuizAttempt.objects.create(
+        teacher=teacher,
+        module=self_care,
+        answers={b.id: [1] for b in quiz},
+        correct=0,
+        total=len(quiz),
+        score=0,
+        passed=False,
+        submitted_at=timezone.now() - datetime.timedelta(days=40, hours=1),
+    )
+    QuizAttempt.objects.create(
+        teacher=teacher,
+        module=self_care,
+        answers={b.id: [0] for b in quiz},
+        correct=len(quiz),
+        total=len(quiz),
+        score=100,
+        passed=True,
+        submitted_at=timezone.now() - datetime.timedelta(days=40),
+    )
+    HoursEntry.objects.create(
+        teacher=teacher,
+        school=school,
+        hours=self_care.hours,
+        source=HoursEntry.Source.ONLINE,
+        module=self_care,
+        credited_on=today - datetime.timedelta(days=40),
+        recorded_by=teacher,
+        certificate_code="DEMOTEACH01",
+    )
+    # One session this year and two last year.
+    this_year = [s for s in past_sessions if s.starts_at.year == today.year]
+    last_year = [s for s in past_sessions if s.starts_at.year == today.year - 1]
+    for n, session in enumerate(this_year[:1] + last_year[:2]):
+        SessionRegistration.objects.get_or_create(session=session, teacher=teacher)
+        HoursEntry.objects.create(
+            teacher=teacher,
+            school=school,
+            hours=session.module.hours,
+            source=HoursEntry.Source.SESSION,
+            module=session.module,
+            session=session,
+            credited_on=timezone.localdate(session.ends_at),
+            recorded_by=recorder,
+            certificate_code=f"DEMOTEACH{n + 2:02d}",
+        )
+    # An online module in progress: one section of three opened.
+    crisis = modules["recognising-crisis-signs"]
+    SectionView.objects.get_or_create(
+        teacher=teacher, module=crisis, section_id=next(iter(crisis.sections)).id
+    )
+    if upcoming:
+        SessionRegistration.objects.get_or_create(session=upcoming[0], teacher=teacher)
+    ExternalTraining.objects.create(
+        teacher=teacher,
+        school=school,
+        title="中小学教师心理健康教育能力提升专题",
+        provider="国家智慧教育公共服务平台",
+        completed_on=today - datetime.timedelta(days=12),
+        hours=Decimal("2.0"),
+        evidence=ContentFile(_pdf("演示证书"), name="demo-certificate.pdf"),
+    )
+    out("  演示账户 teacher：已完成 1 个线上模块、3 场线下培训，1 个模块学习中，1 项校外培训待审核")
+
+
+def _pdf(label: str) -> bytes:
+    """A tiny valid one-page PDF standing in for an uploaded certificate."""
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def _externals(out):
+    """A couple of external submissions at the demo school: one approved, one pending."""
+    from accounts.models import User
+
+    if ExternalTraining.objects.exclude(teacher__username="teacher").exists():
+        return
+    today = timezone.localdate()
+    for username, title, hours, approve in (
+        ("class_teacher", "班主任心理健康教育专项研修", "3.0", True),
+        ("psych_teacher", "学校心理危机干预实务（线上研修）", "6.0", False),
+    ):
+        user = User.objects.filter(username=username).first()
+        membership = (
+            Membership.objects.active().filter(user=user).select_related("school").first()
+            if user
+            else None
+        )
+        if membership is None:
+            continue
+        submission = ExternalTraining.objects.create(
+            teacher=user,
+            school=membership.school,
+            title=title,
+            provider="国家智慧教育公共服务平台",
+            completed_on=today - datetime.timedelta(days=30),
+            hours=Decimal(hours),
+            evidence=ContentFile(_pdf(title), name="certificate.pdf"),
+        )
+        if approve:
+            from .training_services import external_decide
+
+            admin = (
+                Membership.objects.active()
+                .filter(school=membership.school, role=Role.SCHOOL_ADMIN)
+                .select_related("user")
+                .first()
+            )
+            if admin:
+                external_decide(submission=submission, user=admin.user, approve=True)
+    out("  校外培训申报：已认定与待审核各一项")
+
+
+def load(*, out, rng):
+    _index, modules = _pages(out)
+    _targets(out)
+    if not modules:
+        return
+    past, upcoming = _sessions(out, modules)
+    ledger_was_empty = not HoursEntry.objects.exists()
+    _ledger(out, modules, past)
+    if ledger_was_empty:
+        _demo_teacher(out, modules, past, upcoming)
+        _externals(out)

@@ -1,0 +1,501 @@
+"""Reads for teacher training and the hours ledger.
+
+Reports aggregate in the database (one SUM per teacher, grouped) and combine the few
+grouped rows in Python, so their query count does not grow with teachers or schools.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from schools.models import Membership, School
+from schools.selectors import is_bureau, memberships_of, schools_managed_by
+from schools.vocab import BUREAU_ROLES, Role
+
+from .models import (
+    ExternalTraining,
+    HoursEntry,
+    HoursTarget,
+    QuizAttempt,
+    SectionView,
+    SessionRegistration,
+    TrainingAudience,
+    TrainingFormat,
+    TrainingModulePage,
+    TrainingSession,
+)
+
+ZERO = Decimal("0")
+REPORT_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
+
+
+def current_year() -> int:
+    return timezone.localdate().year
+
+
+# --- modules ----------------------------------------------------------------------------
+
+
+def modules_filter(*, parent, params) -> dict:
+    """Live modules under the training index, filtered by audience and format."""
+    modules = TrainingModulePage.objects.child_of(parent).live().public().order_by("path")
+    audience = params.get("audience", "")
+    fmt = params.get("format", "")
+    if audience in TrainingAudience.values:
+        modules = modules.filter(audience=audience)
+    else:
+        audience = ""
+    if fmt in TrainingFormat.values:
+        modules = modules.filter(format=fmt)
+    else:
+        fmt = ""
+    return {
+        "modules": modules,
+        "audience": audience,
+        "format": fmt,
+        "audience_choices": TrainingAudience.choices,
+        "format_choices": TrainingFormat.choices,
+    }
+
+
+def module_sections(*, module) -> list:
+    return list(module.sections)
+
+
+def live_credit(*, teacher, module=None, session=None) -> HoursEntry | None:
+    """The teacher's unreversed credit for this module (online) or session, if any."""
+    qs = HoursEntry.objects.filter(teacher=teacher, reverses__isnull=True, reversal__isnull=True)
+    if session is not None:
+        qs = qs.filter(source=HoursEntry.Source.SESSION, session=session)
+    else:
+        qs = qs.filter(source=HoursEntry.Source.ONLINE, module=module)
+    return qs.first()
+
+
+@dataclass
+class ModuleProgress:
+    module: TrainingModulePage
+    sections: list = field(default_factory=list)  # (block, opened)
+    opened: int = 0
+    attempts: list = field(default_factory=list)
+    passed: bool = False
+    credit: HoursEntry | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.sections)
+
+    @property
+    def all_opened(self) -> bool:
+        return self.opened == self.total
+
+    @property
+    def completed(self) -> bool:
+        return self.credit is not None
+
+    @property
+    def percent(self) -> int:
+        steps = self.total + 1
+        done = self.opened + (1 if self.passed else 0)
+        return round(100 * done / steps)
+
+
+def module_progress(*, teacher, module) -> ModuleProgress:
+    opened_ids = set(
+        SectionView.objects.filter(teacher=teacher, module=module).values_list(
+            "section_id", flat=True
+        )
+    )
+    sections = [(block, block.id in opened_ids) for block in module.sections]
+    attempts = list(QuizAttempt.objects.filter(teacher=teacher, module=module))
+    return ModuleProgress(
+        module=module,
+        sections=sections,
+        opened=sum(1 for _, seen in sections if seen),
+        attempts=attempts,
+        passed=any(a.passed for a in attempts),
+        credit=live_credit(teacher=teacher, module=module),
+    )
+
+
+# --- hours and targets ------------------------------------------------------------------
+
+
+def year_range(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def targets_of_year(*, year: int) -> dict[str, Decimal]:
+    return {t.role: t.hours for t in HoursTarget.objects.filter(year=year)}
+
+
+def target_for_roles(*, roles, targets: dict[str, Decimal]) -> Decimal | None:
+    """A teacher with several roles meets the highest of their roles' targets."""
+    values = [targets[r] for r in roles if r in targets]
+    return max(values) if values else None
+
+
+def school_roles_of(*, user) -> set[str]:
+    return {m.role for m in memberships_of(user=user) if m.role not in BUREAU_ROLES}
+
+
+def hours_of_teacher(*, teacher, year: int) -> Decimal:
+    first, last = year_range(year)
+    total = HoursEntry.objects.filter(teacher=teacher, credited_on__range=(first, last)).aggregate(
+        total=Sum("hours")
+    )["total"]
+    return total or ZERO
+
+
+def percent_of(hours: Decimal, target: Decimal | None) -> int | None:
+    if not target:
+        return None
+    return min(100, int(hours * 100 / target))
+
+
+def teacher_overview(*, teacher, year: int | None = None) -> dict:
+    """Everything the learner area shows: hours vs target, modules in progress and done."""
+    year = year or current_year()
+    hours = hours_of_teacher(teacher=teacher, year=year)
+    target = target_for_roles(
+        roles=school_roles_of(user=teacher), targets=targets_of_year(year=year)
+    )
+    credited_modules = HoursEntry.objects.filter(
+        teacher=teacher,
+        source=HoursEntry.Source.ONLINE,
+        reverses__isnull=True,
+        reversal__isnull=True,
+    ).values("module_id")
+    in_progress = (
+        TrainingModulePage.objects.live()
+        .filter(
+            Q(pk__in=SectionView.objects.filter(teacher=teacher).values("module_id"))
+            | Q(pk__in=QuizAttempt.objects.filter(teacher=teacher).values("module_id"))
+        )
+        .exclude(pk__in=credited_modules)
+        .order_by("title")
+    )
+    credits = list(
+        HoursEntry.objects.filter(teacher=teacher, reverses__isnull=True)
+        .exclude(certificate_code=None)
+        .annotate(reversed=Exists(HoursEntry.objects.filter(reverses=OuterRef("pk"))))
+        .filter(reversed=False)
+        .select_related("module", "session", "session__module")
+        .order_by("-credited_on", "-pk")
+    )
+    return {
+        "year": year,
+        "hours": hours,
+        "target": target,
+        "percent": percent_of(hours, target),
+        "below_target": target is not None and hours < target,
+        "in_progress": in_progress,
+        "completed": credits,
+    }
+
+
+def history_for(*, teacher) -> QuerySet[HoursEntry]:
+    return (
+        HoursEntry.objects.filter(teacher=teacher)
+        .select_related("module", "session", "session__module", "external", "reverses")
+        .annotate(reversed=Exists(HoursEntry.objects.filter(reverses=OuterRef("pk"))))
+        .order_by("-credited_on", "-pk")
+    )
+
+
+def certificate_lookup(*, code: str) -> HoursEntry | None:
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return (
+        HoursEntry.objects.filter(certificate_code=code)
+        .select_related("teacher", "school", "module", "session", "session__module")
+        .annotate(reversed=Exists(HoursEntry.objects.filter(reverses=OuterRef("pk"))))
+        .first()
+    )
+
+
+# --- sessions ----------------------------------------------------------------------------
+
+
+def teacher_school_ids(*, user) -> set[int]:
+    return {m.school_id for m in memberships_of(user=user) if m.school_id}
+
+
+def sessions_open_to(*, teacher) -> QuerySet[TrainingSession]:
+    """Upcoming sessions the teacher may register for: city-wide or at their school."""
+    return (
+        TrainingSession.objects.filter(starts_at__gte=timezone.now())
+        .filter(Q(school__isnull=True) | Q(school_id__in=teacher_school_ids(user=teacher)))
+        .select_related("module", "school")
+        .annotate(
+            registered_count=Count("registrations", distinct=True),
+            is_registered=Exists(
+                SessionRegistration.objects.filter(session=OuterRef("pk"), teacher=teacher)
+            ),
+        )
+        .order_by("starts_at")
+    )
+
+
+def registrations_of(*, teacher) -> QuerySet[SessionRegistration]:
+    return (
+        SessionRegistration.objects.filter(teacher=teacher)
+        .select_related("session", "session__module", "session__school")
+        .order_by("-session__starts_at")
+    )
+
+
+def sessions_for_user(*, user) -> QuerySet[TrainingSession]:
+    """Sessions a back-office user may see: city-wide and those of schools they read."""
+    qs = TrainingSession.objects.select_related("module", "school")
+    if is_bureau(user=user):
+        return qs
+    return qs.filter(Q(school__isnull=True) | Q(school_id__in=teacher_school_ids(user=user)))
+
+
+def sessions_managed_by(*, user) -> QuerySet[TrainingSession]:
+    """Sessions whose details the user may change: bureau admin all, a school admin their own."""
+    qs = TrainingSession.objects.select_related("module", "school")
+    if getattr(user, "is_superuser", False) or Role.BUREAU_ADMIN in {
+        m.role for m in memberships_of(user=user)
+    }:
+        return qs
+    return qs.filter(school__in=schools_managed_by(user=user))
+
+
+def sessions_for_attendance(*, user) -> QuerySet[TrainingSession]:
+    """Sessions for which the user may record attendance of the staff they manage."""
+    managed = schools_managed_by(user=user)
+    return (
+        TrainingSession.objects.filter(Q(school__isnull=True) | Q(school__in=managed))
+        .select_related("module", "school")
+        .order_by("-starts_at")
+    )
+
+
+def attendance_staff(*, user, session) -> list[Membership]:
+    """Staff whose attendance the user may record for this session (one row per teacher)."""
+    schools = schools_managed_by(user=user)
+    if session.school_id:
+        schools = schools.filter(pk=session.school_id)
+    rows = (
+        Membership.objects.active()
+        .filter(school__in=schools)
+        .exclude(role__in=BUREAU_ROLES)
+        .select_related("user", "school")
+        .order_by("school__code", "user__real_name", "user__username")
+    )
+    seen, staff = set(), []
+    for m in rows:
+        if m.user_id not in seen:
+            seen.add(m.user_id)
+            staff.append(m)
+    return staff
+
+
+def session_attendance_state(*, session, teacher_ids) -> dict:
+    registered = set(
+        SessionRegistration.objects.filter(session=session, teacher_id__in=teacher_ids).values_list(
+            "teacher_id", flat=True
+        )
+    )
+    credited = set(
+        HoursEntry.objects.filter(
+            session=session,
+            source=HoursEntry.Source.SESSION,
+            reverses__isnull=True,
+            reversal__isnull=True,
+            teacher_id__in=teacher_ids,
+        ).values_list("teacher_id", flat=True)
+    )
+    return {"registered": registered, "credited": credited}
+
+
+# --- external training ---------------------------------------------------------------------
+
+
+def external_for_reviewer(*, user) -> QuerySet[ExternalTraining]:
+    return ExternalTraining.objects.filter(school__in=schools_managed_by(user=user)).select_related(
+        "teacher", "school", "decided_by"
+    )
+
+
+def external_of(*, teacher) -> QuerySet[ExternalTraining]:
+    return ExternalTraining.objects.filter(teacher=teacher).select_related("school")
+
+
+# --- ledger and reports --------------------------------------------------------------------
+
+
+def ledger_for(*, user) -> QuerySet[HoursEntry]:
+    """Ledger lines the user may read: bureau all; school admin / leader their school's staff."""
+    qs = HoursEntry.objects.select_related(
+        "teacher", "school", "module", "session", "external", "recorded_by"
+    ).annotate(reversed=Exists(HoursEntry.objects.filter(reverses=OuterRef("pk"))))
+    if is_bureau(user=user):
+        return qs
+    schools = report_schools_for(user=user)
+    staff = Membership.objects.active().filter(school__in=schools).values("user_id")
+    return qs.filter(Q(school__in=schools) | Q(teacher_id__in=staff))
+
+
+def ledger_reversible_by(*, user) -> QuerySet[HoursEntry]:
+    """Credits the user may reverse: those of staff at schools they manage."""
+    schools = schools_managed_by(user=user)
+    staff = Membership.objects.active().filter(school__in=schools).values("user_id")
+    return HoursEntry.objects.filter(Q(school__in=schools) | Q(teacher_id__in=staff))
+
+
+def report_schools_for(*, user) -> QuerySet[School]:
+    """Schools whose hours report the user may read."""
+    if is_bureau(user=user):
+        return School.objects.all()
+    ids = {m.school_id for m in memberships_of(user=user) if m.role in REPORT_ROLES}
+    return School.objects.filter(pk__in=ids)
+
+
+@dataclass
+class TeacherRow:
+    user_id: int
+    name: str
+    username: str
+    roles: list[str]
+    hours: Decimal
+    target: Decimal | None
+
+    @property
+    def percent(self) -> int | None:
+        return percent_of(self.hours, self.target)
+
+    @property
+    def below(self) -> bool:
+        return self.target is not None and self.hours < self.target
+
+    @property
+    def role_labels(self) -> str:
+        labels = dict(Role.choices)
+        return "、".join(labels[r] for r in self.roles)
+
+
+def _hours_by_teacher(*, teacher_ids_qs, year) -> dict[int, Decimal]:
+    first, last = year_range(year)
+    rows = (
+        HoursEntry.objects.filter(teacher_id__in=teacher_ids_qs, credited_on__range=(first, last))
+        .values("teacher_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    return {r["teacher_id"]: r["total"] for r in rows}
+
+
+def school_hours_report(*, school, year: int, role: str = "", below_only: bool = False) -> dict:
+    """Each active staff member's hours this year against target. Four queries."""
+    staff = (
+        Membership.objects.active()
+        .filter(school=school)
+        .exclude(role__in=BUREAU_ROLES)
+        .select_related("user")
+        .order_by("user__real_name", "user__username")
+    )
+    if role:
+        staff = staff.filter(
+            user__in=Membership.objects.active().filter(school=school, role=role).values("user_id")
+        )
+    staff = list(staff)
+    targets = targets_of_year(year=year)
+    # A school's staff is small: an id list lets the database use the (teacher, date) index.
+    hours = _hours_by_teacher(teacher_ids_qs={m.user_id for m in staff}, year=year)
+    rows: dict[int, TeacherRow] = {}
+    for m in staff:
+        row = rows.get(m.user_id)
+        if row is None:
+            row = rows[m.user_id] = TeacherRow(
+                user_id=m.user_id,
+                name=m.user.real_name or m.user.username,
+                username=m.user.username,
+                roles=[],
+                hours=hours.get(m.user_id, ZERO),
+                target=None,
+            )
+        if m.role not in row.roles:
+            row.roles.append(m.role)
+    for row in rows.values():
+        row.roles.sort(key=lambda r: list(Role.values).index(r))
+        row.target = target_for_roles(roles=row.roles, targets=targets)
+    all_rows = list(rows.values())
+    shown = [r for r in all_rows if r.below] if below_only else all_rows
+    total = sum((r.hours for r in all_rows), ZERO)
+    meeting = sum(1 for r in all_rows if r.target is not None and not r.below)
+    return {
+        "school": school,
+        "year": year,
+        "role": role,
+        "below_only": below_only,
+        "rows": shown,
+        "staff_count": len(all_rows),
+        "below_count": sum(1 for r in all_rows if r.below),
+        "total_hours": total,
+        "meeting_count": meeting,
+        "targets": targets,
+    }
+
+
+@dataclass
+class SchoolRow:
+    school: School
+    staff: int = 0
+    hours: Decimal = ZERO
+    meeting: int = 0
+    with_target: int = 0
+
+    @property
+    def share(self) -> int:
+        """Per cent of the staff who have a target for the year and meet it."""
+        return round(100 * self.meeting / self.with_target) if self.with_target else 0
+
+    @property
+    def average(self) -> Decimal:
+        return (self.hours / self.staff).quantize(Decimal("0.1")) if self.staff else ZERO
+
+
+def bureau_hours_report(*, user, year: int, below_share: int = 80) -> dict:
+    """Per school: staff, hours, share of teachers meeting target. Four queries."""
+    schools = list(report_schools_for(user=user).order_by("code"))
+    school_ids = [s.pk for s in schools]
+    staff = (
+        Membership.objects.active()
+        .filter(school_id__in=school_ids)
+        .exclude(role__in=BUREAU_ROLES)
+        .values_list("school_id", "user_id", "role")
+    )
+    targets = targets_of_year(year=year)
+    hours = _hours_by_teacher(teacher_ids_qs=staff.values("user_id"), year=year)
+    roles: dict[tuple[int, int], set[str]] = {}
+    for school_id, user_id, role in staff:
+        roles.setdefault((school_id, user_id), set()).add(role)
+    rows = {s.pk: SchoolRow(school=s) for s in schools}
+    for (school_id, user_id), user_roles in roles.items():
+        row = rows[school_id]
+        row.staff += 1
+        got = hours.get(user_id, ZERO)
+        row.hours += got
+        target = target_for_roles(roles=user_roles, targets=targets)
+        if target is not None:
+            row.with_target += 1
+            row.meeting += got >= target
+    ordered = list(rows.values())
+    return {
+        "year": year,
+        "rows": ordered,
+        "below": [r for r in ordered if r.share < below_share],
+        "below_share": below_share,
+        "targets": targets,
+        "total_staff": sum(r.staff for r in ordered),
+        "total_hours": sum((r.hours for r in ordered), ZERO),
+    }

@@ -1,0 +1,416 @@
+"""Writes for teacher training: section views, quizzes, registrations, attendance, the ledger.
+
+Every function validates first and writes inside a transaction: bad input raises a
+``ValidationError`` with a Chinese message naming the row or field, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from schools.models import Membership
+from schools.selectors import memberships_of, schools_managed_by
+from schools.vocab import BUREAU_ROLES
+
+from .models import (
+    ExternalTraining,
+    HoursEntry,
+    HoursTarget,
+    QuizAttempt,
+    SectionView,
+    SessionRegistration,
+    TrainingModulePage,
+    TrainingSession,
+)
+from .training_selectors import live_credit, module_progress
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def certificate_code_new() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+def _school_of(*, teacher):
+    for m in memberships_of(user=teacher):
+        if m.school_id and m.role not in BUREAU_ROLES:
+            return m.school
+    return None
+
+
+def _next_round(*, teacher, source, module=None, session=None, external=None) -> int:
+    qs = HoursEntry.objects.filter(source=source, reverses__isnull=True)
+    if source == HoursEntry.Source.EXTERNAL:
+        qs = qs.filter(external=external)
+    elif source == HoursEntry.Source.SESSION:
+        qs = qs.filter(teacher=teacher, session=session)
+    else:
+        qs = qs.filter(teacher=teacher, module=module)
+    return qs.count() + 1
+
+
+def _credit(
+    *,
+    teacher,
+    hours,
+    source,
+    school=None,
+    module=None,
+    session=None,
+    external=None,
+    recorded_by=None,
+    credited_on=None,
+    certificate=True,
+) -> HoursEntry:
+    """Append one credit; a live credit for the same thing is refused (and the DB agrees)."""
+    if hours is None or Decimal(hours) <= 0:
+        raise ValidationError({"hours": "学时必须大于 0。"})
+    if source != HoursEntry.Source.EXTERNAL:
+        existing = live_credit(teacher=teacher, module=module, session=session)
+        if existing is not None:
+            what = session.display_title if session is not None else module.title
+            raise ValidationError(
+                f"{teacher.real_name or teacher.username} 已获得“{what}”的学时"
+                f"（{existing.credited_on}），不能重复认定。"
+            )
+    entry = HoursEntry(
+        teacher=teacher,
+        school=school if school is not None else _school_of(teacher=teacher),
+        hours=Decimal(hours),
+        source=source,
+        module=module,
+        session=session,
+        external=external,
+        credit_round=_next_round(
+            teacher=teacher, source=source, module=module, session=session, external=external
+        ),
+        credited_on=credited_on or timezone.localdate(),
+        recorded_by=recorded_by,
+        certificate_code=certificate_code_new() if certificate else None,
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            f"{teacher.real_name or teacher.username} 的这项学时已经登记过，不能重复认定。"
+        ) from exc
+    return entry
+
+
+# --- online modules ----------------------------------------------------------------------
+
+
+def section_open(*, teacher, module: TrainingModulePage, section_id: str) -> SectionView:
+    if section_id not in {block.id for block in module.sections}:
+        raise ValidationError("该小节不存在。")
+    view, _ = SectionView.objects.get_or_create(
+        teacher=teacher, module=module, section_id=section_id
+    )
+    # The quiz may have been passed before the last section was opened.
+    completion_try(teacher=teacher, module=module)
+    return view
+
+
+def quiz_grade(*, module: TrainingModulePage, answers: dict[str, list[int]]) -> tuple[int, int]:
+    """Count questions answered exactly right (the set of chosen options = the correct set)."""
+    correct = 0
+    questions = list(module.quiz)
+    for block in questions:
+        right = {i for i, c in enumerate(block.value["choices"]) if c["correct"]}
+        chosen = {int(i) for i in answers.get(block.id, [])}
+        if chosen == right:
+            correct += 1
+    return correct, len(questions)
+
+
+@transaction.atomic
+def quiz_submit(*, teacher, module: TrainingModulePage, answers: dict) -> QuizAttempt:
+    """Keep the attempt; if it passes and every section was opened, credit the module."""
+    if not module.is_online or not len(module.quiz):
+        raise ValidationError("该模块没有自测题。")
+    missing = [str(n) for n, block in enumerate(module.quiz, start=1) if not answers.get(block.id)]
+    if missing:
+        raise ValidationError(f"第 {'、'.join(missing)} 题还没有作答。")
+    correct, total = quiz_grade(module=module, answers=answers)
+    score = round(100 * correct / total)
+    attempt = QuizAttempt.objects.create(
+        teacher=teacher,
+        module=module,
+        answers=answers,
+        correct=correct,
+        total=total,
+        score=score,
+        passed=score >= module.pass_mark,
+    )
+    completion_try(teacher=teacher, module=module)
+    return attempt
+
+
+def completion_try(*, teacher, module: TrainingModulePage) -> HoursEntry | None:
+    """Credit the module if it is complete and not yet credited; otherwise nothing."""
+    progress = module_progress(teacher=teacher, module=module)
+    if progress.completed or not (progress.all_opened and progress.passed):
+        return None
+    return completion_record(teacher=teacher, module=module)
+
+
+@transaction.atomic
+def completion_record(*, teacher, module: TrainingModulePage, recorded_by=None) -> HoursEntry:
+    """Credit an online module: refused unless every section is opened and the quiz passed."""
+    progress = module_progress(teacher=teacher, module=module)
+    if not progress.all_opened:
+        raise ValidationError(f"还有 {progress.total - progress.opened} 个小节没有学习。")
+    if not progress.passed:
+        raise ValidationError("自测尚未通过。")
+    return _credit(
+        teacher=teacher,
+        hours=module.hours,
+        source=HoursEntry.Source.ONLINE,
+        module=module,
+        recorded_by=recorded_by or teacher,
+    )
+
+
+# --- offline sessions -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_register(*, teacher, session: TrainingSession) -> SessionRegistration:
+    if session.starts_at <= timezone.now():
+        raise ValidationError("该场次已经开始或结束，不能报名。")
+    school_ids = {m.school_id for m in memberships_of(user=teacher) if m.school_id}
+    if session.school_id and session.school_id not in school_ids:
+        raise ValidationError("该场次仅限本校教师报名。")
+    if not school_ids:
+        raise ValidationError("您的账户尚未关联学校岗位，不能报名。")
+    if SessionRegistration.objects.filter(session=session, teacher=teacher).exists():
+        raise ValidationError("您已报名该场次。")
+    # Lock the session row while counting so two last-seat registrations cannot both pass.
+    TrainingSession.objects.select_for_update().filter(pk=session.pk).first()
+    if SessionRegistration.objects.filter(session=session).count() >= session.capacity:
+        raise ValidationError("该场次名额已满。")
+    return SessionRegistration.objects.create(session=session, teacher=teacher)
+
+
+@transaction.atomic
+def session_unregister(*, teacher, session: TrainingSession) -> None:
+    if session.starts_at <= timezone.now():
+        raise ValidationError("场次已经开始，不能取消报名。")
+    SessionRegistration.objects.filter(session=session, teacher=teacher).delete()
+
+
+def _attendance_school(*, user, session, teacher):
+    """The school through which ``user`` may record ``teacher``'s attendance, or None."""
+    managed = set(schools_managed_by(user=user).values_list("pk", flat=True))
+    if session.school_id:
+        managed &= {session.school_id}
+    for m in (
+        Membership.objects.active()
+        .filter(user=teacher, school_id__in=managed)
+        .exclude(role__in=BUREAU_ROLES)
+        .select_related("school")
+    ):
+        return m.school
+    return None
+
+
+@transaction.atomic
+def attendance_record(*, session: TrainingSession, teachers, recorded_by) -> list[HoursEntry]:
+    """Credit each attending teacher the module's hours; all or nothing."""
+    if session.starts_at > timezone.now():
+        raise ValidationError("场次尚未开始，不能登记出勤。")
+    entries, errors = [], []
+    for teacher in teachers:
+        name = teacher.real_name or teacher.username
+        school = _attendance_school(user=recorded_by, session=session, teacher=teacher)
+        if school is None:
+            errors.append(f"{name} 不是您所管理学校的在岗教职工，不能为其登记出勤。")
+            continue
+        if live_credit(teacher=teacher, session=session) is not None:
+            errors.append(f"{name} 已登记过该场次的出勤，不能重复认定。")
+            continue
+        entries.append((teacher, school))
+    if errors:
+        raise ValidationError(errors)
+    return [
+        _credit(
+            teacher=teacher,
+            school=school,
+            hours=session.module.hours,
+            source=HoursEntry.Source.SESSION,
+            module=session.module,
+            session=session,
+            recorded_by=recorded_by,
+            credited_on=timezone.localdate(session.ends_at),
+        )
+        for teacher, school in entries
+    ]
+
+
+def attendance_import(*, session: TrainingSession, upload, recorded_by) -> list[HoursEntry]:
+    """Attendance from a spreadsheet: first column 用户名 (or 工号), one teacher a row."""
+    from openpyxl import load_workbook
+
+    from accounts.models import User
+
+    try:
+        sheet = load_workbook(upload, read_only=True, data_only=True).active
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same answer
+        raise ValidationError("无法读取该文件，请上传 .xlsx 格式的表格。") from exc
+    rows = list(sheet.iter_rows(values_only=True))
+    if not rows:
+        raise ValidationError("表格是空的。")
+    header = [str(c or "").strip() for c in rows[0]]
+    if "用户名" not in header:
+        raise ValidationError("第 1 行需要有“用户名”列。")
+    col = header.index("用户名")
+    usernames, errors = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        value = str(row[col] or "").strip() if col < len(row) else ""
+        if not value:
+            continue
+        usernames.append((number, value))
+    if not usernames:
+        raise ValidationError("表格中没有任何教师。")
+    users = {u.username: u for u in User.objects.filter(username__in=[u for _, u in usernames])}
+    teachers, seen = [], set()
+    for number, username in usernames:
+        user = users.get(username)
+        if user is None:
+            errors.append(f"第 {number} 行：找不到用户名为“{username}”的教师。")
+        elif user.pk in seen:
+            errors.append(f"第 {number} 行：“{username}”重复出现。")
+        else:
+            seen.add(user.pk)
+            teachers.append(user)
+    if errors:
+        raise ValidationError(errors)
+    return attendance_record(session=session, teachers=teachers, recorded_by=recorded_by)
+
+
+# --- external training ---------------------------------------------------------------------
+
+
+def _hours_value(value) -> Decimal:
+    try:
+        hours = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({"hours": "学时必须是数字，例如 1.5。"}) from None
+    if hours <= 0:
+        raise ValidationError({"hours": "学时必须大于 0。"})
+    if hours > 200:
+        raise ValidationError({"hours": "单次申报学时不能超过 200。"})
+    return hours
+
+
+@transaction.atomic
+def external_submit(
+    *, teacher, title: str, provider: str, completed_on, hours, evidence
+) -> ExternalTraining:
+    school = _school_of(teacher=teacher)
+    if school is None:
+        raise ValidationError("您的账户尚未关联学校岗位，不能申报。")
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": "完成日期不能晚于今天。"})
+    if not evidence:
+        raise ValidationError({"evidence": "请上传证明材料（证书或截图）。"})
+    return ExternalTraining.objects.create(
+        teacher=teacher,
+        school=school,
+        title=title.strip(),
+        provider=provider.strip(),
+        completed_on=completed_on,
+        hours=_hours_value(hours),
+        evidence=evidence,
+    )
+
+
+@transaction.atomic
+def external_decide(
+    *, submission: ExternalTraining, user, approve: bool, reason: str = ""
+) -> ExternalTraining:
+    """Approve (credits the hours) or reject (with a reason) a pending submission."""
+    submission = ExternalTraining.objects.select_for_update().get(pk=submission.pk)
+    if not schools_managed_by(user=user).filter(pk=submission.school_id).exists():
+        raise ValidationError("您无权审核其他学校的申报。")
+    if submission.status != ExternalTraining.Status.PENDING:
+        raise ValidationError("该申报已经审核过。")
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationError({"reason": "不通过时请填写原因。"})
+    submission.status = (
+        ExternalTraining.Status.APPROVED if approve else ExternalTraining.Status.REJECTED
+    )
+    submission.decided_by = user
+    submission.decided_at = timezone.now()
+    submission.decision_reason = reason
+    submission.save()
+    if approve:
+        _credit(
+            teacher=submission.teacher,
+            school=submission.school,
+            hours=submission.hours,
+            source=HoursEntry.Source.EXTERNAL,
+            external=submission,
+            recorded_by=user,
+            credited_on=submission.completed_on,
+            certificate=False,
+        )
+    return submission
+
+
+# --- the ledger ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def entry_reverse(*, entry: HoursEntry, user, reason: str) -> HoursEntry:
+    """Append a negative entry that cancels ``entry``; the original stays as it was."""
+    from .training_selectors import ledger_reversible_by
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写冲销原因。"})
+    if entry.is_reversal:
+        raise ValidationError("冲销记录本身不能再冲销。")
+    if not ledger_reversible_by(user=user).filter(pk=entry.pk).exists():
+        raise ValidationError("您无权冲销这条记录。")
+    if HoursEntry.objects.filter(reverses=entry).exists():
+        raise ValidationError("这条记录已经冲销过。")
+    reversal = HoursEntry(
+        teacher=entry.teacher,
+        school=entry.school,
+        hours=-entry.hours,
+        source=entry.source,
+        module=entry.module,
+        session=entry.session,
+        external=entry.external,
+        credit_round=entry.credit_round,
+        # Same date as the credit: the reversal cancels it in the year it was counted.
+        credited_on=entry.credited_on,
+        recorded_by=user,
+        reverses=entry,
+        reason=reason,
+    )
+    try:
+        with transaction.atomic():
+            reversal.save()
+    except IntegrityError as exc:
+        raise ValidationError("这条记录已经冲销过。") from exc
+    return reversal
+
+
+@transaction.atomic
+def target_set(*, year: int, role: str, hours) -> HoursTarget:
+    hours = Decimal(str(hours))
+    if hours < 0:
+        raise ValidationError({"hours": "目标学时不能为负数。"})
+    target, _ = HoursTarget.objects.update_or_create(
+        year=year, role=role, defaults={"hours": hours}
+    )
+    return target

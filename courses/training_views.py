@@ -1,0 +1,265 @@
+"""Learner-area views for training (/me/training/…) and the public certificate check."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from schools.services import access_log_record
+
+from . import training_selectors as sel
+from . import training_services as svc
+from .models import ExternalTraining, TrainingModulePage, TrainingSession
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+def _module(page_id) -> TrainingModulePage:
+    return get_object_or_404(TrainingModulePage.objects.live().public(), pk=page_id)
+
+
+@login_required
+@never_cache
+def overview(request):
+    context = sel.teacher_overview(teacher=request.user)
+    context.update(
+        {
+            "registrations": sel.registrations_of(teacher=request.user)[:10],
+            "externals": sel.external_of(teacher=request.user)[:10],
+            "now": timezone.now(),
+        }
+    )
+    return render(request, "courses/training/overview.html", context)
+
+
+@login_required
+@never_cache
+def history(request):
+    entries = sel.history_for(teacher=request.user)
+    return render(request, "courses/training/history.html", {"entries": entries})
+
+
+@login_required
+@never_cache
+def module_detail(request, page_id):
+    module = _module(page_id)
+    progress = sel.module_progress(teacher=request.user, module=module)
+    return render(request, "courses/training/module.html", {"module": module, "progress": progress})
+
+
+@login_required
+@never_cache
+def module_section(request, page_id, section_id):
+    module = _module(page_id)
+    blocks = list(module.sections)
+    index = next((i for i, b in enumerate(blocks) if b.id == section_id), None)
+    if index is None:
+        raise Http404
+    svc.section_open(teacher=request.user, module=module, section_id=section_id)
+    return render(
+        request,
+        "courses/training/section.html",
+        {
+            "module": module,
+            "block": blocks[index],
+            "number": index + 1,
+            "total": len(blocks),
+            "previous": blocks[index - 1] if index > 0 else None,
+            "next": blocks[index + 1] if index + 1 < len(blocks) else None,
+        },
+    )
+
+
+@login_required
+@never_cache
+def module_quiz(request, page_id):
+    module = _module(page_id)
+    if not module.is_online or not len(module.quiz):
+        raise Http404
+    questions = list(module.quiz)
+    errors, attempt, chosen = [], None, {}
+    if request.method == "POST":
+        chosen = {block.id: request.POST.getlist(f"q-{block.id}") for block in questions}
+        answers = {k: [int(i) for i in v if i.isdigit()] for k, v in chosen.items()}
+        try:
+            attempt = svc.quiz_submit(teacher=request.user, module=module, answers=answers)
+        except ValidationError as exc:
+            errors = _errors(exc)
+    progress = sel.module_progress(teacher=request.user, module=module)
+    return render(
+        request,
+        "courses/training/quiz.html",
+        {
+            "module": module,
+            "questions": questions,
+            "errors": errors,
+            "attempt": attempt,
+            "chosen": chosen,
+            "progress": progress,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@never_cache
+def sessions(request):
+    return render(
+        request,
+        "courses/training/sessions.html",
+        {
+            "sessions": sel.sessions_open_to(teacher=request.user),
+            "registrations": sel.registrations_of(teacher=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_register(request, session_id):
+    session = get_object_or_404(TrainingSession, pk=session_id)
+    try:
+        if request.POST.get("action") == "cancel":
+            svc.session_unregister(teacher=request.user, session=session)
+            messages.success(request, "已取消报名。")
+        else:
+            svc.session_register(teacher=request.user, session=session)
+            messages.success(request, "报名成功，可下载日历文件加入手机日程。")
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    return redirect("training:sessions")
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_time(value: datetime.datetime) -> str:
+    return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+@login_required
+def session_ics(request, session_id):
+    registration = get_object_or_404(
+        sel.registrations_of(teacher=request.user), session_id=session_id
+    )
+    session = registration.session
+    host = request.get_host()
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Xinyu//Training//ZH",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:training-session-{session.pk}@{host}",
+        f"DTSTAMP:{_ics_time(timezone.now())}",
+        f"DTSTART:{_ics_time(session.starts_at)}",
+        f"DTEND:{_ics_time(session.ends_at)}",
+        f"SUMMARY:{_ics_text(session.display_title)}",
+        f"LOCATION:{_ics_text(session.place)}",
+        f"DESCRIPTION:{_ics_text(f'主讲：{session.trainer}；认定学时：{session.module.hours}')}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    response = HttpResponse(
+        "\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="training-{session.pk}.ics"'
+    return response
+
+
+class ExternalTrainingForm(forms.Form):
+    title = forms.CharField(label="培训名称", max_length=200)
+    provider = forms.CharField(
+        label="举办单位 / 平台", max_length=200, help_text="例如：国家智慧教育公共服务平台"
+    )
+    completed_on = forms.DateField(label="完成日期", widget=forms.DateInput(attrs={"type": "date"}))
+    hours = forms.DecimalField(label="申请学时", max_digits=4, decimal_places=1)
+    evidence = forms.FileField(label="证明材料", help_text="证书或学习记录截图，PDF 或图片。")
+
+    ALLOWED = (".pdf", ".jpg", ".jpeg", ".png")
+
+    def clean_evidence(self):
+        upload = self.cleaned_data["evidence"]
+        if not upload.name.lower().endswith(self.ALLOWED):
+            raise ValidationError("证明材料只能是 PDF、JPG 或 PNG 文件。")
+        if upload.size > 10 * 1024 * 1024:
+            raise ValidationError("证明材料不能超过 10 MB。")
+        return upload
+
+
+@login_required
+@never_cache
+def external_new(request):
+    form = ExternalTrainingForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            svc.external_submit(teacher=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errs in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errs)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, "已提交，等待学校审核。")
+            return redirect("training:overview")
+    return render(request, "courses/training/external_form.html", {"form": form})
+
+
+@login_required
+def external_evidence(request, pk):
+    """The evidence file: for its teacher and the school admins who review it."""
+    submission = (
+        ExternalTraining.objects.filter(pk=pk, teacher=request.user).first()
+        or sel.external_for_reviewer(user=request.user).filter(pk=pk).first()
+    )
+    if submission is None:
+        access_log_record(
+            request=request,
+            action="evidence-denied",
+            object_type="courses.externaltraining",
+            object_id=pk,
+            school=None,
+            allowed=False,
+        )
+        raise Http404
+    name = submission.evidence.name.rsplit("/", 1)[-1]
+    return FileResponse(submission.evidence.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+@never_cache
+def certificate(request, code):
+    entry = sel.certificate_lookup(code=code)
+    if entry is None or entry.teacher_id != request.user.pk:
+        raise Http404
+    return render(request, "courses/training/certificate.html", {"entry": entry})
+
+
+@never_cache
+def verify(request, code=None):
+    if code is None:
+        typed = "".join(ch for ch in request.GET.get("code", "").upper() if ch.isalnum())
+        if typed:
+            return redirect(reverse("training-verify", args=[typed]))
+        code = ""
+    entry = sel.certificate_lookup(code=code) if code else None
+    status = 200 if (entry or not code) else 404
+    return render(
+        request, "courses/training/verify.html", {"code": code, "entry": entry}, status=status
+    )

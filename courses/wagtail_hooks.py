@@ -1,0 +1,203 @@
+"""Back office for training: menu, report / attendance / approval views, scoped viewsets."""
+
+from django.forms import modelform_factory
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.permissions import register_permission_policy
+
+from schools.selectors import is_bureau, is_bureau_admin, schools_managed_by, user_has_back_office
+from schools.viewsets import ScopedModelForm, ScopedModelViewSet, ScopedPermissionPolicy
+
+from . import training_admin as views
+from . import training_selectors as sel
+from .models import HoursTarget, TrainingSession
+
+# --- permission policies (registered first: every admin view asks them) ----------------------
+
+
+def _may_manage_sessions(*, user):
+    return is_bureau_admin(user=user) or schools_managed_by(user=user).exists()
+
+
+session_policy = ScopedPermissionPolicy(
+    TrainingSession,
+    read=sel.sessions_for_user,
+    write=sel.sessions_managed_by,
+    may_read=user_has_back_office,
+    may_write=_may_manage_sessions,
+)
+register_permission_policy(TrainingSession, session_policy)
+
+target_policy = ScopedPermissionPolicy(
+    HoursTarget,
+    read=lambda *, user: HoursTarget.objects.all(),
+    write=lambda *, user: HoursTarget.objects.all()
+    if is_bureau_admin(user=user)
+    else HoursTarget.objects.none(),
+    may_read=user_has_back_office,
+    may_write=is_bureau_admin,
+)
+register_permission_policy(HoursTarget, target_policy)
+
+
+# --- viewsets -------------------------------------------------------------------------------------
+
+
+class TrainingSessionForm(ScopedModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        user = self.for_user
+        if user is not None and not is_bureau_admin(user=user) and not cleaned.get("school"):
+            self.add_error("school", "学校管理员只能创建本校场次，请选择学校。")
+        return cleaned
+
+
+class TrainingSessionViewSet(ScopedModelViewSet):
+    model = TrainingSession
+    permission_policy = session_policy
+    icon = "date"
+    menu_label = "培训场次"
+    menu_order = 2
+    url_prefix = "training/sessions"
+    url_namespace = "training_sessions"
+    form_fields = [
+        "module",
+        "title",
+        "school",
+        "starts_at",
+        "ends_at",
+        "place",
+        "trainer",
+        "capacity",
+    ]
+    list_display = ["__str__", "school", "place", "trainer", "capacity"]
+    list_filter = ["module"]
+
+    def get_form_class(self, for_update=False):
+        # The school choice is limited to the schools the user manages (ScopedModelForm).
+        return modelform_factory(
+            self.model,
+            form=TrainingSessionForm,
+            fields=self.form_fields,
+            formfield_callback=self.formfield_for_dbfield,
+        )
+
+
+class HoursTargetViewSet(ScopedModelViewSet):
+    model = HoursTarget
+    permission_policy = target_policy
+    icon = "pick"
+    menu_label = "年度学时目标"
+    menu_order = 6
+    url_prefix = "training/targets"
+    url_namespace = "training_targets"
+    form_fields = ["year", "role", "hours"]
+    list_display = ["year", "role", "hours"]
+    list_filter = ["year"]
+    inspect_view_enabled = False
+
+
+class TrainingGroup(ViewSetGroup):
+    menu_label = "培训学时"
+    menu_icon = "group"
+    menu_order = 310
+    submenu_hook = "register_training_menu_item"
+    items = (TrainingSessionViewSet, HoursTargetViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_training_viewsets():
+    return TrainingGroup()
+
+
+# --- custom views ---------------------------------------------------------------------------------
+
+admin_patterns = [
+    path("reports/school/", views.school_report, name="school_report"),
+    path("reports/city/", views.bureau_report, name="bureau_report"),
+    path("attendance/", views.attendance_list, name="attendance_list"),
+    path("attendance/<int:pk>/", views.attendance_session, name="attendance_session"),
+    path("external/", views.external_list, name="external_list"),
+    path("external/<int:pk>/decide/", views.external_decide, name="external_decide"),
+    path("ledger/", views.ledger, name="ledger"),
+    path("ledger/<int:pk>/reverse/", views.ledger_reverse, name="ledger_reverse"),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_training_urls():
+    return [path("training/", include((admin_patterns, "training_admin")))]
+
+
+class ShownIfMenuItem(MenuItem):
+    def __init__(self, *args, shown, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shown = shown
+
+    def is_shown(self, request):
+        return bool(self.shown(user=request.user))
+
+
+def _reads_reports(*, user):
+    return sel.report_schools_for(user=user).exists()
+
+
+def _manages_school(*, user):
+    return schools_managed_by(user=user).exists()
+
+
+@hooks.register("register_training_menu_item")
+def menu_school_report():
+    return ShownIfMenuItem(
+        "学校学时报表",
+        reverse("training_admin:school_report"),
+        icon_name="table",
+        order=0,
+        shown=_reads_reports,
+    )
+
+
+@hooks.register("register_training_menu_item")
+def menu_bureau_report():
+    return ShownIfMenuItem(
+        "全市学时报表",
+        reverse("training_admin:bureau_report"),
+        icon_name="table",
+        order=1,
+        shown=is_bureau,
+    )
+
+
+@hooks.register("register_training_menu_item")
+def menu_attendance():
+    return ShownIfMenuItem(
+        "出勤登记",
+        reverse("training_admin:attendance_list"),
+        icon_name="tick",
+        order=3,
+        shown=_manages_school,
+    )
+
+
+@hooks.register("register_training_menu_item")
+def menu_external():
+    return ShownIfMenuItem(
+        "校外培训审核",
+        reverse("training_admin:external_list"),
+        icon_name="doc-full",
+        order=4,
+        shown=_manages_school,
+    )
+
+
+@hooks.register("register_training_menu_item")
+def menu_ledger():
+    return ShownIfMenuItem(
+        "学时台账",
+        reverse("training_admin:ledger"),
+        icon_name="list-ul",
+        order=5,
+        shown=lambda *, user: is_bureau(user=user) or _reads_reports(user=user),
+    )

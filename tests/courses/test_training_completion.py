@@ -1,0 +1,183 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from courses import training_selectors as sel
+from courses import training_services as svc
+from courses.models import HoursEntry, QuizAttempt
+from schools.vocab import Role
+from tests.factories import make_member
+
+from .factories import RIGHT, WRONG, answers, make_module
+
+pytestmark = pytest.mark.django_db
+
+
+def _open_all(teacher, module):
+    for block in module.sections:
+        svc.section_open(teacher=teacher, module=module, section_id=block.id)
+
+
+def test_quiz_failed_then_passed_credits_once_and_keeps_attempts(home):
+    teacher = make_member(Role.TEACHER)
+    module = make_module(home, hours="1.5")
+    _open_all(teacher, module)
+
+    first = svc.quiz_submit(teacher=teacher, module=module, answers=answers(module, [WRONG, WRONG]))
+    assert not first.passed and first.score == 0
+    assert not HoursEntry.objects.filter(teacher=teacher).exists()
+
+    second = svc.quiz_submit(
+        teacher=teacher, module=module, answers=answers(module, [RIGHT, RIGHT])
+    )
+    assert second.passed and second.score == 100
+    entry = HoursEntry.objects.get(teacher=teacher)
+    assert entry.hours == Decimal("1.5") and entry.source == HoursEntry.Source.ONLINE
+    assert entry.certificate_code
+    assert QuizAttempt.objects.filter(teacher=teacher, module=module).count() == 2
+
+    # A further passing attempt is kept but credits nothing more.
+    svc.quiz_submit(teacher=teacher, module=module, answers=answers(module, [RIGHT, RIGHT]))
+    assert QuizAttempt.objects.filter(teacher=teacher).count() == 3
+    assert HoursEntry.objects.filter(teacher=teacher).count() == 1
+
+
+def test_passed_quiz_without_every_section_is_not_complete_until_last_section(home):
+    teacher = make_member(Role.TEACHER)
+    module = make_module(home, sections=2)
+    first, last = list(module.sections)
+    svc.section_open(teacher=teacher, module=module, section_id=first.id)
+    svc.quiz_submit(teacher=teacher, module=module, answers=answers(module, [RIGHT, RIGHT]))
+    assert not HoursEntry.objects.exists()
+    with pytest.raises(ValidationError, match="1 个小节没有学习"):
+        svc.completion_record(teacher=teacher, module=module)
+
+    svc.section_open(teacher=teacher, module=module, section_id=last.id)
+    assert HoursEntry.objects.filter(teacher=teacher, module=module).count() == 1
+
+
+def test_unanswered_question_is_refused_and_writes_nothing(home):
+    teacher = make_member(Role.TEACHER)
+    module = make_module(home)
+    first_question = next(iter(module.quiz))
+    with pytest.raises(ValidationError, match="第 2 题"):
+        svc.quiz_submit(teacher=teacher, module=module, answers={first_question.id: [RIGHT]})
+    assert not QuizAttempt.objects.exists()
+
+
+def test_second_completion_is_refused_by_service_and_database(home):
+    teacher = make_member(Role.TEACHER)
+    module = make_module(home)
+    _open_all(teacher, module)
+    svc.quiz_submit(teacher=teacher, module=module, answers=answers(module, [RIGHT, RIGHT]))
+
+    with pytest.raises(ValidationError, match="不能重复认定"):
+        svc.completion_record(teacher=teacher, module=module)
+
+    entry = HoursEntry.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HoursEntry.objects.create(
+            teacher=teacher,
+            hours=entry.hours,
+            source=HoursEntry.Source.ONLINE,
+            module=module,
+            credit_round=1,
+        )
+    assert HoursEntry.objects.count() == 1
+
+
+def test_ledger_is_append_only(home):
+    teacher = make_member(Role.TEACHER)
+    module = make_module(home)
+    _open_all(teacher, module)
+    svc.quiz_submit(teacher=teacher, module=module, answers=answers(module, [RIGHT, RIGHT]))
+    entry = HoursEntry.objects.get()
+    entry.hours = Decimal("99")
+    with pytest.raises(TypeError):
+        entry.save()
+    with pytest.raises(TypeError):
+        entry.delete()
+    with pytest.raises(TypeError):
+        HoursEntry.objects.filter(pk=entry.pk).update(hours=5)
+    with pytest.raises(TypeError):
+        HoursEntry.objects.all().delete()
+    assert HoursEntry.objects.get().hours == Decimal("1.5")
+
+
+def test_zero_or_negative_credit_is_refused_by_database(home):
+    teacher = make_member(Role.TEACHER)
+    module = make_module(home)
+    for hours in (Decimal("0"), Decimal("-1")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            HoursEntry.objects.create(
+                teacher=teacher, hours=hours, source=HoursEntry.Source.ONLINE, module=module
+            )
+
+
+def test_reversal_then_recredit(home):
+    admin = None
+    teacher = make_member(Role.TEACHER)
+    school = teacher.memberships.get().school
+    admin = make_member(Role.SCHOOL_ADMIN, school=school)
+    module = make_module(home, hours="2")
+    _open_all(teacher, module)
+    svc.quiz_submit(teacher=teacher, module=module, answers=answers(module, [RIGHT, RIGHT]))
+    credit = HoursEntry.objects.get()
+    year = credit.credited_on.year
+    assert sel.hours_of_teacher(teacher=teacher, year=year) == Decimal("2")
+
+    with pytest.raises(ValidationError, match="冲销原因"):
+        svc.entry_reverse(entry=credit, user=admin, reason="  ")
+    reversal = svc.entry_reverse(entry=credit, user=admin, reason="误登记，教师未实际完成")
+    assert reversal.hours == Decimal("-2") and reversal.reverses == credit
+    assert sel.hours_of_teacher(teacher=teacher, year=year) == Decimal("0")
+    # The original is untouched; reversing twice is refused.
+    assert HoursEntry.objects.get(pk=credit.pk).hours == Decimal("2")
+    with pytest.raises(ValidationError, match="已经冲销"):
+        svc.entry_reverse(entry=credit, user=admin, reason="再次")
+    with pytest.raises(ValidationError, match="不能再冲销"):
+        svc.entry_reverse(entry=reversal, user=admin, reason="再次")
+
+    # After the reversal the module can be completed and credited again (next round).
+    recredit = svc.completion_record(teacher=teacher, module=module)
+    assert recredit.credit_round == 2
+    assert sel.hours_of_teacher(teacher=teacher, year=year) == Decimal("2")
+    with pytest.raises(ValidationError, match="不能重复认定"):
+        svc.completion_record(teacher=teacher, module=module)
+
+
+def test_other_schools_admin_cannot_reverse(home):
+    teacher = make_member(Role.TEACHER)
+    stranger = make_member(Role.SCHOOL_ADMIN)
+    module = make_module(home)
+    _open_all(teacher, module)
+    svc.quiz_submit(teacher=teacher, module=module, answers=answers(module, [RIGHT, RIGHT]))
+    with pytest.raises(ValidationError, match="无权"):
+        svc.entry_reverse(entry=HoursEntry.objects.get(), user=stranger, reason="越权")
+    assert HoursEntry.objects.count() == 1
+
+
+def test_learner_flow_through_pages(client, home):
+    teacher = make_member(Role.TEACHER)
+    module = make_module(home, sections=2)
+    client.force_login(teacher)
+    assert client.get(module.url).status_code == 200
+    page = client.get(f"/me/training/modules/{module.pk}/")
+    assert page.status_code == 200 and "已学 0/2 小节" in page.content.decode()
+    for block in module.sections:
+        response = client.get(f"/me/training/modules/{module.pk}/sections/{block.id}/")
+        assert response.status_code == 200
+    assert client.get(f"/me/training/modules/{module.pk}/sections/nope/").status_code == 404
+    quiz = list(module.quiz)
+    failed = client.post(
+        f"/me/training/modules/{module.pk}/quiz/", {f"q-{b.id}": [WRONG] for b in quiz}
+    )
+    assert "未达到" in failed.content.decode()
+    passed = client.post(
+        f"/me/training/modules/{module.pk}/quiz/", {f"q-{b.id}": [RIGHT] for b in quiz}
+    )
+    body = passed.content.decode()
+    assert "恭喜完成本模块" in body
+    assert HoursEntry.objects.filter(teacher=teacher).count() == 1

@@ -1,0 +1,197 @@
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from courses import training_selectors as sel
+from courses.models import HoursEntry, TrainingFormat
+from courses.training_admin import XLSX_HEADERS
+from schools.vocab import Role
+from tests.factories import SchoolFactory, make_member
+
+from .factories import make_module, make_session, set_targets
+
+pytestmark = pytest.mark.django_db
+
+
+def _credit(teacher, session, hours=None):
+    school = teacher.memberships.first().school
+    return HoursEntry.objects.create(
+        teacher=teacher,
+        school=school,
+        hours=hours or session.module.hours,
+        source=HoursEntry.Source.SESSION,
+        module=session.module,
+        session=session,
+    )
+
+
+@pytest.fixture
+def city(home):
+    set_targets(psych_teacher=24, class_teacher=12, teacher=6)
+    a, b = SchoolFactory(name="甲校"), SchoolFactory(name="乙校")
+    module = make_module(home, fmt=TrainingFormat.WORKSHOP, hours="4")
+    s1, s2 = make_session(module), make_session(module, days=-10)
+    ta1 = make_member(Role.TEACHER, school=a)
+    ta2 = make_member(Role.PSYCH_TEACHER, school=a)
+    tb = make_member(Role.TEACHER, school=b)
+    for t in (ta1, ta2, tb):
+        _credit(t, s1)
+    _credit(ta1, s2)
+    return {
+        "a": a,
+        "b": b,
+        "ta1": ta1,
+        "ta2": ta2,
+        "tb": tb,
+        "admin_a": make_member(Role.SCHOOL_ADMIN, school=a),
+        "leader_a": make_member(Role.SCHOOL_LEADER, school=a),
+        "bureau": make_member(Role.BUREAU_ADMIN),
+        "auditor": make_member(Role.BUREAU_AUDITOR),
+        "module": module,
+    }
+
+
+def test_school_report_figures(city):
+    report = sel.school_hours_report(school=city["a"], year=sel.current_year())
+    rows = {r.user_id: r for r in report["rows"]}
+    assert rows[city["ta1"].pk].hours == Decimal("8") and not rows[city["ta1"].pk].below
+    assert rows[city["ta2"].pk].hours == Decimal("4") and rows[city["ta2"].pk].below
+    assert rows[city["ta2"].pk].target == Decimal("24")
+    assert city["tb"].pk not in rows
+    below = sel.school_hours_report(school=city["a"], year=sel.current_year(), below_only=True)
+    assert [r.user_id for r in below["rows"]] == [city["ta2"].pk]
+    psych = sel.school_hours_report(
+        school=city["a"], year=sel.current_year(), role=Role.PSYCH_TEACHER
+    )
+    assert [r.user_id for r in psych["rows"]] == [city["ta2"].pk]
+    last_year = sel.school_hours_report(school=city["a"], year=sel.current_year() - 1)
+    assert all(r.hours == 0 for r in last_year["rows"])
+
+
+def test_school_report_scope(client, city):
+    client.force_login(city["admin_a"])
+    own = client.get("/admin/training/reports/school/")
+    assert own.status_code == 200 and city["ta1"].real_name in own.content.decode()
+    assert city["tb"].real_name not in own.content.decode()
+    assert client.get(f"/admin/training/reports/school/?school={city['b'].pk}").status_code == 404
+    assert client.get("/admin/training/reports/city/").status_code == 403
+    client.force_login(city["leader_a"])
+    assert client.get(f"/admin/training/reports/school/?school={city['a'].pk}").status_code == 200
+    assert client.get(f"/admin/training/reports/school/?school={city['b'].pk}").status_code == 404
+    grade_teacher = make_member(Role.CLASS_TEACHER, school=city["a"])
+    client.force_login(grade_teacher)
+    assert client.get("/admin/training/reports/school/").status_code == 403
+    client.force_login(city["auditor"])
+    assert client.get(f"/admin/training/reports/school/?school={city['b'].pk}").status_code == 200
+
+
+def test_ledger_scope(client, city):
+    client.force_login(city["admin_a"])
+    body = client.get("/admin/training/ledger/").content.decode()
+    assert city["ta1"].real_name in body and city["tb"].real_name not in body
+    entry_b = HoursEntry.objects.get(teacher=city["tb"])
+    response = client.post(f"/admin/training/ledger/{entry_b.pk}/reverse/", {"reason": "越权"})
+    assert response.status_code == 404
+    assert not HoursEntry.objects.filter(reverses=entry_b).exists()
+
+
+def test_xlsx_export_matches_page(client, city):
+    client.force_login(city["admin_a"])
+    response = client.get("/admin/training/reports/school/?export=xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[1]) == XLSX_HEADERS
+    report = sel.school_hours_report(school=city["a"], year=sel.current_year())
+    exported = {row[1]: row for row in rows[2:]}
+    assert len(exported) == len(report["rows"]) == 4
+    for r in report["rows"]:
+        row = exported[r.username]
+        assert row[0] == r.name
+        assert Decimal(str(row[3])) == r.hours
+        expected = "未达标" if r.below else ("达标" if r.target is not None else None)
+        assert row[6] == expected
+    page = client.get("/admin/training/reports/school/").content.decode()
+    for r in report["rows"]:
+        assert f"<td>{r.hours}</td>" in page
+
+
+def test_bureau_report_and_chart(client, city):
+    client.force_login(city["bureau"])
+    response = client.get("/admin/training/reports/city/")
+    body = response.content.decode()
+    assert response.status_code == 200 and "<svg" in body and "甲校" in body and "乙校" in body
+    report = sel.bureau_hours_report(user=city["bureau"], year=sel.current_year())
+    by_name = {r.school.name: r for r in report["rows"]}
+    # 甲校: ta1 8h (≥6 ✓), ta2 4h (<24 ✗); admin and leader have no target this year.
+    assert by_name["甲校"].staff == 4 and by_name["甲校"].hours == Decimal("12")
+    assert (by_name["甲校"].meeting, by_name["甲校"].with_target, by_name["甲校"].share) == (
+        1,
+        2,
+        50,
+    )
+    assert (by_name["乙校"].staff, by_name["乙校"].share) == (1, 0)
+    assert {r.school.name for r in report["below"]} == {"甲校", "乙校"}
+    assert "50%" in body
+
+
+def _populate(home, *, schools, teachers_per_school):
+    set_targets(psych_teacher=24, class_teacher=12, teacher=6)
+    module = make_module(home, fmt=TrainingFormat.LECTURE, hours="2")
+    session = make_session(module)
+    created = []
+    for _ in range(schools):
+        school = SchoolFactory()
+        created.append(school)
+        for i in range(teachers_per_school):
+            role = Role.CLASS_TEACHER if i % 3 == 0 else Role.TEACHER
+            _credit(make_member(role, school=school), session)
+    return created
+
+
+def _count(django_assert_max_num_queries, client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("export", ["", "&export=xlsx"])
+def test_school_report_query_count_does_not_grow(
+    client, home, export, django_assert_max_num_queries
+):
+    small = _populate(home, schools=1, teachers_per_school=5)[0]
+    large = _populate(home, schools=1, teachers_per_school=50)[0]
+    auditor = make_member(Role.BUREAU_AUDITOR)
+    client.force_login(auditor)
+    client.get(f"/admin/training/reports/school/?school={small.pk}")  # warm caches
+    n_small = _count(
+        django_assert_max_num_queries,
+        client,
+        f"/admin/training/reports/school/?school={small.pk}{export}",
+    )
+    n_large = _count(
+        django_assert_max_num_queries,
+        client,
+        f"/admin/training/reports/school/?school={large.pk}{export}",
+    )
+    assert n_small == n_large
+    assert n_large <= 25
+
+
+def test_bureau_report_query_count_does_not_grow(client, home):
+    auditor = make_member(Role.BUREAU_AUDITOR)
+    client.force_login(auditor)
+    _populate(home, schools=3, teachers_per_school=5)
+    client.get("/admin/training/reports/city/")
+    n_small = _count(None, client, "/admin/training/reports/city/")
+    _populate(home, schools=9, teachers_per_school=5)
+    assert sel.bureau_hours_report(user=auditor, year=sel.current_year())["rows"].__len__() == 12
+    n_large = _count(None, client, "/admin/training/reports/city/")
+    assert n_small == n_large
+    assert n_large <= 25

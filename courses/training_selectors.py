@@ -31,6 +31,7 @@ from .models import (
 )
 
 ZERO = Decimal("0")
+TENTH = Decimal("0.1")
 REPORT_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
 
 
@@ -149,7 +150,7 @@ def hours_of_teacher(*, teacher, year: int) -> Decimal:
     total = HoursEntry.objects.filter(teacher=teacher, credited_on__range=(first, last)).aggregate(
         total=Sum("hours")
     )["total"]
-    return total or ZERO
+    return Decimal(total or 0).quantize(TENTH)
 
 
 def percent_of(hours: Decimal, target: Decimal | None) -> int | None:
@@ -173,6 +174,7 @@ def teacher_overview(*, teacher, year: int | None = None) -> dict:
     ).values("module_id")
     in_progress = (
         TrainingModulePage.objects.live()
+        .filter(format=TrainingFormat.ONLINE)
         .filter(
             Q(pk__in=SectionView.objects.filter(teacher=teacher).values("module_id"))
             | Q(pk__in=QuizAttempt.objects.filter(teacher=teacher).values("module_id"))
@@ -391,7 +393,8 @@ def _hours_by_teacher(*, teacher_ids_qs, year) -> dict[int, Decimal]:
         .annotate(total=Sum("hours"))
         .order_by()
     )
-    return {r["teacher_id"]: r["total"] for r in rows}
+    # SQLite returns whole sums as integers: normalise to one decimal place.
+    return {r["teacher_id"]: Decimal(r["total"]).quantize(TENTH) for r in rows}
 
 
 def school_hours_report(*, school, year: int, role: str = "", below_only: bool = False) -> dict:

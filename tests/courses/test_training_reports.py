@@ -80,9 +80,14 @@ def test_school_report_scope(client, city):
     client.force_login(city["leader_a"])
     assert client.get(f"/admin/training/reports/school/?school={city['a'].pk}").status_code == 200
     assert client.get(f"/admin/training/reports/school/?school={city['b'].pk}").status_code == 404
-    grade_teacher = make_member(Role.CLASS_TEACHER, school=city["a"])
-    client.force_login(grade_teacher)
-    assert client.get("/admin/training/reports/school/").status_code == 403
+    for role in (Role.CLASS_TEACHER, Role.PSYCH_TEACHER, Role.GRADE_LEADER):
+        extra = {"grade": 21} if role == Role.GRADE_LEADER else {}
+        client.force_login(make_member(role, school=city["a"], **extra))
+        assert client.get("/admin/training/reports/school/").status_code == 403, role
+        assert client.get("/admin/training/reports/city/").status_code == 403, role
+        assert client.get("/admin/training/ledger/").status_code == 403, role
+    client.force_login(city["ta1"])  # a plain teacher has no back office at all
+    assert client.get("/admin/training/reports/school/").status_code in (302, 403)
     client.force_login(city["auditor"])
     assert client.get(f"/admin/training/reports/school/?school={city['b'].pk}").status_code == 200
 

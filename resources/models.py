@@ -8,11 +8,27 @@ from django.db import models
 from wagtail.documents.models import AbstractDocument
 from wagtail.images.models import AbstractImage, AbstractRendition
 
+from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
-class XinyuDocument(AbstractDocument):
+# Values of an ``audience`` field (added by the content issue) that mean "teachers only".
+TEACHERS_ONLY_AUDIENCES = {"teachers", "teacher", "teachers_only", "staff"}
+
+
+class XinyuDocument(SegmentedSearchMixin, AbstractDocument):
     description = models.TextField("简介", blank=True)
+    extracted_text = models.TextField(
+        "文件内文字", blank=True, editable=False, help_text="上传后自动从文件中提取，供搜索使用。"
+    )
+    extracted_file = models.CharField("提取自文件", max_length=255, blank=True, editable=False)
 
     admin_form_fields = ("title", "file", "collection", "description", "tags")
+    search_fields = AbstractDocument.search_fields + SEGMENTED_SEARCH_FIELDS
+    search_kind = "file"
+    search_segmented_fields = ["description", "extracted_text"]
+
+    def is_teachers_only(self) -> bool:
+        """Teachers-only files are hidden from anyone but logged-in teachers."""
+        return getattr(self, "audience", None) in TEACHERS_ONLY_AUDIENCES
 
     class Meta(AbstractDocument.Meta):
         verbose_name = "文档"

@@ -128,3 +128,38 @@ def query_stat_record(*, query: str) -> None:
     if not text or len(text) > MAX_STAT_QUERY_CHARS:
         return
     Query.get(text).add_hit(date=timezone.localdate())
+
+
+def entries_rebuild(*, extract: bool = False, progress=None) -> dict[str, int]:
+    """Re-create the search entry of every live page and every document; drop stale ones.
+
+    ``progress(label, done, total)`` is called as it goes. Idempotent.
+    """
+    from resources.models import XinyuDocument
+
+    report = progress or (lambda label, done, total: None)
+    pages = Page.objects.live().specific().order_by("path")
+    total = pages.count()
+    kept_pages = []
+    for done, page in enumerate(pages.iterator(chunk_size=200), start=1):
+        if entry_sync(obj=page) is not None:
+            kept_pages.append(page.pk)
+        report("页面", done, total)
+    documents = XinyuDocument.objects.order_by("pk")
+    total = documents.count()
+    kept_documents = []
+    for done, document in enumerate(documents.iterator(chunk_size=200), start=1):
+        if extract:
+            document_extract_text.call(document.pk)
+        else:
+            entry_sync(obj=document)
+        kept_documents.append(document.pk)
+        report("文档", done, total)
+    stale = SearchEntry.objects.exclude(page_id__in=kept_pages).exclude(
+        document_id__in=kept_documents
+    )
+    removed = 0
+    for entry in stale.iterator():
+        entry.delete()
+        removed += 1
+    return {"pages": len(kept_pages), "documents": len(kept_documents), "removed": removed}

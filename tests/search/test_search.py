@@ -318,3 +318,25 @@ def test_search_run_without_request(guides):
 
     outcome = search_run(query="厌学", user=AnonymousUser())
     assert outcome.total >= 1
+
+
+def test_reindex_command_rebuilds_entries_with_progress(guides, django_capture_on_commit_callbacks):
+    import io
+
+    from django.core.management import call_command
+
+    SearchEntry.objects.filter(page=guides[0]).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        document = upload_document(
+            title="教案", filename="x.docx", content=docx_bytes("放松训练五步法")
+        )
+    out = io.StringIO()
+    call_command("search_reindex", "--extract", stdout=out)
+    text = out.getvalue()
+    assert "页面：" in text and "文档：1/1" in text and "搜索索引已重建" in text
+    assert SearchEntry.objects.filter(page=guides[0]).exists()
+    assert SearchEntry.objects.filter(document=document).exists()
+    # Running again changes nothing.
+    before = SearchEntry.objects.count()
+    call_command("search_reindex", "--entries-only", stdout=io.StringIO())
+    assert SearchEntry.objects.count() == before

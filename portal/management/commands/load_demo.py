@@ -14,6 +14,8 @@ from django.db import transaction
 DEMO_MODULES = [
     "schools.demo",
     "portal.demo",
+    # Keep last: indexes whatever the content modules created.
+    "search.demo",
 ]
 
 DEMO_ACCOUNTS = [

@@ -121,11 +121,27 @@ def is_teacher(*, user) -> bool:
 
 def entries_visible_to(*, user):
     """Search entries the user may find: live public pages and permitted documents."""
+    from wagtail.models import CollectionViewRestriction
+
     entries = SearchEntry.objects.all()
-    if not is_teacher(user=user):
+    teacher = is_teacher(user=user)
+    if not teacher:
         entries = entries.filter(teachers_only=False)
     public_pages = Page.objects.live().public().values("pk")
-    return entries.filter(Q(page__isnull=True) | Q(page_id__in=public_pages))
+    entries = entries.filter(Q(page__isnull=True) | Q(page_id__in=public_pages))
+    # Documents in privacy-restricted collections: logged-in teachers may see those
+    # restricted to "any logged-in user"; nobody else finds them here.
+    restricted = CollectionViewRestriction.objects.all()
+    if teacher:
+        restricted = restricted.exclude(restriction_type=CollectionViewRestriction.LOGIN)
+    hidden = Q()
+    for path in restricted.values_list("collection__path", flat=True):
+        hidden |= Q(collection__path__startswith=path)
+    if hidden:
+        from resources.models import XinyuDocument
+
+        entries = entries.exclude(document_id__in=XinyuDocument.objects.filter(hidden).values("pk"))
+    return entries
 
 
 def _filter_facets(entries, filters: dict[str, str], *, skip: str = ""):
@@ -224,41 +240,53 @@ def _facet_values(name, counts: dict[str, int], filters) -> list[FacetValue]:
 
 
 class DatabaseEngine:
-    """Matching with Wagtail's database backend, facets by aggregate queries."""
+    """Matching with Wagtail's database backend; facets by aggregate queries.
+
+    The full-text match runs once per (words, operator) and yields the matched ids;
+    totals and facet counts are then plain aggregates over those ids, and only the
+    page of results is ranked by the backend (a second full-text query).
+    """
 
     def __init__(self, visible, *, teachers: bool = False):
         self.visible = visible
         self.backend = get_search_backend()
+        self._matched = {}
 
-    def _results(self, query_words, operator, filters, *, skip=""):
-        entries = _filter_facets(self.visible, filters, skip=skip)
-        query = PlainText(" ".join(query_words), operator=operator)
-        return self.backend.search(query, entries, order_by_relevance=True)
+    def _query(self, query_words, operator):
+        return PlainText(" ".join(query_words), operator=operator)
+
+    def matched_ids(self, query_words, operator) -> list[int]:
+        key = (tuple(query_words), operator)
+        if key not in self._matched:
+            results = self.backend.search(
+                self._query(query_words, operator), self.visible, order_by_relevance=False
+            )
+            self._matched[key] = list(results.get_queryset().values_list("pk", flat=True))
+        return self._matched[key]
 
     def count(self, query_words, operator, filters) -> int:
-        return self._results(query_words, operator, filters).count()
+        ids = self.matched_ids(query_words, operator)
+        if not filters or not ids:
+            return len(ids)
+        return _filter_facets(SearchEntry.objects.filter(pk__in=ids), filters).count()
 
     def page(self, query_words, operator, filters, start, stop) -> list[SearchEntry]:
-        entries = self.visible.select_related("page", "document")
+        ids = self.matched_ids(query_words, operator)
+        entries = SearchEntry.objects.filter(pk__in=ids).select_related("page", "document")
         entries = _filter_facets(entries, filters)
-        query = PlainText(" ".join(query_words), operator=operator)
+        query = self._query(query_words, operator)
         return list(self.backend.search(query, entries, order_by_relevance=True)[start:stop])
 
     def facet_counts(self, query_words, operator, filters) -> dict[str, dict[str, int]]:
+        ids = self.matched_ids(query_words, operator)
         counts = {}
         for name in FACETS:
-            matched = self._results(query_words, operator, filters, skip=name).get_queryset()
-            ids = matched.values("pk")
+            matched = _filter_facets(SearchEntry.objects.filter(pk__in=ids), filters, skip=name)
             if name == "kind":
-                rows = (
-                    SearchEntry.objects.filter(pk__in=ids)
-                    .values_list("kind")
-                    .annotate(n=Count("pk"))
-                    .order_by()
-                )
+                rows = matched.values_list("kind").annotate(n=Count("pk")).order_by()
             else:
                 rows = (
-                    SearchFacetValue.objects.filter(facet=name, entry_id__in=ids)
+                    SearchFacetValue.objects.filter(facet=name, entry__in=matched.values("pk"))
                     .values_list("value")
                     .annotate(n=Count("entry_id"))
                     .order_by()
@@ -346,8 +374,7 @@ def search_run(
     query_words = words(query, mode="query")
     outcome = Outcome(query=query, words=query_words, page=page, filters=filters)
     if not query_words:
-        if query:
-            outcome.popular = popular_queries()
+        outcome.popular = popular_queries()
         return outcome
 
     engine = _engine(user=user)

@@ -340,3 +340,16 @@ def test_reindex_command_rebuilds_entries_with_progress(guides, django_capture_o
     before = SearchEntry.objects.count()
     call_command("search_reindex", "--entries-only", stdout=io.StringIO())
     assert SearchEntry.objects.count() == before
+
+
+def test_documents_in_private_collections_are_hidden(client, home):
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    private = Collection.get_first_root_node().add_child(name="内部资料")
+    CollectionViewRestriction.objects.create(collection=private, restriction_type="login")
+    upload_document(
+        title="内部研讨纪要", filename="m.txt", content="研讨纪要".encode(), collection=private
+    )
+    assert _json(client, q="研讨纪要")["total"] == 0
+    client.force_login(make_member(Role.TEACHER))
+    assert _json(client, q="研讨纪要")["total"] == 1

@@ -5,6 +5,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
+
 from .blocks import BodyStreamBlock, ContactGroupBlock, HomeStreamBlock
 
 
@@ -44,12 +46,13 @@ class BasePage(Page):
         return self.search_description or ""
 
 
-class HomePage(BasePage):
+class HomePage(SegmentedSearchMixin, BasePage):
     intro = models.TextField("简介", blank=True)
     body = StreamField(HomeStreamBlock(), blank=True, verbose_name="首页栏目")
 
     content_panels = BasePage.content_panels + [FieldPanel("intro"), FieldPanel("body")]
-    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")] + SEGMENTED_SEARCH_FIELDS
+    search_segmented_fields = ["intro", "body"]
 
     template = "pages/home_page.html"
     parent_page_types = ["wagtailcore.Page"]
@@ -71,7 +74,7 @@ class HomePage(BasePage):
         verbose_name = "首页"
 
 
-class StandardPage(BasePage):
+class StandardPage(SegmentedSearchMixin, BasePage):
     intro = models.TextField("导语", blank=True)
     body = StreamField(BodyStreamBlock(), blank=True, verbose_name="正文")
 
@@ -79,7 +82,9 @@ class StandardPage(BasePage):
     search_fields = BasePage.search_fields + [
         index.SearchField("intro"),
         index.SearchField("body"),
+        *SEGMENTED_SEARCH_FIELDS,
     ]
+    search_segmented_fields = ["intro", "body"]
 
     template = "pages/standard_page.html"
     parent_page_types = ["portal.HomePage", "portal.StandardPage"]
@@ -89,7 +94,7 @@ class StandardPage(BasePage):
         verbose_name = "普通页面"
 
 
-class ContactsPage(BasePage):
+class ContactsPage(SegmentedSearchMixin, BasePage):
     """Leadership group and contacts (R-23): the site settings' contacts plus groups."""
 
     intro = models.TextField("导语", blank=True)
@@ -98,7 +103,8 @@ class ContactsPage(BasePage):
     )
 
     content_panels = BasePage.content_panels + [FieldPanel("intro"), FieldPanel("groups")]
-    search_fields = BasePage.search_fields + [index.SearchField("intro")]
+    search_fields = BasePage.search_fields + [index.SearchField("intro")] + SEGMENTED_SEARCH_FIELDS
+    search_segmented_fields = ["intro", "groups"]
 
     template = "pages/contacts_page.html"
     parent_page_types = ["portal.HomePage"]

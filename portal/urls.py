@@ -19,6 +19,7 @@ urlpatterns = [
     path("me/training/", include("courses.training_urls")),
     path("verify/", training_views.verify, name="training-verify-form"),
     path("verify/<str:code>/", training_views.verify, name="training-verify"),
+    path("search/", include("search.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": Sitemap}}, name="sitemap"),
 ]
 

@@ -25,6 +25,7 @@ from wagtail.search import index
 from portal.blocks import BodyStreamBlock
 from portal.models import BasePage
 from schools.vocab import Stage
+from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
 from .fields import VocabularySetField, labels_of
 from .vocab import (
@@ -35,8 +36,11 @@ from .vocab import (
     ResourceType,
 )
 
+# Audience values that mean "teachers only".
+TEACHERS_ONLY_AUDIENCES = {Audience.TEACHERS}
 
-class XinyuDocument(AbstractDocument):
+
+class XinyuDocument(SegmentedSearchMixin, AbstractDocument):
     description = models.TextField("简介", blank=True)
     resource_type = models.CharField(
         "资源类型",
@@ -82,12 +86,27 @@ class XinyuDocument(AbstractDocument):
         "tags",
     )
 
-    search_fields = AbstractDocument.search_fields + [
-        index.SearchField("description"),
-        index.FilterField("resource_type"),
-        index.FilterField("audience"),
-        index.FilterField("listed"),
-    ]
+    extracted_text = models.TextField(
+        "文件内文字", blank=True, editable=False, help_text="上传后自动从文件中提取，供搜索使用。"
+    )
+    extracted_file = models.CharField("提取自文件", max_length=255, blank=True, editable=False)
+
+    search_fields = (
+        AbstractDocument.search_fields
+        + [
+            index.SearchField("description"),
+            index.FilterField("resource_type"),
+            index.FilterField("audience"),
+            index.FilterField("listed"),
+        ]
+        + SEGMENTED_SEARCH_FIELDS
+    )
+    search_kind = "file"
+    search_segmented_fields = ["description", "extracted_text"]
+
+    def is_teachers_only(self) -> bool:
+        """Teachers-only files are hidden from anyone but logged-in teachers."""
+        return self.audience in TEACHERS_ONLY_AUDIENCES
 
     class Meta(AbstractDocument.Meta):
         verbose_name = "文档"
@@ -99,10 +118,6 @@ class XinyuDocument(AbstractDocument):
         # Always a download: nothing uploaded is ever rendered inline by the browser.
         quoted = urllib.parse.quote(self.filename)
         return f"attachment; filename={quoted}; filename*=UTF-8''{quoted}"
-
-    @property
-    def is_teachers_only(self) -> bool:
-        return self.audience == Audience.TEACHERS
 
     @property
     def stage_labels(self) -> list[str]:
@@ -253,7 +268,7 @@ class ParentGuidePageTag(TaggedItemBase):
     )
 
 
-class ParentGuidePage(BasePage):
+class ParentGuidePage(SegmentedSearchMixin, BasePage):
     """A guide for parents, readable on a phone without an account (R-3)."""
 
     stages = VocabularySetField("适用年龄段", vocabulary="stage")
@@ -278,14 +293,23 @@ class ParentGuidePage(BasePage):
         FieldPanel("seek_help"),
         FieldPanel("tags"),
     ]
-    search_fields = BasePage.search_fields + [
-        index.SearchField("summary", boost=2),
-        index.SearchField("key_points"),
-        index.SearchField("body"),
-        index.SearchField("seek_help"),
-        index.FilterField("topic"),
-        index.FilterField("stages"),
-    ]
+    search_fields = (
+        BasePage.search_fields
+        + [
+            index.SearchField("summary", boost=2),
+            index.SearchField("key_points"),
+            index.SearchField("body"),
+            index.SearchField("seek_help"),
+            index.FilterField("topic"),
+            index.FilterField("stages"),
+        ]
+        + SEGMENTED_SEARCH_FIELDS
+    )
+    search_kind = "parent_guide"
+    search_segmented_fields = ["summary", "key_points", "body", "seek_help"]
+
+    def search_stages(self) -> list[str]:
+        return list(self.stages or [])
 
     template = "pages/parent_guide_page.html"
     parent_page_types = ["resources.ParentGuideIndexPage"]
@@ -348,7 +372,7 @@ class NoticeIndexPage(RoutablePageMixin, BasePage):
         return NoticeFeed(index=self)(request)
 
 
-class NoticePage(BasePage):
+class NoticePage(SegmentedSearchMixin, BasePage):
     """News, notices and publicity material for school notice boards (R-4)."""
 
     kind = models.CharField("类别", max_length=20, choices=NoticeKind.choices, db_index=True)
@@ -376,12 +400,18 @@ class NoticePage(BasePage):
         FieldPanel("body"),
         FieldPanel("attachments"),
     ]
-    search_fields = BasePage.search_fields + [
-        index.SearchField("summary", boost=2),
-        index.SearchField("body"),
-        index.FilterField("kind"),
-        index.FilterField("date"),
-    ]
+    search_fields = (
+        BasePage.search_fields
+        + [
+            index.SearchField("summary", boost=2),
+            index.SearchField("body"),
+            index.FilterField("kind"),
+            index.FilterField("date"),
+        ]
+        + SEGMENTED_SEARCH_FIELDS
+    )
+    search_kind = "notice"
+    search_segmented_fields = ["summary", "body"]
 
     template = "pages/notice_page.html"
     parent_page_types = ["resources.NoticeIndexPage"]
@@ -431,7 +461,7 @@ class PolicyIndexPage(BasePage):
         return context
 
 
-class PolicyPage(BasePage):
+class PolicyPage(SegmentedSearchMixin, BasePage):
     """A policy, plan or school system (R-5), with its official metadata."""
 
     issuing_body = models.CharField("发文机关", max_length=100)
@@ -470,14 +500,20 @@ class PolicyPage(BasePage):
         FieldPanel("body"),
         FieldPanel("attachments"),
     ]
-    search_fields = BasePage.search_fields + [
-        index.SearchField("document_number", boost=3),
-        index.SearchField("issuing_body"),
-        index.SearchField("summary", boost=2),
-        index.SearchField("body"),
-        index.FilterField("status"),
-        index.FilterField("issued_on"),
-    ]
+    search_fields = (
+        BasePage.search_fields
+        + [
+            index.SearchField("document_number", boost=3),
+            index.SearchField("issuing_body"),
+            index.SearchField("summary", boost=2),
+            index.SearchField("body"),
+            index.FilterField("status"),
+            index.FilterField("issued_on"),
+        ]
+        + SEGMENTED_SEARCH_FIELDS
+    )
+    search_kind = "policy"
+    search_segmented_fields = ["issuing_body", "document_number", "summary", "body"]
 
     template = "pages/policy_page.html"
     parent_page_types = ["resources.PolicyIndexPage"]

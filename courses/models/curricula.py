@@ -13,6 +13,7 @@ from portal.blocks import RICH_FEATURES, BodyStreamBlock
 from portal.models import BasePage
 from resources.fields import VocabularySetField, labels_of
 from schools.vocab import Grade, Stage
+from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
 from ..blocks import StepsStreamBlock
 
@@ -108,7 +109,7 @@ class CurriculumPageTag(TaggedItemBase):
     )
 
 
-class CurriculumPage(BasePage):
+class CurriculumPage(SegmentedSearchMixin, BasePage):
     """One curriculum: a theme for one school stage, made of lessons."""
 
     theme = models.CharField("主题", max_length=20, choices=CurriculumTheme.choices, db_index=True)
@@ -127,13 +128,22 @@ class CurriculumPage(BasePage):
         FieldPanel("overview"),
         FieldPanel("tags"),
     ]
-    search_fields = BasePage.search_fields + [
-        index.SearchField("summary", boost=2),
-        index.SearchField("aims"),
-        index.SearchField("overview"),
-        index.FilterField("theme"),
-        index.FilterField("stage"),
-    ]
+    search_fields = (
+        BasePage.search_fields
+        + [
+            index.SearchField("summary", boost=2),
+            index.SearchField("aims"),
+            index.SearchField("overview"),
+            index.FilterField("theme"),
+            index.FilterField("stage"),
+        ]
+        + SEGMENTED_SEARCH_FIELDS
+    )
+    search_kind = "curriculum"
+    search_segmented_fields = ["summary", "aims", "overview"]
+
+    def search_stages(self) -> list[str]:
+        return [self.stage] if self.stage else []
 
     template = "pages/curriculum_page.html"
     parent_page_types = ["courses.CurriculumIndexPage"]
@@ -163,7 +173,7 @@ class LessonPageTag(TaggedItemBase):
     )
 
 
-class LessonPage(BasePage):
+class LessonPage(SegmentedSearchMixin, BasePage):
     """One lesson with its plan, steps, notes and downloadable materials."""
 
     grade = models.PositiveSmallIntegerField("年级", choices=Grade.choices, null=True, blank=True)
@@ -214,13 +224,19 @@ class LessonPage(BasePage):
         ),
         FieldPanel("tags"),
     ]
-    search_fields = BasePage.search_fields + [
-        index.SearchField("summary", boost=2),
-        index.SearchField("objectives"),
-        index.SearchField("steps"),
-        index.SearchField("teacher_notes"),
-        index.FilterField("grade"),
-    ]
+    search_fields = (
+        BasePage.search_fields
+        + [
+            index.SearchField("summary", boost=2),
+            index.SearchField("objectives"),
+            index.SearchField("steps"),
+            index.SearchField("teacher_notes"),
+            index.FilterField("grade"),
+        ]
+        + SEGMENTED_SEARCH_FIELDS
+    )
+    search_kind = "lesson"
+    search_segmented_fields = ["summary", "objectives", "preparation", "steps", "teacher_notes"]
 
     template = "pages/lesson_page.html"
     parent_page_types = ["courses.CurriculumPage"]
@@ -281,7 +297,7 @@ class ActivityPageTag(TaggedItemBase):
     )
 
 
-class ActivityPage(BasePage):
+class ActivityPage(SegmentedSearchMixin, BasePage):
     """A themed activity: PE monthly theme, arts, labour education, a club (R-2)."""
 
     kind = models.CharField("活动类型", max_length=20, choices=ActivityKind.choices, db_index=True)
@@ -314,12 +330,21 @@ class ActivityPage(BasePage):
         FieldPanel("attachments"),
         FieldPanel("tags"),
     ]
-    search_fields = BasePage.search_fields + [
-        index.SearchField("summary", boost=2),
-        index.SearchField("aims"),
-        index.SearchField("steps"),
-        index.FilterField("kind"),
-    ]
+    search_fields = (
+        BasePage.search_fields
+        + [
+            index.SearchField("summary", boost=2),
+            index.SearchField("aims"),
+            index.SearchField("steps"),
+            index.FilterField("kind"),
+        ]
+        + SEGMENTED_SEARCH_FIELDS
+    )
+    search_kind = "activity"
+    search_segmented_fields = ["summary", "aims", "steps", "materials"]
+
+    def search_stages(self) -> list[str]:
+        return list(self.stages or [])
 
     template = "pages/activity_page.html"
     parent_page_types = ["courses.ActivityIndexPage"]
@@ -336,7 +361,7 @@ class ActivityPage(BasePage):
         return labels_of(self.stages, Stage)
 
 
-class SubjectGuidePage(BasePage):
+class SubjectGuidePage(SegmentedSearchMixin, BasePage):
     """How to weave mental-health education into one subject's teaching (学科渗透)."""
 
     subject = models.CharField("学科", max_length=20, choices=Subject.choices, db_index=True)
@@ -350,11 +375,20 @@ class SubjectGuidePage(BasePage):
         FieldPanel("summary"),
         FieldPanel("body"),
     ]
-    search_fields = BasePage.search_fields + [
-        index.SearchField("summary", boost=2),
-        index.SearchField("body"),
-        index.FilterField("subject"),
-    ]
+    search_fields = (
+        BasePage.search_fields
+        + [
+            index.SearchField("summary", boost=2),
+            index.SearchField("body"),
+            index.FilterField("subject"),
+        ]
+        + SEGMENTED_SEARCH_FIELDS
+    )
+    search_kind = "activity"
+    search_segmented_fields = ["summary", "body"]
+
+    def search_stages(self) -> list[str]:
+        return list(self.stages or [])
 
     template = "pages/subject_guide_page.html"
     parent_page_types = ["courses.CurriculumIndexPage", "courses.ActivityIndexPage"]

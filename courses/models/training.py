@@ -27,6 +27,7 @@ from wagtail.search import index
 
 from portal.models import BasePage
 from schools.vocab import Role, Stage
+from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
 from ..training_blocks import QuizBlock, TrainingSectionsBlock
 
@@ -110,7 +111,7 @@ class TrainingModuleForm(WagtailAdminPageForm):
         return cleaned
 
 
-class TrainingModulePage(BasePage):
+class TrainingModulePage(SegmentedSearchMixin, BasePage):
     summary = models.TextField("简介", help_text="列表与分享时显示，一两句话。")
     audience = models.CharField("培训对象", max_length=10, choices=TrainingAudience.choices)
     format = models.CharField("培训形式", max_length=10, choices=TrainingFormat.choices)
@@ -145,12 +146,22 @@ class TrainingModulePage(BasePage):
         FieldPanel("sections"),
         MultiFieldPanel([FieldPanel("quiz"), FieldPanel("pass_mark")], heading="自测"),
     ]
-    search_fields = BasePage.search_fields + [
-        index.SearchField("summary"),
-        index.SearchField("sections"),
-        index.FilterField("audience"),
-        index.FilterField("format"),
-    ]
+    search_fields = (
+        BasePage.search_fields
+        + [
+            index.SearchField("summary"),
+            index.SearchField("sections"),
+            index.FilterField("audience"),
+            index.FilterField("format"),
+        ]
+        + SEGMENTED_SEARCH_FIELDS
+    )
+    search_kind = "training"
+    search_segmented_fields = ["summary", "sections"]
+
+    def search_stages(self) -> list[str]:
+        return self.stage_list()
+
     base_form_class = TrainingModuleForm
 
     template = "pages/training_module_page.html"

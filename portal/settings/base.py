@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from search.es_settings import INDEX_SETTINGS as SEARCH_INDEX_SETTINGS
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("XINYU_VAR_DIR", BASE_DIR / "var"))
 
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "screening",
     "duty",
     "oversight",
+    "search",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -293,6 +296,7 @@ if ELASTICSEARCH_URL:
             "URLS": [ELASTICSEARCH_URL],
             "INDEX_PREFIX": os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "xinyu_"),
             "TIMEOUT": 10,
+            "INDEX_SETTINGS": SEARCH_INDEX_SETTINGS,
         }
     }
 

@@ -16,10 +16,12 @@ DEMO_MODULES = [
     "portal.demo",
     "resources.demo",
     "courses.demo",
+    "courses.training_demo",
     "screening.demo",
     "duty.demo",
     "oversight.demo",
-    "courses.training_demo",
+    # Keep last: indexes whatever the content modules created.
+    "search.demo",
 ]
 
 DEMO_ACCOUNTS = [

@@ -1,0 +1,105 @@
+"""How a model takes part in the site search.
+
+A searchable model mixes in :class:`SegmentedSearchMixin` and adds
+``SEGMENTED_SEARCH_FIELDS`` to its ``search_fields``::
+
+    class ParentGuidePage(SegmentedSearchMixin, BasePage):
+        search_kind = "parent_guide"
+        search_segmented_fields = ["intro", "body"]   # title is always included
+        search_fields = BasePage.search_fields + [...] + SEGMENTED_SEARCH_FIELDS
+
+        def search_stages(self):            # schools.vocab.Stage codes
+            return list(self.stages)
+        def search_topics(self):            # tag names
+            return list(self.tags.names())
+
+The protocol (all optional except ``search_kind``):
+
+- ``search_kind`` — one of :data:`KINDS` (a facet of the search page);
+- ``search_segmented_fields`` — names of fields/attributes whose text is searched
+  (StreamField, RichText, plain text and callables are all turned into plain text), or
+  override ``search_plain_text()`` to build the text yourself;
+- ``search_stages()`` — list of ``schools.vocab.Stage`` values;
+- ``search_topics()`` — list of topic (tag) names; default: the model's ``tags``;
+- ``is_teachers_only()`` — True hides the object from anyone who is not a logged-in
+  teacher (a user with an active membership); default False.
+
+The mixin contributes ``segmented_text()``, indexed by Wagtail's own search as a
+``SearchField`` (so the admin search understands Chinese too); the site search keeps a
+denormalised :class:`search.models.SearchEntry` per object, refreshed on publish /
+unpublish / delete / upload (see ``search/signals.py`` and ``search/services.py``).
+"""
+
+from __future__ import annotations
+
+from django.utils.html import strip_tags
+from wagtail.fields import StreamValue
+from wagtail.rich_text import RichText
+from wagtail.search import index
+
+from .segment import segment
+
+KINDS = {
+    "lesson": "教案",
+    "curriculum": "课程",
+    "parent_guide": "家长指导",
+    "training": "教师培训",
+    "activity": "活动",
+    "notice": "通知公告",
+    "policy": "政策文件",
+    "page": "页面",
+    "file": "文件",
+}
+
+MAX_TEXT_CHARS = 200_000
+
+
+def plain_text(value) -> str:
+    """Plain text of a field value: StreamField, RichText, HTML string or anything else."""
+    if value is None:
+        return ""
+    if callable(value):
+        value = value()
+    if isinstance(value, StreamValue):
+        # Blocks already return plain text (rich text is stripped and unescaped).
+        parts = value.stream_block.get_searchable_content(value)
+        return "\n".join(str(part) for part in parts if part)
+    if isinstance(value, RichText):
+        return strip_tags(value.source)
+    if isinstance(value, (list, tuple)):
+        return "\n".join(plain_text(item) for item in value)
+    text = str(value)
+    if "<" in text and ">" in text:
+        text = strip_tags(text)
+    return text
+
+
+class SegmentedSearchMixin:
+    search_kind = "page"
+    search_segmented_fields: list[str] = []
+
+    def search_title(self) -> str:
+        return getattr(self, "title", "") or ""
+
+    def search_plain_text(self) -> str:
+        """The searchable text apart from the title."""
+        parts = [plain_text(getattr(self, name, None)) for name in self.search_segmented_fields]
+        return "\n".join(part for part in parts if part)[:MAX_TEXT_CHARS]
+
+    def segmented_text(self) -> str:
+        return segment(f"{self.search_title()}\n{self.search_plain_text()}")
+
+    def search_stages(self) -> list[str]:
+        return []
+
+    def search_topics(self) -> list[str]:
+        tags = getattr(self, "tags", None)
+        if tags is None or not getattr(self, "pk", None):
+            return []
+        return sorted(tags.names())
+
+    def is_teachers_only(self) -> bool:
+        return False
+
+
+SEGMENTED_SEARCH_FIELDS = [index.SearchField("segmented_text")]

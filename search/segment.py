@@ -1,0 +1,188 @@
+"""Chinese segmentation shared by indexing and querying.
+
+One function, :func:`segment`, turns text into space-separated words for the search
+index (``mode="index"``) or for a query (``mode="query"``). Both go through the same
+normalisation (Traditional → Simplified with OpenCC, full-width → half-width, lower
+case), the same jieba dictionary (jieba's own plus ``dict/xinyu.txt``) and the same
+synonym groups (``dict/synonyms.txt``):
+
+- index mode uses jieba's search mode (a compound such as 生命教育 is emitted whole *and*
+  as 生命 / 教育) and writes, next to every word, the standard word of its synonym group —
+  so a page that says 家长 is also indexed under 父母;
+- query mode uses jieba's precise mode (compounds stay whole: 不想上学 is one word),
+  replaces every word by its standard word, and drops stop words (``dict/stopwords.txt``
+  always; ``dict/soft_stopwords.txt`` such as 孩子 only when other words remain).
+
+jieba is initialised once, lazily, on first use; its cache lives under ``var/``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+
+DICT_DIR = Path(__file__).resolve().parent / "dict"
+MAX_QUERY_CHARS = 100
+MAX_QUERY_WORDS = 12
+
+# A "word" is made of letters, digits or CJK characters; punctuation, emoji, FTS syntax
+# characters (" * ( ) - ...) never reach the index or the query.
+_WORD_RE = re.compile(r"^[^\W_]+$")
+
+_lock = threading.Lock()
+_tokenizer = None
+
+
+def _read_lines(name: str) -> list[str]:
+    lines = []
+    for raw in (DICT_DIR / name).read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def _get_tokenizer():
+    """The jieba tokenizer with the domain dictionary, built on first use."""
+    global _tokenizer
+    if _tokenizer is not None:
+        return _tokenizer
+    with _lock:
+        if _tokenizer is None:
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            cache_dir = Path(settings.VAR_DIR) / "cache"
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tokenizer.tmp_dir = str(cache_dir)
+            tokenizer.cache_file = "jieba.cache"
+            tokenizer.initialize()
+            tokenizer.load_userdict(str(DICT_DIR / "xinyu.txt"))
+            # Synonyms, stop-word phrases and corrections are words too.
+            for group in _synonym_groups():
+                for word in group:
+                    if len(word) > 1 and not tokenizer.FREQ.get(word):
+                        tokenizer.add_word(word, freq=1000)
+            _tokenizer = tokenizer
+    return _tokenizer
+
+
+@lru_cache(maxsize=1)
+def _synonym_groups() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(line.split()) for line in _read_lines("synonyms.txt"))
+
+
+@lru_cache(maxsize=1)
+def _canonical_map() -> dict[str, str]:
+    mapping = {}
+    for group in _synonym_groups():
+        for word in group:
+            mapping.setdefault(word, group[0])
+    return mapping
+
+
+@lru_cache(maxsize=1)
+def _variants_map() -> dict[str, tuple[str, ...]]:
+    """Standard word → every word of its group (for highlighting)."""
+    return {group[0]: group for group in _synonym_groups()}
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    return frozenset(w for line in _read_lines("stopwords.txt") for w in line.split())
+
+
+@lru_cache(maxsize=1)
+def soft_stop_words() -> frozenset[str]:
+    return frozenset(w for line in _read_lines("soft_stopwords.txt") for w in line.split())
+
+
+@lru_cache(maxsize=1)
+def corrections() -> dict[str, str]:
+    pairs = (line.split() for line in _read_lines("corrections.txt"))
+    return {pair[0]: pair[1] for pair in pairs if len(pair) == 2}
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def normalise(text: str) -> str:
+    """Simplified Chinese, half-width, lower-case text."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text))
+    return _converter().convert(text).lower()
+
+
+def canonical(word: str) -> str:
+    return _canonical_map().get(word, word)
+
+
+def variants(word: str) -> tuple[str, ...]:
+    """All surface forms that index under the standard ``word``."""
+    return _variants_map().get(word, (word,))
+
+
+def words(text: str, *, mode: str = "index") -> list[str]:
+    """The words of ``text``: index mode keeps duplicates in order; query mode de-duplicates."""
+    text = normalise(text)
+    if not text:
+        return []
+    tokenizer = _get_tokenizer()
+    if mode == "index":
+        out = []
+        for word in tokenizer.cut_for_search(text, HMM=False):
+            word = word.strip()
+            if not _WORD_RE.match(word):
+                continue
+            out.append(word)
+            standard = canonical(word)
+            if standard != word:
+                out.append(standard)
+        return out
+    if mode != "query":
+        raise ValueError(f"unknown segmentation mode {mode!r}")
+    text = text[:MAX_QUERY_CHARS]
+    stop = stop_words()
+    seen: list[str] = []
+    for word in tokenizer.cut(text, HMM=False):
+        word = word.strip()
+        if not _WORD_RE.match(word) or word in stop:
+            continue
+        word = canonical(word)
+        if word not in seen:
+            seen.append(word)
+    # Soft stop words (孩子, 学生 …) and single characters only count when nothing
+    # more specific is left.
+    soft = soft_stop_words()
+    if any(word not in soft for word in seen):
+        seen = [word for word in seen if word not in soft]
+    if any(len(word) > 1 for word in seen):
+        seen = [word for word in seen if len(word) > 1 or word.isascii()]
+    return seen[:MAX_QUERY_WORDS]
+
+
+def segment(text: str, *, mode: str = "index") -> str:
+    """Space-separated words of ``text`` (see the module docstring for the two modes)."""
+    return " ".join(words(text, mode=mode))
+
+
+def correct(query: str) -> str:
+    """The query with common misspellings of domain terms corrected ('' if none applied)."""
+    text = normalise(query)[:MAX_QUERY_CHARS]
+    corrected = text
+    for wrong, right in sorted(corrections().items(), key=lambda kv: -len(kv[0])):
+        corrected = corrected.replace(wrong, right)
+    return corrected if corrected != text else ""

@@ -1,0 +1,165 @@
+"""Writes of the search app: keep ``SearchEntry`` rows in step with published content,
+extract text from uploaded documents, count popular queries."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+from wagtail.models import Page
+from wagtail.search import index as wagtail_index
+
+from .backend import using_elasticsearch
+from .extract import extract_text
+from .index import KINDS, SegmentedSearchMixin
+from .models import SearchEntry, SearchFacetValue
+from .segment import normalise, segment
+
+logger = logging.getLogger(__name__)
+
+MAX_STAT_QUERY_CHARS = 50
+
+
+def _entry_lookup(obj) -> dict:
+    if isinstance(obj, Page):
+        return {"page_id": obj.pk}
+    return {"document_id": obj.pk}
+
+
+def _is_searchable(obj) -> bool:
+    if not isinstance(obj, SegmentedSearchMixin):
+        return False
+    if isinstance(obj, Page):
+        return bool(obj.live)
+    return True
+
+
+@transaction.atomic
+def entry_sync(*, obj) -> SearchEntry | None:
+    """Create, refresh or remove the search entry of a page or document.
+
+    A page is searchable while it is live and its type mixes in ``SegmentedSearchMixin``;
+    its live content is what gets indexed (drafts are never read). Returns the entry, or
+    None when the object is not searchable (any stale entry is removed).
+    """
+    if isinstance(obj, Page) and type(obj) is Page:
+        obj = obj.specific
+    lookup = _entry_lookup(obj)
+    if not _is_searchable(obj):
+        entry_delete(obj=obj)
+        return None
+    kind = obj.search_kind if obj.search_kind in KINDS else "page"
+    title = obj.search_title()
+    text = obj.search_plain_text()
+    entry, _ = SearchEntry.objects.update_or_create(
+        **lookup,
+        defaults={
+            "kind": kind,
+            "display_title": title[:255],
+            "title": segment(title),
+            "body": segment(text),
+            "text": text,
+            "teachers_only": bool(obj.is_teachers_only()),
+        },
+    )
+    wanted = {(SearchFacetValue.STAGE, str(s)[:100]) for s in obj.search_stages() or [] if s}
+    wanted |= {(SearchFacetValue.TOPIC, str(t)[:100]) for t in obj.search_topics() or [] if t}
+    existing = {(f.facet, f.value): f.pk for f in entry.facet_values.all()}
+    stale = [pk for key, pk in existing.items() if key not in wanted]
+    if stale:
+        SearchFacetValue.objects.filter(pk__in=stale).delete()
+    SearchFacetValue.objects.bulk_create(
+        [
+            SearchFacetValue(entry=entry, facet=facet, value=value)
+            for facet, value in sorted(wanted - existing.keys())
+        ]
+    )
+    if using_elasticsearch() and (stale or wanted - existing.keys()):
+        # Facet values are part of the Elasticsearch document: index again with them.
+        wagtail_index.insert_or_update_object(entry)
+    return entry
+
+
+def entry_delete(*, obj) -> None:
+    for entry in SearchEntry.objects.filter(**_entry_lookup(obj)):
+        entry.delete()  # one by one so the search backend drops it too
+
+
+@task()
+def document_extract_text(document_id: int) -> int:
+    """Background task: read the text inside an uploaded document and index it.
+
+    Returns the number of characters extracted (0 for file types we cannot read).
+    """
+    from resources.models import XinyuDocument
+
+    document = XinyuDocument.objects.filter(pk=document_id).first()
+    if document is None:
+        return 0
+    name = document.file.name
+    text = ""
+    try:
+        with document.open_file() as fh:
+            text = extract_text(fh, name=name)
+    except OSError as exc:
+        logger.warning("document %s could not be opened: %s", document_id, type(exc).__name__)
+    XinyuDocument.objects.filter(pk=document_id).update(extracted_text=text, extracted_file=name)
+    document.extracted_text = text
+    document.extracted_file = name
+    entry_sync(obj=document)
+    return len(text)
+
+
+def document_uploaded(*, document) -> None:
+    """Schedule text extraction when a document's file is new or replaced."""
+    if document.file and document.file.name != document.extracted_file:
+        document_id = document.pk
+        transaction.on_commit(lambda: document_extract_text.enqueue(document_id))
+
+
+def query_stat_record(*, query: str) -> None:
+    """Count one search for the popular-searches list: the normalised query and a daily
+    count, nothing about who searched."""
+    from wagtail.contrib.search_promotions.models import Query
+
+    text = " ".join(normalise(query).split())
+    if not text or len(text) > MAX_STAT_QUERY_CHARS:
+        return
+    Query.get(text).add_hit(date=timezone.localdate())
+
+
+def entries_rebuild(*, extract: bool = False, progress=None) -> dict[str, int]:
+    """Re-create the search entry of every live page and every document; drop stale ones.
+
+    ``progress(label, done, total)`` is called as it goes. Idempotent.
+    """
+    from resources.models import XinyuDocument
+
+    report = progress or (lambda label, done, total: None)
+    pages = Page.objects.live().specific().order_by("path")
+    total = pages.count()
+    kept_pages = []
+    for done, page in enumerate(pages.iterator(chunk_size=200), start=1):
+        if entry_sync(obj=page) is not None:
+            kept_pages.append(page.pk)
+        report("页面", done, total)
+    documents = XinyuDocument.objects.order_by("pk")
+    total = documents.count()
+    kept_documents = []
+    for done, document in enumerate(documents.iterator(chunk_size=200), start=1):
+        if extract:
+            document_extract_text.call(document.pk)
+        else:
+            entry_sync(obj=document)
+        kept_documents.append(document.pk)
+        report("文档", done, total)
+    stale = SearchEntry.objects.exclude(page_id__in=kept_pages).exclude(
+        document_id__in=kept_documents
+    )
+    removed = 0
+    for entry in stale.iterator():
+        entry.delete()
+        removed += 1
+    return {"pages": len(kept_pages), "documents": len(kept_documents), "removed": removed}

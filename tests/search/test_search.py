@@ -1,0 +1,355 @@
+import pytest
+from django.urls import reverse
+from wagtail.contrib.search_promotions.models import Query, QueryDailyHits, SearchPromotion
+
+from schools.vocab import Role
+from search.models import SearchEntry, SearchFacetValue
+from search.selectors import search_run
+from search.services import entry_sync
+from tests.factories import UserFactory, make_member
+
+from .factories import docx_bytes, pdf_bytes, pptx_bytes, publish_page, upload_document, xlsx_bytes
+from .relevance_set import CASES, SAMPLE_PAGES, hit_at_k
+
+URL = "/search/"
+
+
+@pytest.fixture
+def guides(home):
+    return [
+        publish_page(home, title=p["title"], intro=p["intro"], paragraphs=p["paragraphs"])
+        for p in SAMPLE_PAGES
+    ]
+
+
+def _json(client, **params):
+    response = client.get(URL, {**params, "format": "json"})
+    assert response.status_code == 200, response.content[:500]
+    return response.json()
+
+
+def _titles(client, q):
+    return [r["title"] for r in _json(client, q=q)["results"]]
+
+
+# --- relevance ------------------------------------------------------------------------------
+
+
+def test_relevance_set_hit_at_3(client, guides):
+    assert len(CASES) >= 30
+    score, misses = hit_at_k(CASES, lambda q: _titles(client, q), k=3)
+    assert score >= 0.9, misses
+
+
+# --- pages and documents ---------------------------------------------------------------------
+
+
+def test_finds_words_that_appear_only_inside_a_docx(
+    client, home, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        document = upload_document(
+            title="第三课 教案",
+            filename="lesson3.docx",
+            content=docx_bytes("教学目标：认识情绪小怪兽，学会用深呼吸平复愤怒。"),
+        )
+    document.refresh_from_db()
+    assert "情绪小怪兽" in document.extracted_text
+    data = _json(client, q="情绪小怪兽")
+    assert data["total"] == 1
+    hit = data["results"][0]
+    assert hit == {
+        "title": "第三课 教案",
+        "url": document.url,
+        "kind": "file",
+        "snippet": hit["snippet"],
+    }
+    assert "<mark>情绪</mark>" in hit["snippet"] and "<mark>怪兽</mark>" in hit["snippet"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "needle"),
+    [
+        ("slides.pptx", pptx_bytes("沙盘游戏体验课"), "沙盘游戏"),
+        ("plan.xlsx", xlsx_bytes(["周次", "主题"], [1, "正念呼吸练习"]), "正念"),
+    ],
+)
+def test_text_is_extracted_from_pptx_and_xlsx(
+    client, home, django_capture_on_commit_callbacks, filename, content, needle
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_document(title="资料", filename=filename, content=content)
+    assert _json(client, q=needle)["total"] == 1
+
+
+def test_unreadable_and_textless_files_do_not_break_upload(
+    client, home, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        broken = upload_document(title="损坏的文件", filename="broken.docx", content=b"not a zip")
+        blank = upload_document(title="空白扫描件", filename="scan.pdf", content=pdf_bytes())
+    broken.refresh_from_db()
+    blank.refresh_from_db()
+    assert broken.extracted_text == "" and broken.extracted_file.endswith(".docx")
+    assert blank.extracted_text == ""
+    assert _json(client, q="损坏")["total"] == 1
+
+
+def test_drafts_and_unpublished_pages_never_appear(client, home):
+    publish_page(home, title="草稿：寒假心理调适", paragraphs=["寒假作息调整建议"], live=False)
+    live = publish_page(home, title="开学季心理调适", paragraphs=["开学前一周调整作息"])
+    # A later draft of a live page is not searchable until published.
+    live.body = [("paragraph", "<p>秘密草稿内容苹果树</p>")]
+    live.save_revision()
+    assert _json(client, q="寒假")["total"] == 0
+    assert _json(client, q="苹果树")["total"] == 0
+    assert _json(client, q="开学")["total"] == 1
+    live.unpublish()
+    assert _json(client, q="开学")["total"] == 0
+    assert not SearchEntry.objects.filter(page=live).exists()
+
+
+def test_private_pages_are_hidden(client, home):
+    from wagtail.models import PageViewRestriction
+
+    page = publish_page(home, title="内部资料页", paragraphs=["内部培训安排"])
+    PageViewRestriction.objects.create(page=page, restriction_type="login")
+    assert _json(client, q="内部培训")["total"] == 0
+
+
+@pytest.fixture
+def teachers_only_document(home, monkeypatch):
+    from resources.models import XinyuDocument
+
+    monkeypatch.setattr(
+        XinyuDocument, "is_teachers_only", lambda self: self.title.startswith("【教师】")
+    )
+    return upload_document(
+        title="【教师】心理危机干预流程", filename="crisis.txt", content="危机干预流程".encode()
+    )
+
+
+def test_teachers_only_documents_hidden_from_anonymous_and_non_teachers(
+    client, teachers_only_document
+):
+    assert _json(client, q="危机干预")["total"] == 0
+    outsider = UserFactory()
+    client.force_login(outsider)
+    assert _json(client, q="危机干预")["total"] == 0
+
+
+def test_teachers_only_documents_visible_to_teachers(client, teachers_only_document):
+    client.force_login(make_member(Role.TEACHER))
+    data = _json(client, q="危机干预")
+    assert [r["title"] for r in data["results"]] == ["【教师】心理危机干预流程"]
+
+
+# --- JSON, facets, suggestions, promotions, statistics -----------------------------------------
+
+
+def test_json_schema(client, guides):
+    data = _json(client, q="厌学")
+    assert set(data) >= {"total", "results", "facets"}
+    assert data["total"] >= 1
+    for result in data["results"]:
+        assert set(result) == {"title", "url", "kind", "snippet"}
+    assert set(data["facets"]) == {"kind", "stage", "topic"}
+
+
+def test_facet_counts_and_filters(client, home, guides, django_capture_on_commit_callbacks):
+    for page, stages, topics in [
+        (guides[0], ["primary", "junior"], ["厌学"]),
+        (guides[4], ["junior"], ["考试"]),
+    ]:
+        entry = SearchEntry.objects.get(page=page)
+        for s in stages:
+            SearchFacetValue.objects.create(entry=entry, facet="stage", value=s)
+        for t in topics:
+            SearchFacetValue.objects.create(entry=entry, facet="topic", value=t)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_document(title="学习压力自评表", filename="a.txt", content="学习压力".encode())
+
+    data = _json(client, q="压力")
+    kinds = {f["value"]: f["count"] for f in data["facets"]["kind"]}
+    assert kinds == {"page": data["total"] - 1, "file": 1}
+
+    data = _json(client, q="孩子")
+    stages = {f["value"]: f["count"] for f in data["facets"]["stage"]}
+    assert stages == {"junior": 2, "primary": 1}
+    assert {f["label"] for f in data["facets"]["stage"]} == {"初中", "小学"}
+
+    filtered = _json(client, q="孩子", stage="primary")
+    assert [r["title"] for r in filtered["results"]] == [guides[0].title]
+    # The stage facet still counts the other stages (facets don't filter themselves).
+    assert {f["value"]: f["count"] for f in filtered["facets"]["stage"]} == stages
+    assert _json(client, q="孩子", kind="file")["total"] == 0
+
+
+def test_and_falls_back_to_or(client, guides):
+    data = _json(client, q="留守儿童 早恋")  # no page talks about both
+    assert data["operator"] == "or"
+    assert data["total"] == 2
+
+
+def test_suggestions_when_nothing_matches(client, guides):
+    Query.get("厌学").add_hit()
+    data = _json(client, q="焦滤")
+    assert data["total"] == 0
+    assert data["suggestions"]["correction"] == "焦虑"
+    assert "厌学" in data["suggestions"]["popular"]
+    page = client.get(URL, {"q": "焦滤"}).content.decode()
+    assert "您是不是要找" in page and "大家都在搜" in page
+
+
+def test_popular_query_statistics_keep_no_personal_data(client, guides):
+    client.force_login(make_member(Role.TEACHER))
+    client.get(URL, {"q": "  孩子厌学 "})
+    client.get(URL, {"q": "孩子厌学"})
+    client.get(URL, {"q": "没有任何结果的查询词"})
+    query = Query.objects.get(query_string="孩子厌学")
+    assert QueryDailyHits.objects.get(query=query).hits == 2
+    assert not Query.objects.filter(query_string__contains="没有任何结果").exists()
+    field_names = {f.name for f in Query._meta.get_fields()} | {
+        f.name for f in QueryDailyHits._meta.get_fields()
+    }
+    assert not field_names & {"user", "ip", "ip_address", "session"}
+
+
+def test_search_promotion_pins_a_result(client, guides):
+    target = guides[-1]
+    SearchPromotion.objects.create(query=Query.get("心理热线"), page=target, sort_order=0)
+    data = _json(client, q="心理热线")
+    assert data["results"][0]["title"] == target.title
+    assert data["results"][0]["promoted"] is True
+
+
+def test_html_page_renders_highlight_facets_and_pagination(client, home):
+    for i in range(12):
+        publish_page(home, title=f"心理健康月活动{i}", paragraphs=["心理健康月系列活动"])
+    response = client.get(URL, {"q": "心理健康月"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<mark>心理健康月</mark>" in html
+    assert "第 1 / 2 页" in html and 'rel="next"' in html
+    assert response["Cache-Control"].startswith("private")
+    second = client.get(URL, {"q": "心理健康月", "page": 2}).content.decode()
+    assert second.count('class="result"') == 2
+
+
+def test_snippet_escapes_html(client, home):
+    publish_page(
+        home, title="转义测试", paragraphs=["&lt;script&gt;alert(1)&lt;/script&gt; 正念练习"]
+    )
+    data = _json(client, q="正念")
+    assert "<script>" not in data["results"][0]["snippet"]
+    assert "&lt;script&gt;" in data["results"][0]["snippet"]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "",
+        "孩" * 1000,
+        '" * ( ) OR NEAR -',
+        '"厌学',
+        "厌学 OR",
+        "NEAR(厌学 上学)",
+        "😀😀😀",
+        "，。！？；：",
+        "ADHD 注意力不集中",
+        "<script>alert(1)</script>",
+        "%00",
+    ],
+)
+def test_bad_input_never_errors(client, guides, q):
+    assert client.get(URL, {"q": q}).status_code == 200
+    assert client.get(URL, {"q": q, "format": "json"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params", [{"page": "abc"}, {"page": "-3"}, {"page": "99999"}, {"kind": "x"}, {"stage": "zz"}]
+)
+def test_bad_parameters_never_error(client, guides, params):
+    assert client.get(URL, {"q": "厌学", **params}).status_code == 200
+
+
+def test_query_budget_is_constant_in_the_number_of_results(
+    client, home, django_assert_max_num_queries
+):
+    def count_queries(n):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for i in range(n):
+            publish_page(home, title=f"家校沟通案例{n}-{i}", paragraphs=["家校沟通的方法"])
+        client.get(URL, {"q": "家校沟通"})  # warm: the popular-query row exists afterwards
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(URL, {"q": "家校沟通"}).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count_queries(1)
+    many = count_queries(10)  # 11 results: a full first page
+    assert many == few
+    with django_assert_max_num_queries(13):
+        client.get(URL, {"q": "家校沟通", "format": "json"})
+
+
+def test_screening_and_school_records_are_not_search_indexed():
+    """Only pages and documents are indexed; no school record model is."""
+    from wagtail.search.index import get_indexed_models
+
+    indexed = {m._meta.app_label for m in get_indexed_models()}
+    assert not indexed & {"schools", "screening", "duty", "accounts"}
+
+
+def test_search_link_reversal():
+    assert reverse("search:search") == URL
+
+
+def test_entry_sync_is_idempotent(guides):
+    before = SearchEntry.objects.count()
+    entry_sync(obj=guides[0])
+    entry_sync(obj=guides[0])
+    assert SearchEntry.objects.count() == before
+
+
+def test_search_run_without_request(guides):
+    from django.contrib.auth.models import AnonymousUser
+
+    outcome = search_run(query="厌学", user=AnonymousUser())
+    assert outcome.total >= 1
+
+
+def test_reindex_command_rebuilds_entries_with_progress(guides, django_capture_on_commit_callbacks):
+    import io
+
+    from django.core.management import call_command
+
+    SearchEntry.objects.filter(page=guides[0]).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        document = upload_document(
+            title="教案", filename="x.docx", content=docx_bytes("放松训练五步法")
+        )
+    out = io.StringIO()
+    call_command("search_reindex", "--extract", stdout=out)
+    text = out.getvalue()
+    assert "页面：" in text and "文档：1/1" in text and "搜索索引已重建" in text
+    assert SearchEntry.objects.filter(page=guides[0]).exists()
+    assert SearchEntry.objects.filter(document=document).exists()
+    # Running again changes nothing.
+    before = SearchEntry.objects.count()
+    call_command("search_reindex", "--entries-only", stdout=io.StringIO())
+    assert SearchEntry.objects.count() == before
+
+
+def test_documents_in_private_collections_are_hidden(client, home):
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    private = Collection.get_first_root_node().add_child(name="内部资料")
+    CollectionViewRestriction.objects.create(collection=private, restriction_type="login")
+    upload_document(
+        title="内部研讨纪要", filename="m.txt", content="研讨纪要".encode(), collection=private
+    )
+    assert _json(client, q="研讨纪要")["total"] == 0
+    client.force_login(make_member(Role.TEACHER))
+    assert _json(client, q="研讨纪要")["total"] == 1

@@ -1,0 +1,65 @@
+import pytest
+
+from search.segment import correct, segment, words
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.mark.parametrize(
+    "term", ["生命教育", "挫折教育", "留守儿童", "厌学", "校园欺凌", "团体辅导", "家校沟通"]
+)
+def test_dictionary_terms_stay_whole(term):
+    assert term in words(f"学校开展{term}工作", mode="query")
+    assert term in segment(f"学校开展{term}工作").split()
+
+
+def test_index_mode_also_emits_parts_of_compounds():
+    indexed = segment("生命教育").split()
+    assert {"生命", "教育", "生命教育"} <= set(indexed)
+
+
+@pytest.mark.parametrize(
+    ("variant", "standard"),
+    [
+        ("家长", "父母"),
+        ("离婚", "离异"),
+        ("霸凌", "欺凌"),
+        ("电子产品", "手机"),
+        ("不想上学", "厌学"),
+    ],
+)
+def test_synonyms_index_under_the_standard_word(variant, standard):
+    assert standard in segment(f"关于{variant}的问题").split()
+    assert variant in segment(f"关于{variant}的问题").split()
+    assert words(variant, mode="query") == [standard]
+
+
+def test_traditional_chinese_becomes_simplified():
+    assert words("孩子不想上學怎麼辦", mode="query") == ["厌学"]
+    assert "校园欺凌" in segment("校園欺凌")
+
+
+def test_query_stop_words_and_soft_stop_words():
+    assert words("孩子不想上学怎么办", mode="query") == ["厌学"]
+    # 孩子 alone is kept: it is all the user asked about.
+    assert words("孩子", mode="query") == ["孩子"]
+    assert words("的了吗", mode="query") == []
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", '" * ( ) OR NEAR -', "😀🙂", "，。！？……", "ADHD 注意力不集中", "x" * 1000]
+)
+def test_odd_input_yields_only_plain_words(text):
+    for word in words(text, mode="query"):
+        assert word.isalnum()
+    for word in segment(text).split():
+        assert word.isalnum()
+
+
+def test_mixed_chinese_and_english_is_lower_cased():
+    assert words("ADHD 注意力不集中", mode="query") == ["adhd", "注意力不集中"]
+
+
+def test_common_misspellings_are_corrected():
+    assert correct("孩子焦滤怎么办") == "孩子焦虑怎么办"
+    assert correct("孩子焦虑怎么办") == ""

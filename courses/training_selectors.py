@@ -502,3 +502,50 @@ def bureau_hours_report(*, user, year: int, below_share: int = 80) -> dict:
         "total_staff": sum(r.staff for r in ordered),
         "total_hours": sum((r.hours for r in ordered), ZERO),
     }
+
+
+# --- figures for the oversight reports and dashboard ------------------------------------
+
+
+def hours_by_school(*, school_ids, first: datetime.date, last: datetime.date) -> dict:
+    """``{school_id: (hours, trained_staff)}`` credited in [first, last]. One query.
+
+    Hours count for the school the teacher was at when credited (``HoursEntry.school``);
+    a teacher counts as trained when their net hours there in the range are positive.
+    """
+    rows = (
+        HoursEntry.objects.filter(school_id__in=school_ids, credited_on__range=(first, last))
+        .values("school_id", "teacher_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+        .values_list("school_id", "teacher_id", "total")
+    )
+    out: dict[int, tuple[Decimal, int]] = {}
+    for school_id, _teacher_id, total in rows:
+        hours, trained = out.get(school_id, (ZERO, 0))
+        out[school_id] = (hours + (total or ZERO), trained + ((total or ZERO) > 0))
+    return out
+
+
+def hours_target_by_school(*, school_ids, year: int, on: datetime.date) -> dict[int, Decimal]:
+    """``{school_id: sum of the year's targets of the school's staff active on ``on``}``.
+
+    Same rule as the reports: a teacher with several roles meets the highest role target.
+    Two queries.
+    """
+    targets = targets_of_year(year=year)
+    staff = (
+        Membership.objects.active(on)
+        .filter(school_id__in=school_ids)
+        .exclude(role__in=BUREAU_ROLES)
+        .values_list("school_id", "user_id", "role")
+    )
+    roles: dict[tuple[int, int], set[str]] = {}
+    for school_id, user_id, role in staff:
+        roles.setdefault((school_id, user_id), set()).add(role)
+    out: dict[int, Decimal] = {}
+    for (school_id, _user_id), user_roles in roles.items():
+        target = target_for_roles(roles=user_roles, targets=targets)
+        if target is not None:
+            out[school_id] = out.get(school_id, ZERO) + target
+    return out

@@ -452,3 +452,12 @@ def bureau_admins() -> list:
         )
         .distinct()
     )
+
+
+def incidents_discovered_between(
+    *, school_ids, first: datetime.date, last: datetime.date
+) -> QuerySet[IncidentReport]:
+    """Incidents of the schools discovered on local days ``first``..``last`` (for figures)."""
+    return IncidentReport.objects.filter(
+        school_id__in=school_ids, discovered_at__date__range=(first, last)
+    )

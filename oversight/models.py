@@ -19,8 +19,8 @@ from schools.models import School
 
 class Campaign(ClusterableModel):
     title = models.CharField("标题", max_length=200)
-    # The plan the report refers to. A page for now; the lead narrows it to the policy
-    # library's PolicyPage when issue 3 lands.
+    # The plan the report refers to: the admin's chooser offers only the policy library's
+    # PolicyPage (oversight.wagtail_hooks); the column stays a Page link (no schema change).
     plan = models.ForeignKey(
         "wagtailcore.Page",
         on_delete=models.SET_NULL,

@@ -3,7 +3,14 @@
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    PageChooserPanel,
+)
 from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
@@ -40,7 +47,7 @@ class CampaignViewSet(ModelViewSet):
     ordering = ["-deadline"]
     edit_handler_panels = [
         FieldPanel("title"),
-        FieldPanel("plan"),
+        PageChooserPanel("plan", page_type="resources.PolicyPage"),
         FieldPanel("intro"),
         FieldRowPanel([FieldPanel("opens_at"), FieldPanel("deadline")], heading="填报时间"),
         FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")], heading="统计期"),

@@ -295,6 +295,48 @@ def warning_counts(*, user) -> list[dict]:
     return rows
 
 
+def coverage_counts(*, school_ids, school_year_start, until=None) -> tuple[dict, dict, dict]:
+    """Raw per-school counts behind coverage: active students, students screened since
+    ``school_year_start`` (up to ``until`` if given), archives. Three queries, unsuppressed —
+    callers publish them only through suppression."""
+    students = dict(
+        Student.objects.filter(school_id__in=school_ids, is_active=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    results = ScreeningResult.objects.filter(
+        school_id__in=school_ids, taken_on__gte=school_year_start
+    )
+    if until is not None:
+        results = results.filter(taken_on__lte=until)
+    screened = dict(
+        results.values("school_id")
+        .annotate(n=Count("student_id", distinct=True))
+        .values_list("school_id", "n")
+    )
+    archived = dict(
+        Archive.objects.filter(school_id__in=school_ids)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    return students, screened, archived
+
+
+def warning_level_counts(*, school_ids) -> dict[int, dict[str, int]]:
+    """Active warnings per school and level, unsuppressed (callers suppress). One query."""
+    out: dict[int, dict[str, int]] = {}
+    for row in (
+        Warning.objects.filter(school_id__in=school_ids, status__in=ACTIVE_WARNING)
+        .values("school_id", "level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        out.setdefault(row["school_id"], {})[row["level"]] = row["n"]
+    return out
+
+
 def coverage(*, user, school_year_start) -> dict:
     """Share of target students screened this school year and with an archive (R-18).
 
@@ -303,24 +345,8 @@ def coverage(*, user, school_year_start) -> dict:
     under 5 are not shown.
     """
     schools = list(figure_schools_for(user=user).only("pk", "name", "code"))
-    ids = [s.pk for s in schools]
-    students = dict(
-        Student.objects.filter(school_id__in=ids, is_active=True)
-        .values("school_id")
-        .annotate(n=Count("pk"))
-        .values_list("school_id", "n")
-    )
-    screened = dict(
-        ScreeningResult.objects.filter(school_id__in=ids, taken_on__gte=school_year_start)
-        .values("school_id")
-        .annotate(n=Count("student_id", distinct=True))
-        .values_list("school_id", "n")
-    )
-    archived = dict(
-        Archive.objects.filter(school_id__in=ids)
-        .values("school_id")
-        .annotate(n=Count("pk"))
-        .values_list("school_id", "n")
+    students, screened, archived = coverage_counts(
+        school_ids=[s.pk for s in schools], school_year_start=school_year_start
     )
 
     def share(part, whole):

@@ -1,0 +1,122 @@
+"""Incident figures and the incidents panel of the oversight reports and dashboard (R-20).
+
+Imported in ``DutyConfig.ready``. Counts only: no student, place or fact leaves this module.
+"""
+
+from django.db.models import Count
+
+from oversight.charts import Bar, bar_chart
+from oversight.figures import Period, register_figure
+from oversight.panels import PanelContent, percent, register_panel
+
+from .models import EntryKind, IncidentCategory
+from .selectors import incident_clocks, incidents_discovered_between, incidents_with_clocks
+
+SOURCE = "事件报告"
+
+
+def _ids(schools) -> list[int]:
+    return [s.pk for s in schools]
+
+
+def incidents_period(*, schools, period: Period) -> dict[int, int]:
+    """Incidents discovered in the period. One query."""
+    found = dict(
+        incidents_discovered_between(school_ids=_ids(schools), first=period.start, last=period.end)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("school_id", "n")
+    )
+    return {pk: found.get(pk, 0) for pk in _ids(schools)}
+
+
+register_figure(
+    "incidents_period",
+    label="报告的心理危机事件",
+    source_label=SOURCE,
+    compute_many=incidents_period,
+    unit="起",
+    order=50,
+)
+
+
+def incidents_extra(*, user, schools, period) -> dict:
+    """Per school: incidents by category and the phone (30 min) / written (2 h) clocks.
+
+    One query: the incidents with their report times annotated.
+    """
+    qs = incidents_with_clocks(
+        incidents_discovered_between(school_ids=_ids(schools), first=period.start, last=period.end)
+    ).only("pk", "school_id", "category", "discovered_at")
+    by_category: dict[int, dict[str, int]] = {}
+    # {school_id: {kind: [on_time, due]}}; "due" excludes clocks still running.
+    clocks: dict[int, dict[str, list[int]]] = {}
+    for incident in qs:
+        cats = by_category.setdefault(incident.school_id, {})
+        cats[incident.category] = cats.get(incident.category, 0) + 1
+        school = clocks.setdefault(
+            incident.school_id, {EntryKind.PHONE: [0, 0], EntryKind.WRITTEN: [0, 0]}
+        )
+        for clock in incident_clocks(incident=incident):
+            if clock.state == "pending":
+                continue
+            school[clock.kind][1] += 1
+            school[clock.kind][0] += clock.state == "done"
+    return {"by_category": by_category, "clocks": clocks}
+
+
+def build_incidents_panel(*, schools, values, period, extra) -> PanelContent:
+    cats = IncidentCategory.choices
+    by_category, clocks = extra["by_category"], extra["clocks"]
+    city = {c: sum(by_category.get(s.pk, {}).get(c, 0) for s in schools) for c, _ in cats}
+    total = sum(values["incidents_period"].get(s.pk, 0) for s in schools)
+
+    def city_clock(kind) -> tuple[int, int]:
+        on_time = sum(clocks.get(s.pk, {}).get(kind, [0, 0])[0] for s in schools)
+        due = sum(clocks.get(s.pk, {}).get(kind, [0, 0])[1] for s in schools)
+        return on_time, due
+
+    phone, written = city_clock(EntryKind.PHONE), city_clock(EntryKind.WRITTEN)
+    chart = bar_chart(
+        [Bar(label, city[c], text=f"{city[c]} 起") for c, label in cats],
+        title="心理危机事件（按类别）",
+    )
+
+    def clock_text(s, kind) -> str:
+        on_time, due = clocks.get(s.pk, {}).get(kind, [0, 0])
+        return f"{on_time}/{due}（{percent(on_time, due)}）" if due else "—"
+
+    rows = [
+        [s.name, values["incidents_period"].get(s.pk, 0)]
+        + [by_category.get(s.pk, {}).get(c, 0) for c, _ in cats]
+        + [clock_text(s, EntryKind.PHONE), clock_text(s, EntryKind.WRITTEN)]
+        for s in schools
+    ]
+    return PanelContent(
+        chart=chart,
+        chart_headers=["类别", "事件数（起）", "占比"],
+        chart_rows=[[label, city[c], percent(city[c], total)] for c, label in cats]
+        + [
+            ["30 分钟内电话报告", f"{phone[0]}/{phone[1]}", percent(*phone)],
+            ["2 小时内书面报告", f"{written[0]}/{written[1]}", percent(*written)],
+        ],
+        school_headers=["学校", "事件（起）"]
+        + [label for _, label in cats]
+        + ["30 分钟内电话报告", "2 小时内书面报告"],
+        school_rows=rows,
+        note=(
+            f"按发现时间统计 {period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d} 的事件。"
+            "按时报告率 = 按时报告数 / 已到期或已报告数（时限未到且尚未报告的不计）。"
+        ),
+    )
+
+
+register_panel(
+    "incidents",
+    title="心理危机事件与报告时限",
+    figure_keys=["incidents_period"],
+    build=build_incidents_panel,
+    order=50,
+    extra=incidents_extra,
+)

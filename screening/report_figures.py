@@ -1,0 +1,145 @@
+"""Screening figures and the screening panel of the oversight reports and dashboard (R-18).
+
+Imported in ``ScreeningConfig.ready``. Only shares and suppressed counts leave this module:
+a school with fewer than ``SMALL_CELL`` active students gets no share, and warning counts
+go through ``oversight.suppression.suppress_row``.
+"""
+
+from oversight.charts import Bar, bar_chart
+from oversight.figures import Period, register_figure
+from oversight.panels import PanelContent, register_panel
+from oversight.suppression import suppress_row, suppress_small
+
+from .models import WarningLevel
+from .selectors import SMALL_CELL, coverage_counts, warning_level_counts
+
+SOURCE = "心理测评与档案"
+
+
+def _ids(schools) -> list[int]:
+    return [s.pk for s in schools]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole >= SMALL_CELL else None
+
+
+def _coverage(*, schools, period: Period, which: int) -> dict[int, float | None]:
+    counts = coverage_counts(
+        school_ids=_ids(schools), school_year_start=period.start, until=period.end
+    )
+    students, part = counts[0], counts[which]
+    return {pk: _share(part.get(pk, 0), students.get(pk, 0)) for pk in _ids(schools)}
+
+
+def screening_coverage(*, schools, period: Period) -> dict[int, float | None]:
+    """Per cent of active students with a screening result taken in the period."""
+    return _coverage(schools=schools, period=period, which=1)
+
+
+def archive_coverage(*, schools, period: Period) -> dict[int, float | None]:
+    """Per cent of active students with a mental-health archive (current state)."""
+    return _coverage(schools=schools, period=period, which=2)
+
+
+def _percent_text(value) -> str:
+    return "—" if value is None else f"{value:g}%"
+
+
+register_figure(
+    "screening_coverage",
+    label="心理测评覆盖率",
+    source_label=SOURCE,
+    compute_many=screening_coverage,
+    order=40,
+    display=_percent_text,
+)
+register_figure(
+    "archive_coverage",
+    label="心理健康档案建档率",
+    source_label=SOURCE,
+    compute_many=archive_coverage,
+    order=41,
+    display=_percent_text,
+)
+
+
+def warnings_by_level(*, user, schools, period) -> dict:
+    """Counts behind the panel: per-school and city-wide. Two (unsuppressed) reads."""
+    ids = _ids(schools)
+    students, screened, archived = coverage_counts(
+        school_ids=ids, school_year_start=period.start, until=period.end
+    )
+    return {
+        "warnings": warning_level_counts(school_ids=ids),
+        "students": students,
+        "screened": screened,
+        "archived": archived,
+    }
+
+
+def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
+    screened_share, archive_share = values["screening_coverage"], values["archive_coverage"]
+    students = extra["students"]
+    whole = sum(students.get(s.pk, 0) for s in schools)
+
+    def city(counts) -> float | None:
+        return _share(sum(counts.get(s.pk, 0) for s in schools), whole)
+
+    city_screened, city_archived = city(extra["screened"]), city(extra["archived"])
+    chart = bar_chart(
+        [
+            Bar("测评覆盖率", city_screened or 0, of=100, text=_percent_text(city_screened)),
+            Bar("建档率", city_archived or 0, of=100, text=_percent_text(city_archived)),
+        ],
+        title="全市心理测评覆盖率与建档率",
+    )
+    levels = WarningLevel.choices
+    city_levels = {
+        level: sum(extra["warnings"].get(s.pk, {}).get(level, 0) for s in schools)
+        for level, _ in levels
+    }
+    city_row = suppress_row(city_levels)
+    rows = []
+    for s in schools:
+        counts = {level: extra["warnings"].get(s.pk, {}).get(level, 0) for level, _ in levels}
+        cells = suppress_row(counts)
+        rows.append(
+            [
+                s.name,
+                suppress_small(students.get(s.pk, 0)),
+                _percent_text(screened_share.get(s.pk)),
+                _percent_text(archive_share.get(s.pk)),
+            ]
+            + [cells[level] for level, _ in levels]
+            + [cells["total"]]
+        )
+    return PanelContent(
+        chart=chart,
+        chart_headers=["项目", "全市"],
+        chart_rows=[
+            ["在校学生（人）", suppress_small(whole)],
+            ["测评覆盖率", _percent_text(city_screened)],
+            ["建档率", _percent_text(city_archived)],
+        ]
+        + [[f"未结预警：{label}", city_row[level]] for level, label in levels]
+        + [["未结预警合计", city_row["total"]]],
+        school_headers=["学校", "在校学生（人）", "测评覆盖率", "建档率"]
+        + [f"预警：{label}" for _, label in levels]
+        + ["预警合计"],
+        school_rows=rows,
+        note=(
+            "测评覆盖率为统计期内参加测评的在校学生占比；不足 5 人的数字显示为“<5”，"
+            "为防止相减推算，同行另一最小数字以“*”隐藏；不足 5 名在校学生的学校不计比例。"
+        ),
+    )
+
+
+register_panel(
+    "screening",
+    title="心理测评与预警",
+    figure_keys=["screening_coverage", "archive_coverage"],
+    build=build_screening_panel,
+    order=40,
+    extra=warnings_by_level,
+)

@@ -32,3 +32,40 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+LIVE_FIXTURES = {"live_server", "transactional_db"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run tests on a live server / transactional database last.
+
+    Their teardown flushes every table, including the Wagtail root page, locale and
+    collection that migrations created; running them after everything else keeps the other
+    tests on the migrated database they expect.
+    """
+    live = [i for i in items if LIVE_FIXTURES & set(getattr(i, "fixturenames", ()))]
+    if live:
+        rest = [i for i in items if i not in set(live)]
+        items[:] = rest + live
+
+
+@pytest.fixture(autouse=True)
+def _wagtail_tree(request):
+    """Recreate what migrations put in the database when a flush has removed it."""
+    if not LIVE_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Collection, Locale
+
+    ContentType.objects.clear_cache()
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    if not Collection.get_first_root_node():
+        Collection.add_root(name="Root")
+    if not Page.get_first_root_node():
+        Page.add_root(instance=Page(title="Root", slug="root"))
+    yield
+    ContentType.objects.clear_cache()

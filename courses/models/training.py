@@ -160,7 +160,7 @@ class TrainingModulePage(SegmentedSearchMixin, BasePage):
     search_segmented_fields = ["summary", "sections"]
 
     def search_stages(self) -> list[str]:
-        return self.stage_list()
+        return list(self.stage_list)
 
     base_form_class = TrainingModuleForm
 

@@ -37,8 +37,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module-scoped: other modules start their own Playwright, which must not find this
+    # one's event loop still running.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

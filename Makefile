@@ -30,6 +30,8 @@ $(VAR)/secret_key:
 	chmod 600 $@
 
 # --- make run: set up and serve the portal with demo content ---------------------------
+# One process, no task worker: background tasks (text extraction, reminders) run inline.
+run: export XINYU_IMMEDIATE_TASKS ?= 1
 run: $(VENV)/.runtime-installed $(VAR)/secret_key
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py load_demo --if-empty

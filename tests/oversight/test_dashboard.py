@@ -14,6 +14,7 @@ from tests.duty.factories import IncidentFactory
 from tests.factories import (
     FacilityFactory,
     MembershipFactory,
+    SchoolClassFactory,
     SchoolFactory,
     StudentFactory,
     make_member,
@@ -37,7 +38,7 @@ def _city(n):
             FacilityFactory(school=school, kind=Facility.Kind.HOTLINE)
             # The other apps' panels read rows too: an incident and an archived student.
             IncidentFactory(school=school, discovered_at=timezone.now())
-            student = StudentFactory(school=school)
+            student = StudentFactory(school_class=SchoolClassFactory(school=school))
             Archive.objects.create(student=student, school=school)
     return schools
 

@@ -24,6 +24,7 @@ from wagtail.search import index
 
 from portal.blocks import BodyStreamBlock
 from portal.models import BasePage
+from portal.params import choice_param
 from schools.vocab import Stage
 from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
@@ -243,10 +244,8 @@ class ParentGuideIndexPage(BasePage):
         from .selectors import parent_guides_list
 
         context = super().get_context(request, *args, **kwargs)
-        stage = request.GET.get("stage", "")
-        topic = request.GET.get("topic", "")
-        stage = stage if stage in Stage.values else ""
-        topic = topic if topic in GuideTopic.values else ""
+        stage = choice_param(request, "stage", Stage)
+        topic = choice_param(request, "topic", GuideTopic)
         guides = parent_guides_list(index=self, stage=stage, topic=topic)
         page_obj = Paginator(guides, 12).get_page(request.GET.get("page"))
         context.update(
@@ -350,8 +349,7 @@ class NoticeIndexPage(RoutablePageMixin, BasePage):
     def index_route(self, request):
         from .selectors import notices_list
 
-        kind = request.GET.get("kind", "")
-        kind = kind if kind in NoticeKind.values else ""
+        kind = choice_param(request, "kind", NoticeKind)
         page_obj = Paginator(notices_list(index=self, kind=kind), 15).get_page(
             request.GET.get("page")
         )
@@ -445,8 +443,7 @@ class PolicyIndexPage(BasePage):
         from .selectors import policies_list
 
         context = super().get_context(request, *args, **kwargs)
-        status = request.GET.get("status", "")
-        status = status if status in PolicyStatus.values else ""
+        status = choice_param(request, "status", PolicyStatus)
         page_obj = Paginator(policies_list(index=self, status=status), 20).get_page(
             request.GET.get("page")
         )

@@ -11,6 +11,7 @@ from wagtail.search import index
 
 from portal.blocks import RICH_FEATURES, BodyStreamBlock
 from portal.models import BasePage
+from portal.params import choice_param
 from resources.fields import VocabularySetField, labels_of
 from schools.vocab import Grade, Stage
 from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
@@ -82,10 +83,8 @@ class CurriculumIndexPage(BasePage):
         from courses.selectors import curricula_list
 
         context = super().get_context(request, *args, **kwargs)
-        stage = request.GET.get("stage", "")
-        theme = request.GET.get("theme", "")
-        stage = stage if stage in Stage.values else ""
-        theme = theme if theme in CurriculumTheme.values else ""
+        stage = choice_param(request, "stage", Stage)
+        theme = choice_param(request, "theme", CurriculumTheme)
         context.update(
             {
                 "curricula": curricula_list(index=self, stage=stage, theme=theme),
@@ -274,10 +273,8 @@ class ActivityIndexPage(BasePage):
         from courses.selectors import activities_list
 
         context = super().get_context(request, *args, **kwargs)
-        kind = request.GET.get("kind", "")
-        stage = request.GET.get("stage", "")
-        kind = kind if kind in ActivityKind.values else ""
-        stage = stage if stage in Stage.values else ""
+        kind = choice_param(request, "kind", ActivityKind)
+        stage = choice_param(request, "stage", Stage)
         context.update(
             {
                 "activities": activities_list(index=self, kind=kind, stage=stage),

@@ -10,7 +10,14 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from schools.models import Membership, School, Student
-from schools.selectors import is_bureau, is_bureau_admin, memberships_of, schools_for
+from schools.selectors import (
+    is_bureau,
+    is_bureau_admin,
+    memberships_of,
+    school_scope,
+    schools_for,
+    user_memo,
+)
 from schools.vocab import Role
 
 from .models import (
@@ -53,24 +60,15 @@ def _school_ids(*, user, roles=None) -> set[int]:
     }
 
 
-def memo_on_user(*, user, key: str, compute):
-    """Remember a per-request yes/no answer on the user object (permission checks run once
-    per listing row otherwise)."""
-    cache = user.__dict__.setdefault("_xinyu_duty_memo", {})
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
-
-
 def roster_may_manage(*, user) -> bool:
-    return memo_on_user(
-        user=user, key="roster", compute=lambda: roster_schools_managed_by(user=user).exists()
+    return user_memo(
+        user=user, key="duty-roster", compute=lambda: roster_schools_managed_by(user=user).exists()
     )
 
 
 def safety_may_manage(*, user) -> bool:
-    return memo_on_user(
-        user=user, key="safety", compute=lambda: safety_schools_managed_by(user=user).exists()
+    return user_memo(
+        user=user, key="duty-safety", compute=lambda: safety_schools_managed_by(user=user).exists()
     )
 
 
@@ -97,9 +95,7 @@ def roster_managed_by(*, user) -> QuerySet[DutyAssignment]:
 
 
 def roster_schools_managed_by(*, user) -> QuerySet[School]:
-    if is_bureau_admin(user=user):
-        return School.objects.all()
-    return School.objects.filter(pk__in=_school_ids(user=user, roles=ROSTER_MANAGER_ROLES))
+    return school_scope(user=user, roles=ROSTER_MANAGER_ROLES, bureau=is_bureau_admin)
 
 
 def rotation_visible_to(*, user) -> QuerySet[DutyRotationSlot]:
@@ -202,9 +198,7 @@ def incidents_managed_by(*, user) -> QuerySet[IncidentReport]:
 
 def incident_schools_reportable_by(*, user) -> QuerySet[School]:
     """Any teacher can start a report for their own school; the bureau admin for any."""
-    if is_bureau_admin(user=user):
-        return School.objects.all()
-    return School.objects.filter(pk__in=_school_ids(user=user))
+    return school_scope(user=user, bureau=is_bureau_admin)
 
 
 def incident_may_read(*, user) -> bool:
@@ -436,9 +430,7 @@ def safety_checks_managed_by(*, user) -> QuerySet[SafetyCheck]:
 
 
 def safety_schools_managed_by(*, user) -> QuerySet[School]:
-    if is_bureau_admin(user=user):
-        return School.objects.all()
-    return School.objects.filter(pk__in=_school_ids(user=user, roles=SAFETY_MANAGER_ROLES))
+    return school_scope(user=user, roles=SAFETY_MANAGER_ROLES, bureau=is_bureau_admin)
 
 
 def bureau_admins() -> list:

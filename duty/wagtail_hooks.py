@@ -4,13 +4,12 @@ incident inbox, calendar, import and phone list as admin views; a dashboard pane
 from django.urls import include, path, reverse
 from django.utils import timezone
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from schools.selectors import is_bureau, memberships_of, user_has_back_office
-from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
+from schools.viewsets import PredicateMenuItem, ScopedModelViewSet, ScopedPermissionPolicy
 
 from . import selectors
 from .forms import DutyAssignmentForm, DutyRotationSlotForm, SafetyCheckForm
@@ -118,49 +117,48 @@ def register_duty_admin_urls():
     return [path("duty/", include("duty.admin_urls"))]
 
 
-class _ShownIf(MenuItem):
-    def __init__(self, *args, shown, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._shown = shown
-
-    def is_shown(self, request):
-        return self._shown(user=request.user)
-
-
 @hooks.register("register_duty_menu_item")
 def incidents_menu_item():
-    return _ShownIf(
+    return PredicateMenuItem(
         "事件报告",
         reverse("duty_incidents"),
         icon_name="warning",
         order=0,
-        shown=selectors.incident_may_read,
+        predicate=selectors.incident_may_read,
     )
 
 
 @hooks.register("register_duty_menu_item")
 def calendar_menu_item():
-    return _ShownIf(
+    return PredicateMenuItem(
         "值班日历",
         reverse("duty_roster_calendar"),
         icon_name="calendar",
         order=0,
-        shown=lambda *, user: selectors.roster_visible_to(user=user).exists()
-        or is_bureau(user=user),
+        predicate=lambda *, user: is_bureau(user=user)
+        or selectors.roster_visible_to(user=user).exists(),
     )
 
 
 @hooks.register("register_duty_menu_item")
 def phone_list_menu_item():
-    return _ShownIf(
-        "今日值班电话", reverse("duty_phone_list"), icon_name="mobile-alt", order=0, shown=is_bureau
+    return PredicateMenuItem(
+        "今日值班电话",
+        reverse("duty_phone_list"),
+        icon_name="mobile-alt",
+        order=0,
+        predicate=is_bureau,
     )
 
 
 @hooks.register("register_duty_menu_item")
 def notices_menu_item():
-    return _ShownIf(
-        "值班提醒", reverse("duty_notices"), icon_name="mail", order=900, shown=user_has_back_office
+    return PredicateMenuItem(
+        "值班提醒",
+        reverse("duty_notices"),
+        icon_name="mail",
+        order=900,
+        predicate=user_has_back_office,
     )
 
 

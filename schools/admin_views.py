@@ -8,7 +8,6 @@ from django.urls import path, reverse
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
@@ -24,7 +23,7 @@ from .forms import (
 )
 from .models import AccessLog, Facility, Membership, School, SchoolClass, Student
 from .services import staff_member_add, staff_member_update
-from .viewsets import ScopedCreateView, ScopedEditView, ScopedModelViewSet
+from .viewsets import PredicateMenuItem, ScopedCreateView, ScopedEditView, ScopedModelViewSet
 from .vocab import Grade, Role, SchoolKind
 
 # --- listing filters whose choices never reach beyond the user's scope ----------------------------
@@ -353,15 +352,6 @@ class ImportTemplateView(View):
         return response
 
 
-class _PredicateMenuItem(MenuItem):
-    def __init__(self, *args, predicate, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.predicate = predicate
-
-    def is_shown(self, request):
-        return self.predicate(user=request.user)
-
-
 class ImportViewSet(ViewSet):
     name = "schools_import"
     url_prefix = "schools/import"
@@ -375,7 +365,7 @@ class ImportViewSet(ViewSet):
         ]
 
     def get_menu_item(self, order=None):
-        return _PredicateMenuItem(
+        return PredicateMenuItem(
             label=self.menu_label,
             url=reverse("schools_import:index"),
             name="schools-import",
@@ -416,7 +406,7 @@ class PsychGapViewSet(ViewSet):
         return [path("", PsychGapView.as_view(), name="index")]
 
     def get_menu_item(self, order=None):
-        return _PredicateMenuItem(
+        return PredicateMenuItem(
             label=self.menu_label,
             url=reverse("schools_psych_gap:index"),
             name="psych-gap",

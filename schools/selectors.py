@@ -11,6 +11,7 @@ from .models import AccessLog, Facility, Membership, School, SchoolClass, Studen
 from .vocab import BUREAU_ROLES, SCHOOL_WIDE_ROLES, Role
 
 _CACHE_ATTR = "_xinyu_memberships"
+_MEMO_ATTR = "_xinyu_memo"
 
 
 def memberships_of(*, user) -> list[Membership]:
@@ -24,9 +25,27 @@ def memberships_of(*, user) -> list[Membership]:
     return cached
 
 
+def user_memo(*, user, key, compute):
+    """Remember ``compute()`` about ``user`` for as long as this user object lives.
+
+    ``request.user`` is loaded anew for each request, so this is a per-request memo for
+    answers that menus and permission checks ask many times (e.g. "may this user manage any
+    roster?"). ``forget_memberships`` drops it together with the memberships.
+    """
+    memo = getattr(user, _MEMO_ATTR, None)
+    if memo is None:
+        memo = {}
+        setattr(user, _MEMO_ATTR, memo)
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def forget_memberships(*, user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop what this user object remembers of its roles (after memberships change)."""
+    for attr in (_CACHE_ATTR, _MEMO_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def roles_of(*, user, school=None) -> set[str]:
@@ -45,25 +64,61 @@ def is_bureau_admin(*, user) -> bool:
     return Role.BUREAU_ADMIN in roles_of(user=user) or getattr(user, "is_superuser", False)
 
 
-def _school_ids_with(*, user, roles) -> set[int]:
-    return {m.school_id for m in memberships_of(user=user) if m.role in roles and m.school_id}
+def _school_ids_with(*, user, roles=None) -> set[int]:
+    """Schools where the user holds one of ``roles`` (any role when ``None``)."""
+    return {
+        m.school_id
+        for m in memberships_of(user=user)
+        if m.school_id and (roles is None or m.role in roles)
+    }
 
 
 # --- schools ---------------------------------------------------------------------------
 
 
+class SchoolScope(QuerySet):
+    """The schools a user reaches, as a queryset that already knows whether it is empty.
+
+    Menus and permission checks ask ``scope.exists()`` several times a request. The answer
+    follows from the memberships already in hand (a membership's school exists: the foreign
+    key cascades), or, for the bureau's "every school", from one query remembered for the
+    request. Only the selector's own queryset answers this way: any ``filter``, ``order_by``,
+    ``annotate`` or slice makes a new queryset that asks the database as usual.
+    """
+
+    _exists_answer = None
+
+    def exists(self):
+        if self._exists_answer is not None and self._result_cache is None:
+            return self._exists_answer()
+        return super().exists()
+
+
+def _any_school() -> bool:
+    return School.objects.exists()
+
+
+def school_scope(*, user, roles=None, bureau=is_bureau) -> QuerySet[School]:
+    """Every school when ``bureau(user=…)`` holds; otherwise the schools where the user has
+    one of ``roles`` (any role when ``None``). The shape of every "schools for …" selector."""
+    if bureau(user=user):
+        scope = SchoolScope(model=School)
+        scope._exists_answer = lambda: user_memo(user=user, key="any-school", compute=_any_school)
+        return scope
+    ids = _school_ids_with(user=user, roles=roles)
+    scope = SchoolScope(model=School).filter(pk__in=ids)
+    scope._exists_answer = lambda: bool(ids)
+    return scope
+
+
 def schools_for(*, user) -> QuerySet[School]:
     """Schools whose directory entry the user may read."""
-    if is_bureau(user=user):
-        return School.objects.all()
-    return School.objects.filter(pk__in={m.school_id for m in memberships_of(user=user)})
+    return school_scope(user=user)
 
 
 def schools_managed_by(*, user) -> QuerySet[School]:
     """Schools whose records (classes, staff, students, facilities) the user may change."""
-    if is_bureau_admin(user=user):
-        return School.objects.all()
-    return School.objects.filter(pk__in=_school_ids_with(user=user, roles={Role.SCHOOL_ADMIN}))
+    return school_scope(user=user, roles={Role.SCHOOL_ADMIN}, bureau=is_bureau_admin)
 
 
 def user_has_back_office(*, user) -> bool:
@@ -191,9 +246,7 @@ def may_read_pupils(*, user) -> bool:
 
 def schools_readable_by(*, user) -> QuerySet[School]:
     """Schools whose directory entry and facilities the user reads in the back office."""
-    if is_bureau(user=user):
-        return School.objects.all()
-    return School.objects.filter(pk__in=_school_ids_with(user=user, roles=SCHOOL_WIDE_ROLES))
+    return school_scope(user=user, roles=SCHOOL_WIDE_ROLES)
 
 
 def facilities_readable_by(*, user) -> QuerySet[Facility]:

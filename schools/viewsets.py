@@ -14,11 +14,13 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.shortcuts import redirect
 from wagtail.admin.forms.models import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from .selectors import user_memo
 from .services import access_log_record
 
 READ_ACTIONS = {"view", "inspect", "export"}
@@ -247,3 +249,21 @@ class ScopedModelForm(WagtailAdminModelForm):
             "student": selectors.students_managed_by,
         }
         return {**defaults, **self.scope_fields}
+
+
+class PredicateMenuItem(MenuItem):
+    """A menu item shown when ``predicate(user=…)`` holds.
+
+    Wagtail asks each item twice a request (once to decide whether its group shows, once to
+    draw it); the answer is remembered for the request, shared by items with one predicate.
+    """
+
+    def __init__(self, *args, predicate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.predicate = predicate
+
+    def is_shown(self, request):
+        user = request.user
+        return user_memo(
+            user=user, key=("menu", self.predicate), compute=lambda: bool(self.predicate(user=user))
+        )

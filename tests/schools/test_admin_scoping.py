@@ -303,7 +303,7 @@ def test_facility_other_school_hidden(world, login):
 # Session, user, permissions, memberships, count, classes (filter choices), students page,
 # Wagtail's own lookups and the admin menu (each app's menu items check the user's roles):
 # a constant, whatever the number of students (see the growth test below).
-BUDGET = 34
+BUDGET = 23
 
 
 @pytest.mark.parametrize("count", [5, 50])

@@ -2,7 +2,6 @@
 
 import django_filters
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.views import View
@@ -23,7 +22,13 @@ from .forms import (
 )
 from .models import AccessLog, Facility, Membership, School, SchoolClass, Student
 from .services import staff_member_add, staff_member_update
-from .viewsets import PredicateMenuItem, ScopedCreateView, ScopedEditView, ScopedModelViewSet
+from .viewsets import (
+    PredicateMenuItem,
+    PredicateRequiredMixin,
+    ScopedCreateView,
+    ScopedEditView,
+    ScopedModelViewSet,
+)
 from .vocab import Grade, Role, SchoolKind
 
 # --- listing filters whose choices never reach beyond the user's scope ----------------------------
@@ -279,19 +284,12 @@ class ImportForm(forms.Form):
             self.fields["school"].initial = managed.first().pk
 
 
-def _require_manager(request):
-    if not selectors.may_manage_school_records(user=request.user):
-        raise PermissionDenied
-
-
-class ImportView(WagtailAdminTemplateMixin, TemplateView):
+class ImportView(PredicateRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     template_name = "schools/admin/import.html"
     page_title = "批量导入"
     header_icon = "upload"
-
-    def dispatch(self, request, *args, **kwargs):
-        _require_manager(request)
-        return super().dispatch(request, *args, **kwargs)
+    predicate = selectors.may_manage_school_records
+    denied_object_type = "schools.import"
 
     def get(self, request):
         form = ImportForm(user=request.user, initial={"kind": request.GET.get("kind", "")})
@@ -330,9 +328,11 @@ class ImportView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class ImportTemplateView(View):
+class ImportTemplateView(PredicateRequiredMixin, View):
+    predicate = selectors.may_manage_school_records
+    denied_object_type = "schools.import"
+
     def get(self, request, kind, fmt):
-        _require_manager(request)
         if kind not in imports.KINDS or fmt not in ("xlsx", "csv"):
             raise Http404
         label = imports.KINDS[kind][0]
@@ -378,15 +378,12 @@ class ImportViewSet(ViewSet):
 # --- schools without an active psychology teacher ----------------------------------------------
 
 
-class PsychGapView(WagtailAdminTemplateMixin, TemplateView):
+class PsychGapView(PredicateRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     template_name = "schools/admin/psych_gap.html"
     page_title = "未配备心理教师的学校"
     header_icon = "warning"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not selectors.is_bureau(user=request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    predicate = selectors.is_bureau
+    denied_object_type = "schools.psych_gap"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,8 +1,9 @@
 """Back-office building blocks that apply the scoping selectors to Wagtail's admin.
 
 Every app's ``ModelViewSet`` for school-owned data uses ``ScopedPermissionPolicy`` (registered
-with ``register_permission_policy``) and ``ScopedModelViewSet``. Objects outside the user's
-scope are a 404 (never a 403 that would confirm they exist), and each denial is logged.
+with ``register_permission_policy``) and ``ScopedModelViewSet``. A user without the action at
+all gets a 403 page (not Wagtail's redirect to the dashboard); objects outside the user's
+scope are a 404 (never a 403 that would confirm they exist). Each denial is logged.
 """
 
 from django.contrib import messages
@@ -12,7 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views import generic
@@ -79,22 +81,61 @@ def _school_of(obj):
     return school if getattr(school, "pk", None) else None
 
 
+FORBIDDEN_TEMPLATE = "schools/admin/forbidden.html"
+
+
+def forbidden_response(request, *, action: str, object_type: str, object_id="", school=None):
+    """A logged 403 page in the back office's own look.
+
+    Wagtail turns a ``PermissionDenied`` inside its admin into a redirect to the dashboard
+    with a flash message; design.md wants a denied request to be a 403 (or 404) with an
+    access-log line, whoever the client is.
+    """
+    access_log_record(
+        request=request,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        school=school,
+        allowed=False,
+    )
+    response = render(request, FORBIDDEN_TEMPLATE, status=403)
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
 class LogDeniedMixin:
-    """A permission-denied (403) answer also leaves an access-log line."""
+    """A user without the view's action at all: a logged 403 page."""
+
+    lacks_action = False
 
     def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except PermissionDenied:
-            obj = getattr(self, "object", None)
-            access_log_record(
-                request=request,
-                action=f"{type(self).__name__.removeprefix('Scoped').removesuffix('View').lower()}-denied",
-                object_type=self.model._meta.label_lower,
-                object_id=getattr(obj, "pk", "") or "",
-                allowed=False,
-            )
-            raise
+        if not self.lacks_action:
+            try:
+                return super().dispatch(request, *args, **kwargs)
+            except PermissionDenied:
+                pass
+        obj = getattr(self, "object", None)
+        name = type(self).__name__.removeprefix("Scoped").removesuffix("View").lower()
+        return forbidden_response(
+            request,
+            action=f"{name}-denied",
+            object_type=self.model._meta.label_lower,
+            object_id=getattr(obj, "pk", "") or self.kwargs.get("pk", ""),
+        )
+
+
+class PredicateRequiredMixin:
+    """A back-office view only for users for whom ``predicate(user=…)`` holds; everyone else
+    gets a logged 403 page. ``denied_object_type`` names the view in the access log."""
+
+    predicate = None
+    denied_object_type = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not type(self).predicate(user=request.user):
+            return forbidden_response(request, action="denied", object_type=self.denied_object_type)
+        return super().dispatch(request, *args, **kwargs)
 
 
 class ScopedObjectMixin(LogDeniedMixin):
@@ -106,6 +147,15 @@ class ScopedObjectMixin(LogDeniedMixin):
 
     scope_action = "view"
     log_access = False
+
+    def setup(self, request, *args, **kwargs):
+        # Wagtail fetches the object in setup(), before its permission check: someone without
+        # the action at all is answered (403) before any record is looked up.
+        if not self.permission_policy.user_has_permission(request.user, self.scope_action):
+            self.request, self.args, self.kwargs = request, args, kwargs
+            self.lacks_action = True
+            return
+        super().setup(request, *args, **kwargs)
 
     def scoped_queryset(self):
         return self.permission_policy.instances_user_has_permission_for(

@@ -85,14 +85,19 @@ def _objects_labels(viewset):
 
 
 def _assert_denied(response):
-    """A user without the action at all: Wagtail's redirect to the dashboard (or a 403/404)."""
+    """A user without the action at all: a 403 page that says so, logged as denied.
+
+    Someone with no back office at all (a plain teacher) is stopped earlier by Wagtail's own
+    gate, which sends them to the admin login; the dashboard redirect is never the answer.
+    """
     if response.status_code == 302:
-        # The dashboard, or the login page for someone without back-office access at all.
-        assert response.url == reverse("wagtailadmin_home") or response.url.startswith(
-            reverse("wagtailadmin_login")
-        )
-    else:
-        assert response.status_code in (403, 404)
+        assert response.url.startswith(reverse("wagtailadmin_login")), response.url
+        return
+    assert response.status_code == 403, response.status_code
+    assert "无权访问" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    line = AccessLog.objects.filter(allowed=False).latest("at")
+    assert line.action.endswith("denied") and line.path == response.wsgi_request.path
 
 
 VIEWSETS = ["schools_school", "schools_facility", "schools_class", "schools_student"]
@@ -125,8 +130,14 @@ def test_single_records_in_scope_open_and_others_are_logged_404s(world, login, v
         if label in expected:
             assert response.status_code == 200, (label, url)
         elif role == "teacher":
-            # No back office at all: sent away before any record is looked up.
-            assert response.status_code in (302, 403)
+            # No back office at all: sent to the login before any record is looked up.
+            assert response.status_code == 302
+            assert response.url.startswith(reverse("wagtailadmin_login"))
+        elif _expected(viewset, role) is None:
+            # No read action on this kind of record at all: the same logged 403 for every id,
+            # so it tells nothing about which records exist.
+            _assert_denied(response)
+            _assert_denied(client.get(reverse(f"{viewset}:inspect", args=[987654])))
             assert "乙" not in response.content.decode()
         else:
             assert response.status_code == 404, (label, url)
@@ -157,10 +168,12 @@ def test_school_admin_cannot_edit_or_delete_another_schools_records(world, login
     client = login(world.users["school_admin"])
     obj = getter(world)
     for action in ("edit", "delete"):
+        # School admins delete no school at all (a 403); other records: not in scope (a 404).
+        status = 403 if (viewset, action) == ("schools_school", "delete") else 404
         response = client.get(reverse(f"{viewset}:{action}", args=[obj.pk]))
-        assert response.status_code == 404
+        assert response.status_code == status
         response = client.post(reverse(f"{viewset}:{action}", args=[obj.pk]), {"name": "改名"})
-        assert response.status_code == 404
+        assert response.status_code == status
     assert type(obj).objects.filter(pk=obj.pk).exists()
     assert AccessLog.objects.filter(allowed=False, object_id=str(obj.pk)).count() == 4
 
@@ -179,7 +192,7 @@ def test_auditor_reads_but_cannot_change(world, login, viewset, getter):
     client = login(world.users["bureau_auditor"])
     obj = getter(world)
     assert client.get(reverse(f"{viewset}:index")).status_code == 200
-    # No change action at all: Wagtail sends them back to the dashboard, logged as denied.
+    # No change action at all: a 403, logged as denied.
     for url in (
         reverse(f"{viewset}:edit", args=[obj.pk]),
         reverse(f"{viewset}:delete", args=[obj.pk]),
@@ -350,3 +363,28 @@ def test_deleting_a_class_with_students_is_refused_with_a_message(world, login):
     empty = SchoolClass.objects.create(school=world.a, grade=21, name="七年级（8）班")
     client.post(reverse("schools_class:delete", args=[empty.pk]))
     assert not SchoolClass.objects.filter(pk=empty.pk).exists()
+
+
+@pytest.mark.parametrize("view", ["edit", "delete", "history"])
+def test_reader_without_the_action_gets_a_logged_403_before_any_lookup(world, login, view):
+    """A psychology teacher reads students but changes none: every change view is a 403,
+    the same for a student of another school, and the log line names the view and the id."""
+    client = login(world.users["psych_teacher"])
+    for student in (world.a7_student, world.b7_student):
+        response = client.get(reverse(f"schools_student:{view}", args=[student.pk]))
+        _assert_denied(response)
+        assert "甲七学生" not in response.content.decode()
+        assert "乙七学生" not in response.content.decode()
+        line = AccessLog.objects.filter(allowed=False).latest("at")
+        assert (line.object_type, line.object_id) == ("schools.student", str(student.pk))
+        assert line.user == world.users["psych_teacher"]
+    assert not AccessLog.objects.filter(allowed=True, object_type="schools.student").exists()
+
+
+def test_wagtail_pages_keep_wagtails_own_answer(world, login, home):
+    """Only the scoped back office answers 403: Wagtail's page editor keeps its behaviour
+    (a redirect to the dashboard with its message) for someone without page permissions."""
+    client = login(world.users["psych_teacher"])
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[home.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("wagtailadmin_home")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from schools import imports
-from schools.models import Membership, Student
+from schools.models import AccessLog, Membership, Student
 from schools.vocab import Grade, Role
 
 pytestmark = pytest.mark.django_db
@@ -138,8 +138,17 @@ def test_school_admin_cannot_import_into_another_school(world, login):
 @pytest.mark.parametrize("role", ["bureau_auditor", "school_leader", "psych_teacher"])
 def test_readers_cannot_import(world, login, role):
     client = login(world.users[role])
+    before = AccessLog.objects.filter(allowed=False, object_type="schools.import").count()
     response = client.get(reverse("schools_import:index"))
-    assert response.status_code in (302, 403)
+    assert response.status_code == 403
+    response = client.post(reverse("schools_import:index"), {"kind": "students"})
+    assert response.status_code == 403
+    response = client.get(reverse("schools_import:template", args=["students", "xlsx"]))
+    assert response.status_code == 403
+    assert not response.get("Content-Disposition")
+    denied = AccessLog.objects.filter(allowed=False, object_type="schools.import")
+    assert denied.count() == before + 3
+    assert {line.user for line in denied} == {world.users[role]}
 
 
 def test_bureau_imports_into_the_school_it_chooses(world, login):

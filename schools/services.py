@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
+from portal.clientip import client_ip
+
 from .models import AccessLog, Membership
 from .selectors import forget_memberships, is_bureau_admin, memberships_of, schools_managed_by
 from .vocab import BACK_OFFICE_ROLES, BUREAU_ROLES, Role
@@ -109,7 +111,7 @@ def access_log_record(
     if request is not None:
         user = user or (request.user if request.user.is_authenticated else None)
         path = request.path[:300]
-        ip = request.META.get("REMOTE_ADDR") or None
+        ip = client_ip(request)
     else:
         path, ip = "", None
     return AccessLog.objects.create(

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from search.es_settings import INDEX_SETTINGS as SEARCH_INDEX_SETTINGS
 
@@ -158,6 +159,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
+# The address the lockout counts: the connection's, or the client's as reported by trusted
+# reverse proxies (XINYU_PROXY_COUNT below). One function for axes and the access log.
+AXES_CLIENT_IP_CALLABLE = "portal.clientip.client_ip"
 
 # Staff (anyone who can open the back office) are logged out after 30 idle minutes.
 STAFF_SESSION_IDLE_SECONDS = 30 * 60
@@ -239,6 +243,22 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = XINYU_HTTPS
 SECURE_HSTS_PRELOAD = XINYU_HTTPS and env_bool("XINYU_HSTS_PRELOAD", True)
 if env_bool("XINYU_BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def env_proxy_count(name):
+    raw = os.environ.get(name, "0").strip() or "0"
+    if not raw.isdigit():
+        raise ImproperlyConfigured(
+            f"{name} must be the number of reverse proxies in front of the portal (0, 1, 2…), "
+            f"not {raw!r}."
+        )
+    return int(raw)
+
+
+# How many reverse proxies (that each append to X-Forwarded-For) stand in front of the
+# portal: nginx alone is 1; a load balancer in front of nginx makes 2. 0 (the default): the
+# connection's address is the client's, and X-Forwarded-For is ignored.
+XINYU_PROXY_COUNT = env_proxy_count("XINYU_PROXY_COUNT")
 
 # Content-Security-Policy. Our own pages need no inline script or style; the Wagtail
 # admin still carries some inline script, so it gets a policy of its own.

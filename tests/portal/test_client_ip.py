@@ -109,12 +109,17 @@ def test_a_denied_back_office_request_logs_the_client_behind_the_proxy(client, h
 # --- the login lockout ----------------------------------------------------------------------------
 
 
+def _five_failures_from(client, forwarded):
+    user = UserFactory(username="zhanglaoshi", password=PASSWORD)
+    for _ in range(5):
+        _login(client, user.username, "wrong-password", forwarded=forwarded)
+    return user
+
+
 @pytest.mark.django_db
 def test_behind_a_proxy_the_lockout_is_per_real_client(client, home, settings):
     settings.XINYU_PROXY_COUNT = 1
-    user = UserFactory(username="zhanglaoshi", password=PASSWORD)
-    for _ in range(5):
-        _login(client, user.username, "wrong-password", forwarded="203.0.113.5")
+    user = _five_failures_from(client, "203.0.113.5")
     # The same client is locked, whatever it writes in front of the proxy's entry.
     response = _login(client, user.username, PASSWORD, forwarded="9.9.9.9, 203.0.113.5")
     assert response.status_code == 429
@@ -128,8 +133,6 @@ def test_behind_a_proxy_the_lockout_is_per_real_client(client, home, settings):
 def test_without_the_setting_every_client_behind_a_proxy_shares_one_address(client, home, settings):
     """Why the setting matters: the proxy's address is all the portal sees otherwise."""
     settings.XINYU_PROXY_COUNT = 0
-    user = UserFactory(username="zhanglaoshi", password=PASSWORD)
-    for _ in range(5):
-        _login(client, user.username, "wrong-password", forwarded="203.0.113.5")
+    user = _five_failures_from(client, "203.0.113.5")
     response = _login(client, user.username, PASSWORD, forwarded="203.0.113.9")
     assert response.status_code == 429

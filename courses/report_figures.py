@@ -140,6 +140,8 @@ register_panel(
 # --- mental-health lessons and curriculum coverage (R-18) ---------------------------------------
 
 LESSON_SOURCE = "心理健康课授课记录"
+# The dashboard names the schools whose curriculum coverage is below this share (per cent).
+COVERAGE_ALERT_BELOW = 60
 
 
 def lessons_recorded(*, schools, period: Period) -> dict[int, int]:
@@ -207,7 +209,7 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
     expected = lessons_expected(start=period.start, as_of=period.as_of)
     classes = sum(coverage[s.pk].classes for s in schools)
     covered = sum(coverage[s.pk].covered for s in schools)
-    periods = sum(values["lessons_recorded"].get(s.pk, 0) for s in schools)
+    periods = sum(coverage[s.pk].periods for s in schools)
     city = round(100 * covered / classes, 1) if classes else None
     full = sum(1 for s in schools if coverage[s.pk].classes and coverage[s.pk].share == 100)
     chart = bar_chart(
@@ -224,11 +226,15 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
             coverage[s.pk].classes,
             coverage[s.pk].covered,
             _percent_text(coverage[s.pk].share),
-            values["lessons_recorded"].get(s.pk, 0),
+            coverage[s.pk].periods,
         ]
         for s in schools
     ]
-    behind = [s for s in schools if coverage[s.pk].classes and (coverage[s.pk].share or 0) < 60]
+    behind = [
+        s
+        for s in schools
+        if coverage[s.pk].classes and (coverage[s.pk].share or 0) < COVERAGE_ALERT_BELOW
+    ]
     return PanelContent(
         chart=chart,
         chart_headers=["范围", "班级数", "达标班级", "课程覆盖率", "已记录课时"],
@@ -240,7 +246,6 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
                 _percent_text(city),
                 periods,
             ],
-            ["全部班级达标的学校", full, "", percent(full, len(schools)), ""],
         ],
         school_headers=["学校", "班级数", "达标班级", "课程覆盖率", "已记录课时"],
         school_rows=rows,
@@ -249,10 +254,11 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
             f"{period.as_of:%Y-%m-%d}，扣除寒暑假，每个班级应有不少于 {expected} 课时"
             f"（教学日数 ÷ {LESSON_INTERVAL_DAYS}，至少 1 课时），达到即为达标；"
             "课程覆盖率为达标班级占全部班级的比例。数据来自各校登记的授课记录。"
+            f"全部班级达标的学校 {full} 所（{percent(full, len(schools))}）。"
         ),
         alerts=[
             f"{s.name}心理健康课程覆盖率为 {_percent_text(coverage[s.pk].share)}，"
-            "低于 60%，请督促按计划开课并及时登记。"
+            f"低于 {COVERAGE_ALERT_BELOW}%，请督促按计划开课并及时登记。"
             for s in behind
         ],
     )
@@ -261,7 +267,9 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
 register_panel(
     "curriculum",
     title="心理健康课程覆盖",
-    figure_keys=["lessons_recorded", "curriculum_coverage"],
+    # The per-school counts come from one grouped read (``extra``); lessons_recorded equals
+    # their periods (nothing is recorded after the reading day).
+    figure_keys=["curriculum_coverage"],
     build=build_curriculum_panel,
     order=35,
     extra=_coverage_extra,

@@ -37,7 +37,9 @@ class _ClassChoice(forms.ModelChoiceField):
 class LessonRecordForm(forms.Form):
     school_class = _ClassChoice(label="班级", queryset=SchoolClass.objects.none())
     taught_on = forms.DateField(
-        label="授课日期", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label="授课日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     lesson = forms.ModelChoiceField(
         label="课例", queryset=LessonPage.objects.none(), required=False

@@ -401,3 +401,30 @@ def test_coverage_figures_equal_the_records(psych, school, klass, other_school):
     )
     assert figure_get("curriculum_coverage").compute(school=empty, period=PERIOD) is None
     assert figure_get("curriculum_coverage").format(share) == f"{share:g}%"
+
+
+def test_back_office_pages_render_for_school_and_bureau(client, school, psych, klass, lesson):
+    record = _record(psych, klass, topic="考试焦虑怎么办")
+    client.force_login(psych)
+    for url in [
+        reverse("lesson_records:index"),
+        reverse("lesson_records:add"),
+        reverse("lesson_records:edit", args=[record.pk]),
+        reverse("lesson_records:inspect", args=[record.pk]),
+        reverse("lessons_admin:import"),
+        reverse("lessons_admin:coverage"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    menu = client.get("/admin/").content.decode()
+    assert "/admin/lessons/records/" in menu and "/admin/lessons/import/" in menu
+    coverage = client.get(reverse("lessons_admin:coverage")).content.decode()
+    assert "七年级（1）班" in coverage and "达标班级" in coverage
+    # A psych teacher cannot open another school's coverage: a logged 404.
+    other = SchoolFactory()
+    response = client.get(reverse("lessons_admin:coverage") + f"?school={other.pk}")
+    assert response.status_code == 404
+    assert AccessLog.objects.filter(user=psych, allowed=False, object_id=str(other.pk)).exists()
+    client.force_login(make_member(Role.BUREAU_ADMIN))
+    response = client.get(reverse("lessons_admin:coverage") + f"?school={school.pk}")
+    assert response.status_code == 200 and "青禾实验学校" in response.content.decode()

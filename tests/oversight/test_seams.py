@@ -231,3 +231,39 @@ def test_work_plan_and_systems_figures_count_by_policy_kind(db):
     assert _value("systems_uploaded", school) == 2
     assert _value("work_plan_uploaded", other) == 1  # last year's plan does not count
     assert _value("systems_uploaded", other) == 0
+
+
+def test_a_report_prefills_lessons_and_curriculum_coverage_with_their_source(db):
+    from courses.lesson_selectors import lessons_expected
+    from courses.models import LessonRecord
+    from oversight.services import submission_figures, submission_start
+    from tests.factories import SchoolClassFactory
+
+    from .factories import make_campaign
+
+    school = SchoolFactory()
+    covered, behind = SchoolClassFactory(school=school), SchoolClassFactory(school=school)
+    campaign = make_campaign(period=PERIOD)
+    need = lessons_expected(start=PERIOD.start, as_of=PERIOD.as_of)
+    today = timezone.localdate()
+    LessonRecord.objects.bulk_create(
+        [
+            LessonRecord(
+                school=school, school_class=covered, taught_on=today, topic="甲", periods=4
+            )
+            for _ in range(-(-need // 4))
+        ]
+        + [LessonRecord(school=school, school_class=behind, taught_on=today, topic="乙")]
+    )
+    rows = {
+        r.figure.key: r
+        for r in submission_figures(submission=submission_start(campaign=campaign, school=school))
+    }
+    lessons = rows["lessons_recorded"]
+    assert lessons.figure.label == "心理健康课已记录课时"
+    assert lessons.figure.source_label == "心理健康课授课记录"
+    assert lessons.value == 4 * -(-need // 4) + 1
+    assert lessons.display == f"{lessons.value} 课时"
+    expected_share = 100.0 if need == 1 else 50.0
+    assert rows["curriculum_coverage"].value == expected_share
+    assert rows["curriculum_coverage"].display == f"{expected_share:g}%"

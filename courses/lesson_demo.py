@@ -45,13 +45,17 @@ def _term_days(start: datetime.date, today: datetime.date) -> list[datetime.date
 
 def _lesson_days(term, *, phase: int, keep: float) -> list[datetime.date]:
     """Every 13th term day from ``phase`` (a little more often than every two weeks), moved
-    off weekends to the Monday after; ``keep`` < 1 stops part-way (a class that fell behind)."""
+    off weekends to the Friday before (or the Monday after, at the start of term), never past
+    today; ``keep`` < 1 stops part-way (a class that fell behind)."""
     picked = []
-    for day in term[phase :: LESSON_INTERVAL_DAYS - 1]:
-        while day.weekday() >= 5:
-            day += datetime.timedelta(days=1)
-        if day <= term[-1]:
-            picked.append(day)
+    for day in term[min(phase, len(term) - 1) :: LESSON_INTERVAL_DAYS - 1]:
+        moved = day
+        while moved.weekday() >= 5:
+            moved -= datetime.timedelta(days=1)
+        if moved < term[0]:
+            moved = day + datetime.timedelta(days=7 - day.weekday())
+        if moved <= term[-1]:
+            picked.append(moved)
     return picked[: max(1, int(len(picked) * keep))] if keep < 1 else picked
 
 

@@ -146,9 +146,10 @@ def test_same_lesson_twice_for_a_class_and_day_is_refused(teacher, klass, lesson
 
 
 def test_teacher_records_from_a_lesson_page(client, home, teacher, klass, lesson):
+    link = f"{reverse('lessons:new')}?lesson={lesson.pk}"
+    assert link not in client.get(lesson.url).content.decode()  # parents see no action
     client.force_login(teacher)
     page = client.get(lesson.url).content.decode()
-    link = f"{reverse('lessons:new')}?lesson={lesson.pk}"
     assert link in page
     response = client.get(link)
     assert response.status_code == 200

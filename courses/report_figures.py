@@ -205,7 +205,7 @@ def _coverage_extra(*, user, schools, period):
 def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
     from .lesson_selectors import LESSON_INTERVAL_DAYS, lessons_expected
 
-    coverage = extra
+    coverage, share = extra, values["curriculum_coverage"]
     expected = lessons_expected(start=period.start, as_of=period.as_of)
     classes = sum(coverage[s.pk].classes for s in schools)
     covered = sum(coverage[s.pk].covered for s in schools)
@@ -215,7 +215,7 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
     chart = bar_chart(
         [Bar("全市" if len(schools) > 1 else "合计", city or 0, of=100, text=_percent_text(city))]
         + [
-            Bar(s.name, coverage[s.pk].share or 0, of=100, text=_percent_text(coverage[s.pk].share))
+            Bar(s.name, share.get(s.pk) or 0, of=100, text=_percent_text(share.get(s.pk)))
             for s in schools
         ],
         title="心理健康课程覆盖率（达标班级占比）",
@@ -225,15 +225,13 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
             s.name,
             coverage[s.pk].classes,
             coverage[s.pk].covered,
-            _percent_text(coverage[s.pk].share),
+            _percent_text(share.get(s.pk)),
             coverage[s.pk].periods,
         ]
         for s in schools
     ]
     behind = [
-        s
-        for s in schools
-        if coverage[s.pk].classes and (coverage[s.pk].share or 0) < COVERAGE_ALERT_BELOW
+        s for s in schools if share.get(s.pk) is not None and share[s.pk] < COVERAGE_ALERT_BELOW
     ]
     return PanelContent(
         chart=chart,
@@ -257,7 +255,7 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
             f"全部班级达标的学校 {full} 所（{percent(full, len(schools))}）。"
         ),
         alerts=[
-            f"{s.name}心理健康课程覆盖率为 {_percent_text(coverage[s.pk].share)}，"
+            f"{s.name}心理健康课程覆盖率为 {_percent_text(share[s.pk])}，"
             f"低于 {COVERAGE_ALERT_BELOW}%，请督促按计划开课并及时登记。"
             for s in behind
         ],

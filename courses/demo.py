@@ -1,6 +1,6 @@
 """Demo curricula (life and frustration education for every stage, three lessons each,
-each with a generated .docx lesson plan), activities, subject-infusion guides, and the
-home page's featured sections. Idempotent: pages and documents are looked up first."""
+each with a generated .docx lesson plan), activities, subject-infusion guides, the
+home page's featured sections, and the lessons schools taught this year (lesson_demo). Idempotent: pages and documents are looked up first."""
 
 from openpyxl import Workbook
 
@@ -153,6 +153,9 @@ def load(*, out, rng):
         )
     _home_sections(home, index, out)
     out(f"  课程 {len(CURRICULA)} 门、课例 {total} 个、活动 {len(ACTIVITIES)} 个已就绪")
+    from .lesson_demo import load as load_lessons
+
+    load_lessons(out=out, rng=rng)
 
 
 def _home_sections(home, curricula_index, out):

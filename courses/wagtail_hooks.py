@@ -201,3 +201,28 @@ def menu_ledger():
         order=5,
         shown=lambda *, user: is_bureau(user=user) or _reads_reports(user=user),
     )
+
+
+# --- mental-health lessons taught (R-18 curriculum coverage) ---------------------------------------
+
+from . import lesson_admin  # noqa: E402  (registers the lesson-record permission policy)
+
+
+@hooks.register("register_admin_viewset")
+def register_lesson_viewsets():
+    return lesson_admin.LessonsGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_lesson_urls():
+    return [path("lessons/", include((lesson_admin.admin_patterns, "lessons_admin")))]
+
+
+@hooks.register("register_lessons_menu_item")
+def menu_lesson_import():
+    return lesson_admin.lesson_menu_items()[0]
+
+
+@hooks.register("register_lessons_menu_item")
+def menu_lesson_coverage():
+    return lesson_admin.lesson_menu_items()[1]

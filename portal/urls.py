@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("duty.urls")),
     path("me/training/", include("courses.training_urls")),
+    path("me/lessons/", include("courses.lesson_urls")),
     path("verify/", training_views.verify, name="training-verify-form"),
     path("verify/<str:code>/", training_views.verify, name="training-verify"),
     path("search/", include("search.urls")),

@@ -8,7 +8,7 @@ import io
 from django.core.files.images import ImageFile
 from wagtail.models import Page, Site
 
-from .demo_content import BUREAU, GUIDES, NOTICES, POLICIES, SCHOOL_PLAN
+from .demo_content import BUREAU, GUIDES, NOTICES, POLICIES, SCHOOL_DOCUMENTS, SCHOOL_PLAN
 from .models import (
     NoticeIndexPage,
     NoticePage,
@@ -237,6 +237,7 @@ def load(*, out, rng):
             filename="policy.docx",
             content=docx_of(p["title"], [f"{BUREAU}　{p['number']}", *p["body"]]),
             resource_type=ResourceType.POLICY,
+            policy_kind=p["kind"],
             stages=["kindergarten", "primary", "junior", "senior", "vocational"],
             description=p["summary"],
             tags=["政策文件"],
@@ -255,6 +256,7 @@ def load(*, out, rng):
             attachments=[("document", doc)],
         )
     _school_plan(policies, out)
+    _school_documents(out)
     out(f"  资源库、家长指导（新增 {made} 篇）、通知与政策文件已就绪")
 
 
@@ -274,6 +276,7 @@ def _school_plan(policies, out):
         filename="school-system.docx",
         content=docx_of(SCHOOL_PLAN["title"], SCHOOL_PLAN["body"]),
         resource_type=ResourceType.POLICY,
+        policy_kind=SCHOOL_PLAN["kind"],
         collection=collection,
         school=school,
         listed=True,  # published together with the policy page below
@@ -292,6 +295,36 @@ def _school_plan(policies, out):
         body=paragraphs(SCHOOL_PLAN["body"]),
         attachments=[("document", doc)],
     )
+
+
+def _school_documents(out):
+    """Schools' own work plans and systems (internal, unlisted), each with its policy kind:
+    the oversight figures count them (two schools have no plan yet this year)."""
+    from schools.models import School
+
+    schools = {s.code: s for s in School.objects.all()}
+    made = 0
+    for kind, (title, body, codes) in SCHOOL_DOCUMENTS.items():
+        for code in codes:
+            school = schools.get(code)
+            if school is None:
+                continue
+            full_title = f"{school.name}{title}"
+            if XinyuDocument.objects.filter(title=full_title, school=school).exists():
+                continue
+            document_create(
+                title=full_title,
+                filename=f"{kind}-{code.lower()}.docx",
+                content=docx_of(full_title, body),
+                resource_type=ResourceType.POLICY,
+                policy_kind=kind,
+                collection=school_collection_ensure(school=school),
+                school=school,
+                listed=False,
+                description=f"{school.name}{title}（校内文件）。",
+            )
+            made += 1
+    out(f"  学校工作方案与制度：新增 {made} 份")
 
 
 __all__ = ["Audience", "home_page_get", "load", "page_ensure", "paragraphs", "document_ensure"]

@@ -476,6 +476,7 @@ NOTICES = [
 POLICIES = [
     {
         "title": "临澜市2024年学生心理健康教育工作方案",
+        "kind": "work_plan",
         "slug": "work-plan-2024",
         "issuing_body": BUREAU,
         "number": "云教科〔2024〕46号",
@@ -500,6 +501,7 @@ POLICIES = [
     },
     {
         "title": "临澜市学生心理危机干预工作指引（试行）",
+        "kind": "other",
         "slug": "crisis-intervention-guide",
         "issuing_body": BUREAU,
         "number": "云教科〔2023〕112号",
@@ -523,6 +525,7 @@ POLICIES = [
     },
     {
         "title": "临澜市中小学心理辅导室建设标准",
+        "kind": "other",
         "slug": "counselling-room-standard",
         "issuing_body": BUREAU,
         "number": "云教科〔2021〕58号",
@@ -542,6 +545,7 @@ POLICIES = [
     },
     {
         "title": "关于加强中小学生手机管理工作的通知",
+        "kind": "other",
         "slug": "phone-management",
         "issuing_body": BUREAU,
         "number": "云教科〔2021〕23号",
@@ -563,6 +567,7 @@ POLICIES = [
 
 SCHOOL_PLAN = {
     "title": "学生身心健康教育制度（2024年修订）",
+    "kind": "health_system",
     "slug": "school-health-system",
     "number": "",
     "issued_on": (2024, 4, 12),
@@ -577,4 +582,53 @@ SCHOOL_PLAN = {
             "班主任每月向年级组报告本班学生心理健康状况，年级组汇总后报心理教师；发现危机情况随时报告，不得延误。",
         ),
     ],
+}
+
+
+# Each demo school's own documents, by policy kind: which schools have uploaded what.
+# Two schools are behind (no plan yet this year), some have only one of the two systems.
+SCHOOL_DOCUMENTS = {
+    "work_plan": (
+        "本学年学生心理健康教育工作计划",
+        [
+            (
+                "一、工作目标",
+                "落实市局学生心理健康教育工作方案，做到课程、测评、建档三个全覆盖，每个班级每两周至少上一节心理健康课。",
+            ),
+            (
+                "二、主要任务",
+                "按学期排定心理健康课课表；九月完成新生心理测评并建立一生一策成长档案；每月开展一次主题班会或团体辅导。",
+            ),
+            (
+                "三、队伍建设",
+                "心理教师每学期参加不少于一次市级培训，班主任全员参加校本心理健康教育培训。",
+            ),
+            (
+                "四、保障措施",
+                "校长为第一责任人，分管副校长具体负责；心理辅导室每天午间和放学后开放。",
+            ),
+        ],
+        ["X0101", "X0102", "X0103", "X0104", "X0105", "X0106", "X0107", "X0109", "X0110"],
+    ),
+    "health_system": (
+        "学生身心健康教育制度",
+        [
+            ("一、适用范围", "本制度适用于全体在校学生和教职工。"),
+            ("二、课程与活动", "心理健康课纳入课表，体育、艺术、劳动教育中渗透心理健康内容。"),
+            ("三、家校协同", "每学期至少召开一次家长会，介绍学生身心发展特点和家庭沟通方法。"),
+        ],
+        ["X0102", "X0103", "X0104", "X0107", "X0110"],
+    ),
+    "report_system": (
+        "心理健康状况报告制度",
+        [
+            ("一、报告内容", "班主任每月向年级组报告本班学生心理健康总体情况，发现异常随时报告。"),
+            (
+                "二、报告流程",
+                "年级组汇总后报心理教师，心理教师研判后报分管校领导；重点、危机情况当即报告。",
+            ),
+            ("三、信息保护", "报告中涉及学生个人的信息仅限需要知道的人员查阅，不得外传。"),
+        ],
+        ["X0101", "X0102", "X0103", "X0104", "X0105", "X0109"],
+    ),
 }

@@ -1,8 +1,9 @@
 """The portal's own Document and Image models, and the resource-library pages.
 
 ``XinyuDocument`` carries the library's metadata: resource type, stages, audience
-(public or teachers only), a download counter and the owning school for a school's own
-work plans and systems (R-5). The pages here are the resource library, parent guides,
+(public or teachers only), a download counter, and for policy documents their kind
+(``policy_kind``: work plan, the two school systems, other) and the owning school of a
+school's own work plans and systems (R-5). The pages here are the resource library, parent guides,
 notices (publicity) and the policy library.
 """
 
@@ -33,6 +34,7 @@ from .vocab import (
     Audience,
     GuideTopic,
     NoticeKind,
+    PolicyKind,
     PolicyStatus,
     ResourceType,
 )
@@ -51,6 +53,14 @@ class XinyuDocument(SegmentedSearchMixin, AbstractDocument):
         db_index=True,
     )
     stages = VocabularySetField("适用学段", vocabulary="stage", db_index=True)
+    policy_kind = models.CharField(
+        "文件类别",
+        max_length=20,
+        choices=PolicyKind.choices,
+        blank=True,
+        db_index=True,
+        help_text="仅“政策文件”填写。学校上传本校工作方案、制度时必须选择，市局督导据此统计。",
+    )
     audience = models.CharField(
         "面向对象",
         max_length=10,
@@ -80,6 +90,8 @@ class XinyuDocument(SegmentedSearchMixin, AbstractDocument):
         "file",
         "collection",
         "resource_type",
+        "policy_kind",
+        "school",
         "stages",
         "audience",
         "listed",

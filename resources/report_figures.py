@@ -1,22 +1,24 @@
 """R-5 figures: whether a school has uploaded its own work plan and its systems.
 
-Imported in ``ResourcesConfig.ready``. The rule (there is no sub-type for school documents):
-a school's document is a ``XinyuDocument`` with ``school`` set to it and resource type
-“政策文件”; it is a *work plan* when its title contains “方案” or “计划”, and a *system*
-when its title contains “制度”. Work plans count when uploaded within the period (a plan is
-made each year); systems count when uploaded on or before the period's end (they stand).
+Imported in ``ResourcesConfig.ready``. A school's document is a ``XinyuDocument`` with
+``school`` set to it; what it is comes from its ``policy_kind``, which the school chooses
+when uploading (required for a school's policy documents, see ``resources.forms``). The
+kind lives on the document, not on ``PolicyPage``: schools upload files to their own
+collection, while policy pages are the bureau's editorial publication of some of them.
+
+A *work plan* (工作方案 / 工作计划) counts when uploaded within the period (a plan is made
+each year); the *systems* (学生身心健康教育制度, 心理健康状况报告制度) count when uploaded on
+or before the period's end (they stand until replaced).
 """
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from oversight.figures import Period, register_figure
 
 from .models import XinyuDocument
-from .vocab import ResourceType
+from .vocab import SYSTEM_KINDS, PolicyKind
 
 SOURCE = "资源库（本校文件）"
-WORK_PLAN_Q = Q(title__contains="方案") | Q(title__contains="计划")
-SYSTEMS_Q = Q(title__contains="制度")
 
 
 def _ids(schools) -> list[int]:
@@ -24,9 +26,7 @@ def _ids(schools) -> list[int]:
 
 
 def _school_documents(schools):
-    return XinyuDocument.objects.filter(
-        school_id__in=_ids(schools), resource_type=ResourceType.POLICY
-    )
+    return XinyuDocument.objects.filter(school_id__in=_ids(schools))
 
 
 def _counts(qs, schools) -> dict[int, int]:
@@ -38,13 +38,15 @@ def _counts(qs, schools) -> dict[int, int]:
 
 def work_plan_uploaded(*, schools, period: Period) -> dict[int, int]:
     qs = _school_documents(schools).filter(
-        WORK_PLAN_Q, created_at__date__range=(period.start, period.end)
+        policy_kind=PolicyKind.WORK_PLAN, created_at__date__range=(period.start, period.end)
     )
     return _counts(qs, schools)
 
 
 def systems_uploaded(*, schools, period: Period) -> dict[int, int]:
-    qs = _school_documents(schools).filter(SYSTEMS_Q, created_at__date__lte=period.end)
+    qs = _school_documents(schools).filter(
+        policy_kind__in=SYSTEM_KINDS, created_at__date__lte=period.end
+    )
     return _counts(qs, schools)
 
 
@@ -58,7 +60,7 @@ register_figure(
 )
 register_figure(
     "systems_uploaded",
-    label="本校心理健康教育制度（已上传）",
+    label="本校学生身心健康教育制度、心理健康状况报告制度（已上传）",
     source_label=SOURCE,
     compute_many=systems_uploaded,
     unit="份",

@@ -52,6 +52,7 @@ def document_create(
     school=None,
     listed: bool = True,
     uploaded_by=None,
+    policy_kind: str = "",
 ):
     """Validate and store one document; teachers-only files go to the private collection."""
     from .models import XinyuDocument
@@ -71,6 +72,7 @@ def document_create(
             school=school,
             listed=listed,
             uploaded_by_user=uploaded_by,
+            policy_kind=policy_kind,
         )
         document.file.save(filename, upload, save=False)
         document._set_document_file_metadata()

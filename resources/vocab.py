@@ -43,3 +43,17 @@ class PolicyStatus(models.TextChoices):
     IN_FORCE = "in_force", "现行有效"
     AMENDED = "amended", "已修订"
     REPEALED = "repealed", "已废止"
+
+
+class PolicyKind(models.TextChoices):
+    """What a policy document is (R-5): the bureau's oversight counts a school's work plan
+    and its two systems by this, never by guessing from the title."""
+
+    WORK_PLAN = "work_plan", "工作方案 / 工作计划"
+    HEALTH_SYSTEM = "health_system", "学生身心健康教育制度"
+    REPORT_SYSTEM = "report_system", "心理健康状况报告制度"
+    OTHER = "other", "其他"
+
+
+# The school systems R-5 asks for.
+SYSTEM_KINDS = (PolicyKind.HEALTH_SYSTEM, PolicyKind.REPORT_SYSTEM)

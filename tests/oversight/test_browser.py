@@ -1,15 +1,26 @@
 """In a real browser (Debian chromium via Playwright): the bureau's dashboard and a school's
 report. Skipped where no chromium is installed."""
 
+import datetime
 import shutil
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from courses.lesson_selectors import lessons_expected
+from courses.models import LessonRecord
+from oversight.figures import Period
 from oversight.models import Submission
 from schools.models import Facility
 from schools.vocab import PsychEmployment, Role
-from tests.factories import FacilityFactory, MembershipFactory, SchoolFactory, make_member
+from tests.factories import (
+    FacilityFactory,
+    MembershipFactory,
+    SchoolClassFactory,
+    SchoolFactory,
+    make_member,
+)
 
 from .factories import make_campaign
 
@@ -57,6 +68,21 @@ def test_bureau_dashboard_in_browser(browser, client, live_server, home, tmp_pat
             school=school, role=Role.PSYCH_TEACHER, psych_employment=PsychEmployment.FULL_TIME
         )
         FacilityFactory(school=school, kind=Facility.Kind.COUNSELLING_ROOM)
+    # Lessons taught: school i has 4 classes, i of them up to date (0%, 25%, … 100%).
+    period = Period.school_year()
+    need = lessons_expected(start=period.start, as_of=period.as_of)
+    for i, school in enumerate(schools[:5]):
+        for n in range(4):
+            cls = SchoolClassFactory(school=school)
+            if n < i:  # enough periods to be up to date: up to 4 a day, on past days
+                for k in range(-(-need // 4)):
+                    LessonRecord.objects.create(
+                        school=school,
+                        school_class=cls,
+                        taught_on=timezone.localdate() - datetime.timedelta(days=k),
+                        topic="认识我的情绪",
+                        periods=4,
+                    )
     page, errors = _page_as(browser, client, live_server, make_member(Role.BUREAU_ADMIN))
     page.goto(f"{live_server.url}/admin/oversight/dashboard/")
     assert page.locator("h1").first.inner_text().strip().startswith("督导看板")
@@ -70,7 +96,18 @@ def test_bureau_dashboard_in_browser(browser, client, live_server, home, tmp_pat
         "#panel-psych_teachers .xy-chart__bar", "el => getComputedStyle(el).fill"
     )
     assert fill == "rgb(46, 125, 107)"
+    # Curriculum coverage (R-18): its chart beside screening's, with the table behind it.
+    curriculum = page.locator("#panel-curriculum")
+    assert curriculum.locator("h2").inner_text() == "心理健康课程覆盖"
+    chart = curriculum.locator("svg.xy-chart")
+    assert chart.is_visible() and chart.bounding_box()["height"] > 100
+    assert curriculum.locator(".xy-chart__bar").count() == 7  # the city and six schools
+    table = curriculum.locator(".xy-chart-table").inner_text()
+    assert "全市\t20\t10\t50%" in table
+    panels = page.locator("section.xy-panel").evaluate_all("els => els.map(e => e.id)")
+    assert panels.index("panel-curriculum") + 1 == panels.index("panel-screening")
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    curriculum.screenshot(path=str(tmp_path / "curriculum.png"))
     assert errors == []
 
 

@@ -4,7 +4,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.lesson_selectors import lessons_expected
+from courses.models import LessonRecord
 from oversight.charts import Bar, bar_chart
+from oversight.figures import Period
 from oversight.panels import Panel, PanelContent, panels_all, register_panel, unregister_panel
 from oversight.services import submission_start
 from schools.models import Facility
@@ -21,6 +24,8 @@ from tests.factories import (
 )
 
 from .factories import make_campaign
+
+PERIOD = Period.school_year()
 
 
 def _city(n):
@@ -40,6 +45,15 @@ def _city(n):
             IncidentFactory(school=school, discovered_at=timezone.now())
             student = StudentFactory(school_class=SchoolClassFactory(school=school))
             Archive.objects.create(student=student, school=school)
+            # Lessons taught to that class, and a second class with none (coverage 50%).
+            LessonRecord.objects.create(
+                school=school,
+                school_class=student.school_class,
+                taught_on=timezone.localdate(),
+                topic="学会求助",
+                periods=lessons_expected(start=PERIOD.start, as_of=PERIOD.as_of),
+            )
+            SchoolClassFactory(school=school)
     return schools
 
 
@@ -56,6 +70,19 @@ def test_bureau_dashboard_shows_schools_without_psych_teacher(client, db):
     assert "<script" not in html.split("xy-dashboard", 1)[1]
 
 
+def test_curriculum_coverage_panel_per_school_and_city_wide(client, db):
+    schools = _city(6)  # schools 0 and 3 have two classes, one of them covered
+    client.force_login(make_member(Role.BUREAU_ADMIN))
+    html = client.get(reverse("oversight:dashboard")).content.decode()
+    panel = html.split('id="panel-curriculum"', 1)[1].split('id="panel-screening"', 1)[0]
+    assert "心理健康课程覆盖" in panel and "<svg" in panel
+    # The table behind the chart: 4 classes city-wide, 2 covered.
+    assert "<td>全市</td><td>4</td><td>2</td><td>50%</td>" in panel
+    assert f"<td>{schools[0].name}</td><td>2</td><td>1</td><td>50%</td>" in panel
+    assert f"<td>{schools[1].name}</td><td>0</td><td>0</td><td>—</td><td>0</td>" in panel
+    assert "每两周至少一节心理健康课" in panel
+
+
 def test_school_leader_sees_own_school_only(client, db):
     schools = _city(4)
     leader = make_member(Role.SCHOOL_LEADER, school=schools[3])
@@ -67,6 +94,9 @@ def test_school_leader_sees_own_school_only(client, db):
     for other in schools[:3]:
         assert other.name not in html
     assert "学校 1 所" in html
+    # Curriculum coverage for the own school, beside screening coverage.
+    assert 'id="panel-curriculum"' in html and 'id="panel-screening"' in html
+    assert f"<td>{schools[3].name}</td><td>2</td><td>1</td><td>50%</td>" in html
 
 
 def test_psych_teacher_cannot_see_dashboard(client, db):
@@ -137,3 +167,22 @@ def test_same_number_of_queries_for_12_and_120_schools(
     with django_assert_num_queries(queries_12):
         html = client.get(url).content.decode()
     assert more[-1].name in html
+
+
+def test_leader_dashboard_queries_do_not_grow_with_classes_or_lessons(
+    client, db, django_assert_num_queries
+):
+    schools = _city(3)
+    leader = make_member(Role.SCHOOL_LEADER, school=schools[0])
+    client.force_login(leader)
+    url = reverse("oversight:dashboard")
+    client.get(url)
+    queries = _count(client, url)
+    for n in range(30):
+        cls = SchoolClassFactory(school=schools[0])
+        LessonRecord.objects.create(
+            school=schools[0], school_class=cls, taught_on=timezone.localdate(), topic=f"课{n}"
+        )
+    with django_assert_num_queries(queries):
+        html = client.get(url).content.decode()
+    assert f"<td>{schools[0].name}</td><td>32</td>" in html

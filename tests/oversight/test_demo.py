@@ -21,3 +21,24 @@ def test_demo_campaigns_idempotent(db):
     # The demo school's leader has this term's report to finish.
     draft = current.submissions.get(school__code="X0101")
     assert draft.status == "draft" and draft.answers.exists()
+
+
+def test_demo_lessons_and_school_documents_vary_across_schools(db):
+    from courses.models import LessonRecord
+    from oversight.figures import Period, figure_get
+    from schools.models import School
+
+    call_command("load_demo", verbosity=0)
+    records = LessonRecord.objects.count()
+    call_command("load_demo", verbosity=0)
+    assert LessonRecord.objects.count() == records > 0
+    schools = list(School.objects.order_by("code"))
+    period = Period.school_year()
+    coverage = figure_get("curriculum_coverage").compute_many(schools=schools, period=period)
+    shares = [coverage[s.pk] for s in schools]
+    assert sum(1 for v in shares if v == 100) >= 6  # most schools up to date
+    assert sum(1 for v in shares if v is not None and v < 60) >= 2  # a couple behind
+    plans = figure_get("work_plan_uploaded").compute_many(schools=schools, period=period)
+    systems = figure_get("systems_uploaded").compute_many(schools=schools, period=period)
+    assert 0 < sum(1 for s in schools if plans[s.pk]) < len(schools)
+    assert systems[schools[0].pk] == 2  # X0101: both systems

@@ -12,7 +12,7 @@ from duty.models import EntryKind, IncidentCategory, IncidentEntry
 from oversight.figures import Period, figure_get
 from oversight.panels import panels_all
 from resources.models import XinyuDocument
-from resources.vocab import ResourceType
+from resources.vocab import PolicyKind, ResourceType
 from schools.vocab import Role
 from screening.models import Archive, ScreeningResult, Warning, WarningLevel
 from tests.courses.factories import set_targets
@@ -37,11 +37,16 @@ def test_all_seam_figures_and_panels_are_registered(db):
         "screening_coverage",
         "archive_coverage",
         "incidents_period",
+        "lessons_recorded",
+        "curriculum_classes_covered",
+        "curriculum_coverage",
     ]:
         assert figure_get(key) is not None, key
     keys = {p.key for p in panels_all()}
-    assert {"training", "screening", "incidents"} <= keys
-    assert "curriculum" not in keys
+    assert {"training", "screening", "incidents", "curriculum"} <= keys
+    # Curriculum coverage sits beside screening and archive coverage.
+    order = [p.key for p in panels_all()]
+    assert order.index("curriculum") == order.index("screening") - 1
 
 
 def _credit(teacher, school, hours, credited_on):
@@ -196,23 +201,69 @@ def test_incident_figures_and_clock_shares(client, db):
     assert "心理危机事件与报告时限" in html and "1/3" in html
 
 
-def test_work_plan_and_systems_figures(db):
+def test_work_plan_and_systems_figures_count_by_policy_kind(db):
     school, other = SchoolFactory(), SchoolFactory()
 
-    def doc(title, sch, kind=ResourceType.POLICY):
+    def doc(title, sch, kind, resource_type=ResourceType.POLICY):
         return XinyuDocument.objects.create(
             title=title,
             school=sch,
-            resource_type=kind,
+            resource_type=resource_type,
+            policy_kind=kind,
             file=ContentFile(b"x", name="f.pdf"),
             listed=False,
         )
 
-    doc("2026学年心理健康教育工作方案", school)
-    doc("学生心理危机干预制度", school)
-    doc("心理辅导室管理制度", school)
-    doc("工作计划", school, kind=ResourceType.OTHER)  # not a policy document
-    doc("市局工作方案", None)  # the bureau's, no school
+    doc("2026学年心理健康教育安排", school, PolicyKind.WORK_PLAN)  # no 方案/计划 in the title
+    doc("学生身心健康教育制度", school, PolicyKind.HEALTH_SYSTEM)
+    doc("心理健康状况报告制度", school, PolicyKind.REPORT_SYSTEM)
+    doc("心理辅导室管理制度", school, PolicyKind.OTHER)  # a 制度, but not one R-5 asks for
+    doc("工作计划（草稿）", school, "", resource_type=ResourceType.OTHER)
+    doc("市局工作方案", None, PolicyKind.WORK_PLAN)  # the bureau's, no school
+    doc("远山中学工作方案", other, PolicyKind.WORK_PLAN)
+    old_plan = doc("上学年工作方案", other, PolicyKind.WORK_PLAN)
+    XinyuDocument.objects.filter(pk=old_plan.pk).update(
+        created_at=timezone.make_aware(
+            datetime.datetime.combine(PERIOD.start - datetime.timedelta(days=30), datetime.time())
+        )
+    )
     assert _value("work_plan_uploaded", school) == 1
     assert _value("systems_uploaded", school) == 2
-    assert _value("work_plan_uploaded", other) == 0
+    assert _value("work_plan_uploaded", other) == 1  # last year's plan does not count
+    assert _value("systems_uploaded", other) == 0
+
+
+def test_a_report_prefills_lessons_and_curriculum_coverage_with_their_source(db):
+    from courses.lesson_selectors import lessons_expected
+    from courses.models import LessonRecord
+    from oversight.services import submission_figures, submission_start
+    from tests.factories import SchoolClassFactory
+
+    from .factories import make_campaign
+
+    school = SchoolFactory()
+    covered, behind = SchoolClassFactory(school=school), SchoolClassFactory(school=school)
+    campaign = make_campaign(period=PERIOD)
+    need = lessons_expected(start=PERIOD.start, as_of=PERIOD.as_of)
+    today = timezone.localdate()
+    LessonRecord.objects.bulk_create(
+        [
+            LessonRecord(
+                school=school, school_class=covered, taught_on=today, topic="甲", periods=4
+            )
+            for _ in range(-(-need // 4))
+        ]
+        + [LessonRecord(school=school, school_class=behind, taught_on=today, topic="乙")]
+    )
+    rows = {
+        r.figure.key: r
+        for r in submission_figures(submission=submission_start(campaign=campaign, school=school))
+    }
+    lessons = rows["lessons_recorded"]
+    assert lessons.figure.label == "心理健康课已记录课时"
+    assert lessons.figure.source_label == "心理健康课授课记录"
+    assert lessons.value == 4 * -(-need // 4) + 1
+    assert lessons.display == f"{lessons.value} 课时"
+    expected_share = 100.0 if need == 1 else 50.0
+    assert rows["curriculum_coverage"].value == expected_share
+    assert rows["curriculum_coverage"].display == f"{expected_share:g}%"

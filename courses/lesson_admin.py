@@ -1,0 +1,289 @@
+"""Back office for mental-health lessons taught: the scoped viewset, the import and the
+per-class coverage of a school. Scope and rules: ``courses.lesson_selectors`` and
+``courses.lesson_services``."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.permissions import register_permission_policy
+
+from oversight.figures import Period
+from schools.imports import ImportFailed, table_read
+from schools.models import School
+from schools.selectors import is_bureau, user_has_back_office
+from schools.services import access_log_record
+from schools.viewsets import ScopedModelForm, ScopedModelViewSet, ScopedPermissionPolicy
+from schools.vocab import Grade
+
+from . import lesson_imports
+from . import lesson_selectors as sel
+from .lesson_services import lesson_record_check
+from .models import LessonRecord
+
+lesson_policy = ScopedPermissionPolicy(
+    LessonRecord,
+    read=sel.lesson_records_for,
+    write=sel.lesson_records_editable_by,
+    may_read=sel.may_read_lessons,
+    may_write=sel.may_record_lessons,
+)
+register_permission_policy(LessonRecord, lesson_policy)
+
+
+# --- the viewset ---------------------------------------------------------------------------
+
+
+class LessonRecordForm(ScopedModelForm):
+    """Choices limited to the user's classes and teachers; the rules of the service."""
+
+    scope_fields = {"school_class": sel.lesson_classes_for, "teacher": sel.lesson_teachers_for}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "lesson" in self.fields:
+            self.fields["lesson"].queryset = sel.lesson_choices()
+        if "curriculum" in self.fields:
+            self.fields["curriculum"].queryset = sel.curriculum_choices()
+        if "teacher" in self.fields:
+            self.fields["teacher"].help_text = "不填即为登记人本人。"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.for_user is None:
+            return cleaned
+        try:
+            record = lesson_record_check(
+                by=self.for_user,
+                record=self.instance,
+                school_class=cleaned.get("school_class"),
+                taught_on=cleaned.get("taught_on"),
+                teacher=cleaned.get("teacher"),
+                lesson=cleaned.get("lesson"),
+                curriculum=cleaned.get("curriculum"),
+                topic=cleaned.get("topic", ""),
+                periods=cleaned.get("periods") or 1,
+                note=cleaned.get("note", ""),
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+            return cleaned
+        # The values the service settled (curriculum from the lesson, the teacher).
+        cleaned.update(curriculum=record.curriculum, teacher=record.teacher, topic=record.topic)
+        return cleaned
+
+
+class LessonRecordFilterSet(WagtailFilterSet):
+    taught_on = django_filters.DateFromToRangeFilter(label="授课日期", widget=DateRangePickerWidget)
+    grade = django_filters.ChoiceFilter(
+        field_name="school_class__grade", choices=Grade.choices, label="年级"
+    )
+
+    class Meta:
+        model = LessonRecord
+        fields = ["taught_on"]
+
+
+class LessonRecordViewSet(ScopedModelViewSet):
+    model = LessonRecord
+    permission_policy = lesson_policy
+    icon = "doc-full"
+    menu_label = "授课记录"
+    menu_order = 0
+    name = "lesson_records"
+    url_prefix = "lessons/records"
+    url_namespace = "lesson_records"
+    form_fields = [
+        "school_class",
+        "taught_on",
+        "curriculum",
+        "lesson",
+        "topic",
+        "teacher",
+        "periods",
+        "note",
+    ]
+    list_display = ["taught_on", "school_class", "title", "teacher", "periods", "school"]
+    filterset_class = LessonRecordFilterSet
+    search_fields = ["topic", "school_class__name", "school__name"]
+    inspect_view_fields = [
+        "school",
+        "school_class",
+        "taught_on",
+        "curriculum",
+        "lesson",
+        "topic",
+        "teacher",
+        "periods",
+        "note",
+        "recorded_by",
+        "recorded_at",
+    ]
+
+    def get_form_class(self, for_update=False):
+        return forms.modelform_factory(
+            self.model,
+            form=LessonRecordForm,
+            fields=self.form_fields,
+            formfield_callback=self.formfield_for_dbfield,
+        )
+
+
+# --- import and per-class coverage ------------------------------------------------------------
+
+
+def _denied(request, action="lessons-denied"):
+    access_log_record(
+        request=request,
+        action=action,
+        object_type="courses.lessonrecord",
+        object_id="",
+        allowed=False,
+    )
+    return render(request, "courses/admin/forbidden.html", {"title": "无权访问"}, status=403)
+
+
+class LessonImportForm(forms.Form):
+    school = forms.ModelChoiceField(label="学校", queryset=School.objects.none())
+    file = forms.FileField(label="文件", help_text="Excel（.xlsx）或 CSV（UTF-8 或 GBK 编码）。")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        schools = School.objects.filter(pk__in=sel.recorder_school_ids(user=user))
+        self.fields["school"].queryset = schools
+        if len(schools) == 1:
+            self.fields["school"].initial = schools[0].pk
+
+
+def lesson_import_view(request):
+    if not sel.may_record_lessons(user=request.user):
+        return _denied(request)
+    form = LessonImportForm(request.POST or None, request.FILES or None, user=request.user)
+    context = {"title": "导入授课记录", "form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        school = form.cleaned_data["school"]
+        try:
+            table = table_read(name=upload.name, data=upload.read())
+            context["count"] = lesson_imports.lesson_import(
+                by=request.user, school=school, table=table
+            )
+            context["school"] = school
+        except ImportFailed as failed:
+            context["errors"] = failed.errors
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    context["columns"] = "、".join(lesson_imports.COLUMNS)
+    return render(request, "courses/admin/lesson_import.html", context, status=status)
+
+
+def lesson_import_template(request, fmt):
+    if not sel.may_record_lessons(user=request.user):
+        return _denied(request)
+    if fmt == "xlsx":
+        data = lesson_imports.template_xlsx()
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = lesson_imports.template_csv()
+        mime = "text/csv; charset=utf-8"
+    response = HttpResponse(data, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="lesson-records-template.{fmt}"'
+    return response
+
+
+def lesson_coverage_view(request):
+    """Per class of one school: periods recorded this school year and whether covered."""
+    schools = School.objects.filter(pk__in=sel.manager_school_ids(user=request.user))
+    if is_bureau(user=request.user):
+        schools = School.objects.all()
+    schools = list(schools.order_by("code"))
+    if not schools:
+        return _denied(request)
+    wanted = request.GET.get("school", "")
+    school = next((s for s in schools if str(s.pk) == wanted), schools[0])
+    if wanted and str(school.pk) != wanted:
+        access_log_record(
+            request=request,
+            action="view-denied",
+            object_type="courses.lessoncoverage",
+            object_id=wanted[:50],
+            allowed=False,
+        )
+        from django.http import Http404
+
+        raise Http404
+    period = Period.school_year()
+    rows = sel.class_lesson_summary(school=school, start=period.start, as_of=period.as_of)
+    covered = sum(1 for r in rows if r["covered"])
+    return render(
+        request,
+        "courses/admin/lesson_coverage.html",
+        {
+            "title": f"课程覆盖情况 · {school.name}",
+            "school": school,
+            "schools": schools if len(schools) > 1 else [],
+            "rows": rows,
+            "covered": covered,
+            "share": round(100 * covered / len(rows), 1) if rows else None,
+            "expected": sel.lessons_expected(start=period.start, as_of=period.as_of),
+            "period": period,
+        },
+    )
+
+
+admin_patterns = [
+    path("import/", lesson_import_view, name="import"),
+    path("import/template.<str:fmt>", lesson_import_template, name="import_template"),
+    path("coverage/", lesson_coverage_view, name="coverage"),
+]
+
+
+class ShownIfMenuItem(MenuItem):
+    def __init__(self, *args, shown, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shown = shown
+
+    def is_shown(self, request):
+        return bool(self.shown(user=request.user))
+
+
+def _reads_coverage(*, user):
+    return is_bureau(user=user) or bool(sel.manager_school_ids(user=user))
+
+
+def lesson_menu_items():
+    return [
+        ShownIfMenuItem(
+            "导入授课记录",
+            reverse("lessons_admin:import"),
+            icon_name="upload",
+            order=1,
+            shown=lambda *, user: user_has_back_office(user=user)
+            and sel.may_record_lessons(user=user),
+        ),
+        ShownIfMenuItem(
+            "班级课程覆盖",
+            reverse("lessons_admin:coverage"),
+            icon_name="table",
+            order=2,
+            shown=_reads_coverage,
+        ),
+    ]
+
+
+class LessonsGroup(ViewSetGroup):
+    menu_label = "心理健康课"
+    menu_icon = "doc-full"
+    menu_order = 305
+    submenu_hook = "register_lessons_menu_item"
+    items = (LessonRecordViewSet,)

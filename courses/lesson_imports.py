@@ -1,0 +1,169 @@
+"""Lesson records from .xlsx / .csv: all rows or none (as ``schools.imports``).
+
+Columns (header in row 1): 班级, 授课日期, 课题, 课程, 授课教师, 课时, 备注. “课题” that is
+exactly the title of a lesson page (课例) links the record to it; otherwise it is the school's
+own topic. “授课教师” is a username or the full name of someone at the school; blank means
+the person importing. Every row goes through ``lesson_record_check`` (the same rules as the
+forms); any problem → ``ImportFailed`` with messages naming the row and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.core.exceptions import ValidationError
+
+from schools.imports import ImportFailed, Table, _parse_date
+from schools.models import SchoolClass
+from schools.selectors import staff_users_at
+
+from . import lesson_selectors as sel
+from .lesson_services import lesson_record_check, lesson_records_add_many
+
+COLUMNS = ["班级", "授课日期", "课题", "课程", "授课教师", "课时", "备注"]
+REQUIRED = ["班级", "授课日期", "课题"]
+# The service's field names → the spreadsheet's columns.
+FIELD_COLUMNS = {
+    "school_class": "班级",
+    "taught_on": "授课日期",
+    "lesson": "课题",
+    "topic": "课题",
+    "curriculum": "课程",
+    "teacher": "授课教师",
+    "periods": "课时",
+    "note": "备注",
+}
+
+
+def _unique_by_title(pages) -> dict[str, object]:
+    """Title → page, for titles that name exactly one page."""
+    seen: dict[str, list] = {}
+    for page in pages:
+        seen.setdefault(page.title, []).append(page)
+    return {title: found[0] for title, found in seen.items() if len(found) == 1}
+
+
+def lesson_import(*, by, school, table: Table) -> int:
+    """Check every row, then create all the records at ``school`` in one transaction."""
+    if school.pk not in sel.recorder_school_ids(user=by) and not by.is_superuser:
+        raise ImportFailed(["您不能为这所学校导入授课记录。"])
+    missing = [c for c in REQUIRED if c not in table.headers]
+    if missing:
+        raise ImportFailed([f"缺少列：{'、'.join(missing)}（第 1 行应为表头）。"])
+    if not table.rows:
+        raise ImportFailed(["文件中没有授课记录。"])
+    classes = {
+        c.name: c for c in SchoolClass.objects.filter(school=school).select_related("school")
+    }
+    lessons = _unique_by_title(sel.lesson_choices())
+    curricula = _unique_by_title(sel.curriculum_choices())
+    staff = list(staff_users_at(schools=[school.pk]))
+    by_username = {u.username: u for u in staff}
+    by_name: dict[str, list] = {}
+    for u in staff:
+        if u.real_name:
+            by_name.setdefault(u.real_name, []).append(u)
+
+    errors: list[str] = []
+    records, seen = [], {}
+    for number, row in table.rows:
+        row_errors: list[str] = []
+
+        def err(column, message, bucket=row_errors, number=number):
+            bucket.append(f"第 {number} 行“{column}”：{message}")
+
+        school_class = classes.get(row.get("班级", ""))
+        if not row.get("班级"):
+            err("班级", "不能为空。")
+        elif school_class is None:
+            err("班级", f"本校没有名为“{row['班级']}”的班级。")
+        taught_on = _parse_date(row.get("授课日期", ""))
+        if taught_on is None:
+            err("授课日期", "不是有效日期，请写成 2026-10-12 的格式。")
+        title = row.get("课题", "")
+        lesson = lessons.get(title)
+        if not title:
+            err("课题", "不能为空。")
+        curriculum = None
+        if row.get("课程"):
+            curriculum = curricula.get(row["课程"])
+            if curriculum is None:
+                err("课程", f"平台上没有名为“{row['课程']}”的课程。")
+        teacher = None
+        who = row.get("授课教师", "")
+        if who:
+            teacher = by_username.get(who)
+            if teacher is None:
+                named = by_name.get(who, [])
+                if len(named) == 1:
+                    teacher = named[0]
+                elif len(named) > 1:
+                    err("授课教师", f"本校有 {len(named)} 位“{who}”，请改填用户名。")
+                else:
+                    err("授课教师", f"本校没有用户名或姓名为“{who}”的教职工。")
+        periods_text = row.get("课时", "") or "1"
+        try:
+            periods = int(periods_text)
+        except ValueError:
+            periods = None
+            err("课时", "应为 1 到 4 之间的整数。")
+        if not row_errors:
+            key = (school_class.pk, taught_on, lesson.pk if lesson else title)
+            if key in seen:
+                err("课题", f"与第 {seen[key]} 行重复（同一班级、同一天、同一节课）。")
+            seen[key] = number
+        if not row_errors:
+            try:
+                records.append(
+                    lesson_record_check(
+                        by=by,
+                        school_class=school_class,
+                        taught_on=taught_on,
+                        teacher=teacher,
+                        lesson=lesson,
+                        curriculum=curriculum,
+                        topic="" if lesson else title,
+                        periods=periods,
+                        note=row.get("备注", ""),
+                    )
+                )
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    for message in messages:
+                        err(FIELD_COLUMNS.get(field, field), message)
+        errors.extend(row_errors)
+    if errors:
+        raise ImportFailed(errors)
+    return lesson_records_add_many(records=records)
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "授课记录"
+    sheet.append(COLUMNS)
+    for index in range(len(COLUMNS)):
+        sheet.column_dimensions[chr(ord("A") + index)].width = 18
+    notes = book.create_sheet("填写说明")
+    notes.append(["第一张表的第 1 行是表头，请勿修改；从第 2 行起每行一节课。"])
+    notes.append(
+        ["示例（请勿原样导入）：", "七年级（1）班", "2026-10-12", "认识我的情绪", "", "", "1", ""]
+    )
+    notes.append(["班级", "必须与系统中已建立的班级名称完全一致"])
+    notes.append(["授课日期", "本学年内、不晚于今天，例如 2026-10-12"])
+    notes.append(["课题", "与平台课例标题完全一致时自动关联课例；本校自编课直接写课题"])
+    notes.append(["课程（可不填）", "平台课程的标题"])
+    notes.append(["授课教师（可不填）", "用户名或姓名；不填为导入人本人"])
+    notes.append(["课时（可不填）", "1 到 4，不填为 1"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def template_csv() -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerow(COLUMNS)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

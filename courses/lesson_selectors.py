@@ -1,0 +1,238 @@
+"""Reads for mental-health lessons taught, and the curriculum-coverage rule (R-18).
+
+Who records and reads lesson records (built on ``schools.selectors``):
+
+| role at the school                                   | records                        | reads                    |
+| ---------------------------------------------------- | ------------------------------ | ------------------------ |
+| school admin, school leader, psychology teacher       | any class of the school, any of its teachers | the school's records |
+| class teacher, grade leader, teacher                  | lessons they taught themselves, in classes of their school | their own, and those of the classes they see (own class / own grade) |
+| bureau admin, bureau auditor                          | —                              | every school             |
+
+There is no timetable in the portal saying who teaches which class, so “a teacher's own
+classes” are the classes they taught: a teacher records their own lessons, a school's
+admins, leaders and psychology teachers record for anyone at the school.
+
+**Curriculum coverage (课程全覆盖).** The bureau expects every class to have a mental-health
+lesson at least once every two weeks of term. A class is *covered* for a period when the
+periods (课时) recorded for it from the period's start to its reading day (``Period.as_of``)
+reach ``lessons_expected(start, as_of)`` = the term days in that window (the winter and
+summer breaks of ``SCHOOL_BREAKS`` do not count) divided by ``LESSON_INTERVAL_DAYS`` (14),
+rounded down, and at least one. A school's coverage is the share of its classes that are
+covered; the city's is covered classes over all classes of the schools in view.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from schools.models import SchoolClass
+from schools.selectors import (
+    classes_for,
+    is_bureau,
+    memberships_of,
+    staff_users_at,
+)
+from schools.vocab import SCHOOL_WIDE_ROLES
+
+from .models import CurriculumPage, LessonPage, LessonRecord
+
+# Roles that record lessons for anyone at their school.
+RECORD_MANAGER_ROLES = SCHOOL_WIDE_ROLES
+# One mental-health lesson every this many term days (the bureau's expectation).
+LESSON_INTERVAL_DAYS = 14
+# School breaks as (month, day) – (month, day), inclusive: not term time.
+SCHOOL_BREAKS = (((1, 20), (2, 20)), ((7, 10), (8, 31)))
+
+
+# --- scope ---------------------------------------------------------------------------------
+
+
+def recorder_school_ids(*, user) -> set[int]:
+    """Schools where the user has any active role: they may record their own lessons there."""
+    return {m.school_id for m in memberships_of(user=user) if m.school_id}
+
+
+def manager_school_ids(*, user) -> set[int]:
+    """Schools where the user records lessons for anyone (admins, leaders, psych teachers)."""
+    return {
+        m.school_id
+        for m in memberships_of(user=user)
+        if m.school_id and m.role in RECORD_MANAGER_ROLES
+    }
+
+
+def may_record_lessons(*, user) -> bool:
+    return bool(recorder_school_ids(user=user))
+
+
+def may_read_lessons(*, user) -> bool:
+    return is_bureau(user=user) or may_record_lessons(user=user)
+
+
+def lesson_records_for(*, user) -> QuerySet[LessonRecord]:
+    """Records the user may read (see the table above)."""
+    qs = LessonRecord.objects.select_related(
+        "school", "school_class", "teacher", "lesson", "curriculum"
+    )
+    if is_bureau(user=user):
+        return qs
+    school_ids = recorder_school_ids(user=user)
+    if not school_ids:
+        return qs.none()
+    visible_classes = classes_for(user=user).filter(school_id__in=school_ids).values("pk")
+    return qs.filter(school_id__in=school_ids).filter(
+        Q(school_class__in=visible_classes) | Q(teacher=user) | Q(recorded_by=user)
+    )
+
+
+def lesson_records_editable_by(*, user) -> QuerySet[LessonRecord]:
+    """Records the user may change or delete: the school's for managers, else their own."""
+    qs = LessonRecord.objects.select_related(
+        "school", "school_class", "teacher", "lesson", "curriculum"
+    )
+    if getattr(user, "is_superuser", False):
+        return qs
+    managed = manager_school_ids(user=user)
+    own = recorder_school_ids(user=user)
+    return qs.filter(
+        Q(school_id__in=managed) | (Q(school_id__in=own) & (Q(teacher=user) | Q(recorded_by=user)))
+    )
+
+
+def lesson_classes_for(*, user) -> QuerySet[SchoolClass]:
+    """Classes the user may record a lesson for: every class of the schools they work at."""
+    qs = SchoolClass.objects.select_related("school").order_by("school__code", "grade", "name")
+    if getattr(user, "is_superuser", False):
+        return qs
+    return qs.filter(school_id__in=recorder_school_ids(user=user))
+
+
+def lesson_teachers_for(*, user):
+    """Who the user may name as the teacher: anyone at schools they manage, else themselves."""
+    from django.contrib.auth import get_user_model
+
+    if getattr(user, "is_superuser", False):
+        return staff_users_at(schools=lesson_classes_for(user=user).values("school"))
+    managed = manager_school_ids(user=user)
+    if managed:
+        return staff_users_at(schools=list(managed)) | get_user_model().objects.filter(pk=user.pk)
+    return get_user_model().objects.filter(pk=user.pk)
+
+
+def lesson_choices() -> QuerySet[LessonPage]:
+    return LessonPage.objects.live().order_by("path")
+
+
+def curriculum_choices() -> QuerySet[CurriculumPage]:
+    return CurriculumPage.objects.live().order_by("path")
+
+
+# --- coverage ------------------------------------------------------------------------------
+
+
+def _break_days(start: datetime.date, end: datetime.date) -> int:
+    """Days of ``SCHOOL_BREAKS`` within [start, end]."""
+    days = 0
+    for year in range(start.year, end.year + 1):
+        for (m1, d1), (m2, d2) in SCHOOL_BREAKS:
+            first = max(start, datetime.date(year, m1, d1))
+            last = min(end, datetime.date(year, m2, d2))
+            if last >= first:
+                days += (last - first).days + 1
+    return days
+
+
+def lessons_expected(*, start: datetime.date, as_of: datetime.date) -> int:
+    """Periods a class should have had from ``start`` to ``as_of`` (see the module doc)."""
+    if as_of < start:
+        return 0
+    term_days = (as_of - start).days + 1 - _break_days(start, as_of)
+    return max(1, term_days // LESSON_INTERVAL_DAYS)
+
+
+@dataclass(frozen=True)
+class SchoolCoverage:
+    classes: int = 0
+    covered: int = 0
+    periods: int = 0
+
+    @property
+    def share(self) -> float | None:
+        """Per cent of classes covered, one decimal; None for a school without classes."""
+        return round(100 * self.covered / self.classes, 1) if self.classes else None
+
+
+def lesson_coverage_by_school(
+    *, school_ids, start: datetime.date, as_of: datetime.date
+) -> dict[int, SchoolCoverage]:
+    """Per school: classes, covered classes and periods recorded in [start, as_of]. One query
+    (one row per class), whatever the number of schools."""
+    expected = lessons_expected(start=start, as_of=as_of)
+    rows = (
+        SchoolClass.objects.filter(school_id__in=list(school_ids))
+        .annotate(
+            n=Coalesce(
+                Sum(
+                    "lesson_records__periods",
+                    filter=Q(lesson_records__taught_on__range=(start, as_of)),
+                ),
+                0,
+            )
+        )
+        .order_by()
+        .values_list("school_id", "n")
+    )
+    found: dict[int, list[int]] = {}
+    for school_id, n in rows:
+        counts = found.setdefault(school_id, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += 1 if expected and n >= expected else 0
+        counts[2] += n
+    return {
+        pk: SchoolCoverage(*found[pk]) if pk in found else SchoolCoverage() for pk in school_ids
+    }
+
+
+def lesson_periods_by_school(
+    *, school_ids, first: datetime.date, last: datetime.date
+) -> dict[int, int]:
+    """Periods (课时) recorded per school with a date in [first, last]. One query."""
+    found = dict(
+        LessonRecord.objects.filter(school_id__in=list(school_ids), taught_on__range=(first, last))
+        .values("school_id")
+        .annotate(n=Sum("periods"))
+        .order_by()
+        .values_list("school_id", "n")
+    )
+    return {pk: found.get(pk, 0) for pk in school_ids}
+
+
+def class_lesson_summary(*, school, start: datetime.date, as_of: datetime.date) -> list[dict]:
+    """One row per class of ``school``: periods recorded in the window and whether covered."""
+    expected = lessons_expected(start=start, as_of=as_of)
+    classes = (
+        SchoolClass.objects.filter(school=school)
+        .annotate(
+            n=Coalesce(
+                Sum(
+                    "lesson_records__periods",
+                    filter=Q(lesson_records__taught_on__range=(start, as_of)),
+                ),
+                0,
+            )
+        )
+        .order_by("grade", "name")
+    )
+    return [
+        {
+            "school_class": c,
+            "periods": c.n,
+            "covered": bool(expected) and c.n >= expected,
+            "missing": max(0, expected - c.n),
+        }
+        for c in classes
+    ]

@@ -39,6 +39,7 @@ from .models import (
     Warning,
     WarningLevel,
 )
+from .selectors import round_target_students
 
 CONSENT_AGE = 14
 TWO_PLACES = Decimal("0.01")
@@ -305,15 +306,6 @@ def result_score(*, instrument: Instrument, answers: list[int]) -> Scored:
 
 
 # --- rounds and results --------------------------------------------------------------------
-
-
-def round_target_students(*, round: ScreeningRound):
-    """Students a round targets: its classes, or every class of its grades."""
-    qs = Student.objects.filter(school_id=round.school_id, is_active=True)
-    class_ids = list(round.classes.values_list("pk", flat=True))
-    if class_ids:
-        return qs.filter(school_class_id__in=class_ids)
-    return qs.filter(school_class__grade__in=round.grades or [])
 
 
 def _consent_problem(*, round, student, taken_on, consented_ids) -> str | None:
@@ -800,14 +792,30 @@ def return_plan_save(*, referral: Referral, returned_on, plan: str, **done) -> R
     return obj
 
 
+@transaction.atomic
 def case_member_add(*, student, member, user) -> CaseMember:
+    """Add a member of the school's staff to the student's temporary counselling group; a plain
+    teacher gains back-office access for it (``membership_sync_groups``)."""
+    from schools.services import membership_sync_groups
+
+    if not Membership.objects.active().filter(user=member, school_id=student.school_id).exists():
+        raise ScreeningError(["用户名：这位教职工目前不在本校任职，不能加入临时辅导小组。"])
     existing = CaseMember.objects.filter(
         student=student, user=member, removed_at__isnull=True
     ).first()
-    return existing or CaseMember.objects.create(student=student, user=member, added_by=user)
+    case = existing or CaseMember.objects.create(student=student, user=member, added_by=user)
+    membership_sync_groups(user=member)
+    return case
 
 
+@transaction.atomic
 def case_member_remove(*, student, member) -> int:
-    return CaseMember.objects.filter(student=student, user=member, removed_at__isnull=True).update(
-        removed_at=timezone.now()
-    )
+    """End a membership; the member loses the case, and the back office if it was their only
+    reason to have it."""
+    from schools.services import membership_sync_groups
+
+    removed = CaseMember.objects.filter(
+        student=student, user=member, removed_at__isnull=True
+    ).update(removed_at=timezone.now())
+    membership_sync_groups(user=member)
+    return removed

@@ -117,7 +117,7 @@ def index(request):
         "sees_warnings": bool(
             roles & {Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.GRADE_LEADER, Role.CLASS_TEACHER}
         )
-        or CaseMember.objects.filter(user=user, removed_at__isnull=True).exists(),
+        or selectors.in_case_group(user=user),
         "sees_figures": selectors.figure_schools_for(user=user).exists(),
         "sees_log": is_bureau(user=user) or Role.SCHOOL_LEADER in roles,
         "rounds": selectors.rounds_for(user=user)[:20],
@@ -469,7 +469,11 @@ def archive_add(request, student_id, what):
         if member is None:
             messages.error(request, "用户名：本校没有这位教职工。")
         elif what == "member":
-            services.case_member_add(student=student, member=member, user=user)
+            try:
+                services.case_member_add(student=student, member=member, user=user)
+            except services.ScreeningError as exc:
+                for message in exc.errors:
+                    messages.error(request, message)
         else:
             services.case_member_remove(student=student, member=member)
         _log(request, what, "screening.archive", student.pk, student.school)
@@ -516,7 +520,7 @@ def archive_add(request, student_id, what):
 def warning_list(request):
     user = request.user
     roles = _roles(user)
-    in_group = CaseMember.objects.filter(user=user, removed_at__isnull=True).exists()
+    in_group = selectors.in_case_group(user=user)
     if not (
         roles & {Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.GRADE_LEADER, Role.CLASS_TEACHER}
         or in_group

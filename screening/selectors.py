@@ -31,6 +31,7 @@ from .models import (
     LEADER_LEVELS,
     Archive,
     CaseMember,
+    GuardianConsent,
     Instrument,
     Referral,
     ScreeningResult,
@@ -178,6 +179,74 @@ def round_summary(*, round: ScreeningRound) -> dict:
         .distinct()
         .count(),
     }
+
+
+# --- guardian consent ---------------------------------------------------------------------------
+
+CONSENT_AGE = 14
+
+
+def consent_rounds_for(*, user) -> QuerySet[ScreeningRound]:
+    """Rounds whose guardian consent the user may see and record: the psychology teacher's."""
+    return rounds_managed_by(user=user)
+
+
+@dataclass
+class ConsentRow:
+    student: Student
+    consent: GuardianConsent | None
+    needs_consent: bool  # under 14 on the round's first day
+
+    @property
+    def state(self) -> str:
+        return self.consent.status if self.consent else "none"
+
+
+def consent_rows(*, round: ScreeningRound, class_id=None, state=None) -> list[ConsentRow]:
+    """A round's target students with their guardian's decision (three queries however many
+    students). ``round`` must come from ``consent_rounds_for``."""
+    students = round_target_students(round=round).select_related("school_class")
+    if class_id:
+        students = students.filter(school_class_id=class_id)
+    students = list(
+        students.order_by("school_class__grade", "school_class__name", "student_number")
+    )
+    consents = {
+        c.student_id: c
+        for c in GuardianConsent.objects.filter(
+            round=round, student_id__in=[s.pk for s in students]
+        ).select_related("recorded_by")
+    }
+    rows = [
+        ConsentRow(
+            student=s,
+            consent=consents.get(s.pk),
+            needs_consent=s.age_on(round.starts_on) < CONSENT_AGE,
+        )
+        for s in students
+    ]
+    if state:
+        rows = [r for r in rows if r.state == state]
+    return rows
+
+
+def consent_summary(*, rows: list[ConsentRow]) -> dict:
+    """Counts per state among the students who need a guardian's consent."""
+    needing = [r for r in rows if r.needs_consent]
+    out = {"needing": len(needing), "none": 0}
+    out.update(dict.fromkeys(GuardianConsent.Status.values, 0))
+    for r in needing:
+        out[r.state] += 1
+    return out
+
+
+def round_target_classes(*, round: ScreeningRound):
+    """The classes a round's target students are in (for the consent screen's class filter)."""
+    from schools.models import SchoolClass
+
+    return SchoolClass.objects.filter(
+        pk__in=round_target_students(round=round).values("school_class_id")
+    ).order_by("grade", "name")
 
 
 # --- instruments ----------------------------------------------------------------------------

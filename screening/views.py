@@ -125,7 +125,14 @@ def index(request):
         "sees_figures": selectors.figure_schools_for(user=user).exists(),
         "sees_log": is_bureau(user=user) or Role.SCHOOL_LEADER in roles,
         "rounds": selectors.rounds_for(user=user)[:20],
+        "cases": list(
+            selectors.archive_students_for(user=user)
+            .filter(pk__in=selectors.case_memberships_of(user=user).values("student_id"))
+            .order_by("school_class__name", "name")
+        ),
     }
+    if context["cases"]:  # names of students: a listing of records, logged
+        _log(request, "list", "screening.case")
     return render(request, "screening/admin/index.html", context)
 
 

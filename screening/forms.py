@@ -16,7 +16,7 @@ from .models import (
 )
 from .services import instrument_check
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class InstrumentForm(ScopedModelForm):

@@ -67,7 +67,11 @@ def membership_sync_groups(*, user) -> None:
     forget_memberships(user=user)
     roles = {m.role for m in memberships_of(user=user)}
     wanted = set()
-    if roles & BACK_OFFICE_ROLES:
+    # A plain teacher added to a student's temporary counselling group opens the back
+    # office while a member; screening's selectors limit them to that one case.
+    from screening.selectors import in_case_group
+
+    if roles & BACK_OFFICE_ROLES or in_case_group(user=user):
         wanted.add(groups[GROUP_BACK_OFFICE])
     if Role.BUREAU_ADMIN in roles:
         wanted.add(groups[GROUP_BUREAU_EDITORS])

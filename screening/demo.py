@@ -1,4 +1,5 @@
-"""Demo screening records at the demo school X0101: a round, results, warnings, archives.
+"""Demo screening records at the demo school X0101: a round, results, warnings, archives, and
+a spring round on guardian consent with the returned consent slips of one class.
 
 Builds on ``schools.demo`` (school X0101 and the fixed demo accounts). Idempotent: the round
 is found by name, results are only added for students who have none in it, and the
@@ -19,6 +20,8 @@ from .services import (
     attention_add,
     builtin_instruments_ensure,
     concern_raise,
+    consent_bulk,
+    consent_record,
     plan_save,
     referral_record,
     results_import,
@@ -26,6 +29,14 @@ from .services import (
 )
 
 ROUND_NAME = "2026年秋季学期学生心理健康筛查"
+CONSENT_ROUND_NAME = "2027年春季学期焦虑情绪复查（GAD-7）"
+# Guardians who answered the consent slip themselves (name, relationship, method, status).
+GUARDIANS = [
+    ("宋立新", "father", "paper", "given"),
+    ("蒋晓燕", "mother", "online", "given"),
+    ("梁桂芬", "grandparent", "in_person", "given"),
+    ("邓志强", "father", "phone", "refused"),
+]
 # Share of students by how they answer: most none or mild (R-13 demo).
 PROFILES = [
     (0.62, (0.70, 0.24, 0.05, 0.01)),
@@ -189,3 +200,48 @@ def load(*, out, rng):
     out(
         f"  预警 {Warning.objects.filter(school=school).count()} 条，转介 {Referral.objects.filter(school=school).count()} 条"
     )
+    _consent_round(school=school, school_class=classes[0], instrument=gad7, psych=psych, out=out)
+
+
+def _consent_round(*, school, school_class, instrument, psych, out):
+    """A spring re-screening of one class on guardian consent: most slips back, one refusal,
+    a few still outstanding (shown on the consent screen as 未登记)."""
+    today = datetime.date.today()
+    spring = datetime.date(today.year + 1 if today.month >= 9 else today.year, 3, 2)
+    rnd, created = ScreeningRound.objects.get_or_create(
+        school=school,
+        name=CONSENT_ROUND_NAME,
+        defaults={
+            "grades": [school_class.grade],
+            "starts_on": spring,
+            "ends_on": spring + datetime.timedelta(days=14),
+            "basis": ScreeningRound.Basis.CONSENT,
+            "basis_note": "致家长的一封信及知情同意书回执，经班主任发放回收",
+            "status": ScreeningRound.Status.DRAFT,
+            "created_by": psych,
+        },
+    )
+    if not created:
+        return
+    rnd.instruments.set([instrument])
+    rnd.classes.set([school_class])
+    students = list(school_class.students.filter(is_active=True).order_by("student_number"))
+    slips_back = students[: max(0, len(students) - 3)]  # three slips not yet returned
+    on = min(today, spring) - datetime.timedelta(days=3)
+    for student, (name, relationship, method, status) in zip(slips_back, GUARDIANS, strict=False):
+        consent_record(
+            round=rnd,
+            student=student,
+            status=status,
+            decided_on=on,
+            guardian_name=name,
+            relationship=relationship,
+            method=method,
+            user=psych,
+        )
+    rest = [s.pk for s in slips_back[len(GUARDIANS) :]]
+    if rest:
+        consent_bulk(
+            round=rnd, student_ids=rest, status="given", decided_on=on, method="paper", user=psych
+        )
+    out(f"  知情同意批次：{CONSENT_ROUND_NAME}，{len(slips_back)} 份回执已登记")

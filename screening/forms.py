@@ -6,10 +6,17 @@ from django.utils import timezone
 from schools.viewsets import ScopedModelForm
 
 from . import selectors
-from .models import ArchiveEntry, AttentionCategory, Instrument, ScreeningRound, WarningLevel
+from .models import (
+    ArchiveEntry,
+    AttentionCategory,
+    GuardianConsent,
+    Instrument,
+    ScreeningRound,
+    WarningLevel,
+)
 from .services import instrument_check
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class InstrumentForm(ScopedModelForm):
@@ -162,3 +169,46 @@ class ReturnPlanForm(forms.Form):
     week_done_on = forms.DateField(label="一周回访完成", required=False, widget=DATE)
     month_done_on = forms.DateField(label="一个月回访完成", required=False, widget=DATE)
     quarter_done_on = forms.DateField(label="三个月回访完成", required=False, widget=DATE)
+
+
+class ConsentForm(forms.Form):
+    """One guardian's decision, entered by the psychology teacher."""
+
+    status = forms.ChoiceField(
+        label="同意情况", choices=GuardianConsent.Status.choices, widget=forms.RadioSelect
+    )
+    decided_on = forms.DateField(label="监护人表态日期", initial=timezone.localdate, widget=DATE)
+    guardian_name = forms.CharField(label="监护人姓名", max_length=50, required=False)
+    relationship = forms.ChoiceField(
+        label="与学生关系",
+        choices=[("", "—")] + list(GuardianConsent.Relationship.choices),
+        required=False,
+    )
+    method = forms.ChoiceField(
+        label="获取方式",
+        choices=[("", "—")] + list(GuardianConsent.Method.choices),
+        required=False,
+    )
+    note = forms.CharField(label="备注", max_length=200, required=False)
+
+
+class ConsentBulkForm(forms.Form):
+    """The same decision for the students ticked in the list (a class's returned slips)."""
+
+    status = forms.ChoiceField(label="登记为", choices=GuardianConsent.Status.choices)
+    decided_on = forms.DateField(label="表态日期", initial=timezone.localdate, widget=DATE)
+    method = forms.ChoiceField(
+        label="获取方式",
+        choices=[("", "—")] + list(GuardianConsent.Method.choices),
+        required=False,
+    )
+
+
+class ConsentImportForm(forms.Form):
+    file = forms.FileField(label="文件（.xlsx 或 .csv）")
+    decided_on = forms.DateField(
+        label="表态日期",
+        initial=timezone.localdate,
+        widget=DATE,
+        help_text="文件中没有“监护人表态日期”列或该格为空时使用。",
+    )

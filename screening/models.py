@@ -178,16 +178,49 @@ class ScreeningRound(models.Model):
 
 
 class GuardianConsent(models.Model):
+    """A guardian's decision on a consent-basis round for one student (R-13, R-25).
+
+    One row per round and student holds the current state; no row means “not yet”. Every
+    change is also a line in the access log (who, when), so the history is kept there.
+    """
+
+    class Status(models.TextChoices):
+        GIVEN = "given", "已同意"
+        REFUSED = "refused", "不同意"
+        WITHDRAWN = "withdrawn", "已撤回同意"
+
+    class Relationship(models.TextChoices):
+        FATHER = "father", "父亲"
+        MOTHER = "mother", "母亲"
+        GRANDPARENT = "grandparent", "祖父母/外祖父母"
+        OTHER = "other", "其他监护人"
+
+    class Method(models.TextChoices):
+        PAPER = "paper", "纸质知情同意书回执"
+        ONLINE = "online", "家校平台在线确认"
+        PHONE = "phone", "电话确认（已记录）"
+        IN_PERSON = "in_person", "到校当面签署"
+
     round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="consents")
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
-    given_on = models.DateField("同意日期")
+    status = models.CharField(
+        "同意情况", max_length=10, choices=Status.choices, default=Status.GIVEN
+    )
+    decided_on = models.DateField("监护人表态日期")
+    guardian_name = models.CharField("监护人姓名", max_length=50, blank=True)
+    relationship = models.CharField(
+        "与学生关系", max_length=20, choices=Relationship.choices, blank=True
+    )
+    method = models.CharField("获取方式", max_length=20, choices=Method.choices, blank=True)
+    note = models.CharField("备注", max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    recorded_at = models.DateTimeField("登记时间", default=timezone.now)
 
     class Meta:
-        verbose_name = "监护人同意"
-        verbose_name_plural = "监护人同意"
+        verbose_name = "监护人知情同意"
+        verbose_name_plural = "监护人知情同意"
         constraints = [
             models.UniqueConstraint(fields=["round", "student"], name="consent_once_per_round")
         ]

@@ -1,8 +1,10 @@
 """Screening figures and the screening panel of the oversight reports and dashboard (R-18).
 
-Imported in ``ScreeningConfig.ready``. Only shares and suppressed counts leave this module:
-a school with fewer than ``SMALL_CELL`` active students gets no share, and warning counts
-go through ``oversight.suppression.suppress_row``.
+Imported in ``ScreeningConfig.ready``. Coverage is over *target* students: the union of the
+targets of a school's rounds in the period (``selectors.coverage_counts``), each student
+counted once. Only shares and suppressed counts leave this module: a school with fewer than
+``SMALL_CELL`` target students gets no share, and warning counts go through
+``oversight.suppression.suppress_row``.
 """
 
 from oversight.charts import Bar, bar_chart
@@ -28,17 +30,17 @@ def _coverage(*, schools, period: Period, which: int) -> dict[int, float | None]
     counts = coverage_counts(
         school_ids=_ids(schools), school_year_start=period.start, until=period.end
     )
-    students, part = counts[0], counts[which]
-    return {pk: _share(part.get(pk, 0), students.get(pk, 0)) for pk in _ids(schools)}
+    targets, part = counts[0], counts[which]
+    return {pk: _share(part.get(pk, 0), targets.get(pk, 0)) for pk in _ids(schools)}
 
 
 def screening_coverage(*, schools, period: Period) -> dict[int, float | None]:
-    """Per cent of active students with a screening result taken in the period."""
+    """Per cent of the period's target students with a screening result taken in it."""
     return _coverage(schools=schools, period=period, which=1)
 
 
 def archive_coverage(*, schools, period: Period) -> dict[int, float | None]:
-    """Per cent of active students with a mental-health archive (current state)."""
+    """Per cent of the period's target students with a mental-health archive."""
     return _coverage(schools=schools, period=period, which=2)
 
 
@@ -67,12 +69,12 @@ register_figure(
 def warnings_by_level(*, user, schools, period) -> dict:
     """Counts behind the panel: per-school and city-wide. Two (unsuppressed) reads."""
     ids = _ids(schools)
-    students, screened, archived = coverage_counts(
+    targets, screened, archived = coverage_counts(
         school_ids=ids, school_year_start=period.start, until=period.end
     )
     return {
         "warnings": warning_level_counts(school_ids=ids),
-        "students": students,
+        "students": targets,
         "screened": screened,
         "archived": archived,
     }
@@ -118,19 +120,21 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
         chart=chart,
         chart_headers=["项目", "全市"],
         chart_rows=[
-            ["在校学生（人）", suppress_small(whole)],
+            ["目标学生（人）", suppress_small(whole)],
             ["测评覆盖率", _percent_text(city_screened)],
             ["建档率", _percent_text(city_archived)],
         ]
         + [[f"未结预警：{label}", city_row[level]] for level, label in levels]
         + [["未结预警合计", city_row["total"]]],
-        school_headers=["学校", "在校学生（人）", "测评覆盖率", "建档率"]
+        school_headers=["学校", "目标学生（人）", "测评覆盖率", "建档率"]
         + [f"预警：{label}" for _, label in levels]
         + ["预警合计"],
         school_rows=rows,
         note=(
-            "测评覆盖率为统计期内参加测评的在校学生占比；不足 5 人的数字显示为“<5”，"
-            "为防止相减推算，同行另一最小数字以“*”隐藏；不足 5 名在校学生的学校不计比例。"
+            "目标学生为统计期内各筛查批次目标年级、班级的在读学生（多个批次只计一次）；"
+            "测评覆盖率为其中统计期内参加测评的占比，建档率为其中已建心理健康档案的占比。"
+            "不足 5 人的数字显示为“<5”，为防止相减推算，同行另一最小数字以“*”隐藏；"
+            "不足 5 名目标学生的学校不计比例。"
         ),
     )
 

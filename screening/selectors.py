@@ -17,6 +17,8 @@ their own scope.
 
 from __future__ import annotations
 
+import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -29,6 +31,7 @@ from .models import (
     LEADER_LEVELS,
     Archive,
     CaseMember,
+    GuardianConsent,
     Instrument,
     Referral,
     ScreeningResult,
@@ -53,8 +56,25 @@ def _grade_scopes(*, user) -> list[tuple[int, int]]:
     ]
 
 
+def case_memberships_of(*, user) -> QuerySet[CaseMember]:
+    """The user's places in temporary counselling groups (R-16): while not removed, and only
+    while they are active staff of that student's school."""
+    if not getattr(user, "is_authenticated", False):
+        return CaseMember.objects.none()
+    schools = {m.school_id for m in memberships_of(user=user) if m.school_id}
+    return CaseMember.objects.filter(
+        user=user, removed_at__isnull=True, student__school_id__in=schools
+    )
+
+
+def in_case_group(*, user) -> bool:
+    """Whether the user is in any counselling group now (it opens the back office for them,
+    see ``schools.services.membership_sync_groups``)."""
+    return case_memberships_of(user=user).exists()
+
+
 def _case_student_ids(*, user):
-    return CaseMember.objects.filter(user=user, removed_at__isnull=True).values("student_id")
+    return case_memberships_of(user=user).values("student_id")
 
 
 def _leader_case_q(*, user, prefix="") -> Q:
@@ -108,7 +128,7 @@ def may_write_case(*, user, student: Student) -> bool:
     """Psychology teachers write their school's archives; case-group members their case."""
     if student.school_id in _school_ids(user=user, roles={Role.PSYCH_TEACHER}):
         return True
-    return CaseMember.objects.filter(user=user, student=student, removed_at__isnull=True).exists()
+    return case_memberships_of(user=user).filter(student=student).exists()
 
 
 def may_manage_case_group(*, user, student: Student) -> bool:
@@ -159,6 +179,74 @@ def round_summary(*, round: ScreeningRound) -> dict:
         .distinct()
         .count(),
     }
+
+
+# --- guardian consent ---------------------------------------------------------------------------
+
+CONSENT_AGE = 14
+
+
+def consent_rounds_for(*, user) -> QuerySet[ScreeningRound]:
+    """Rounds whose guardian consent the user may see and record: the psychology teacher's."""
+    return rounds_managed_by(user=user)
+
+
+@dataclass
+class ConsentRow:
+    student: Student
+    consent: GuardianConsent | None
+    needs_consent: bool  # under 14 on the round's first day
+
+    @property
+    def state(self) -> str:
+        return self.consent.status if self.consent else "none"
+
+
+def consent_rows(*, round: ScreeningRound, class_id=None, state=None) -> list[ConsentRow]:
+    """A round's target students with their guardian's decision (three queries however many
+    students). ``round`` must come from ``consent_rounds_for``."""
+    students = round_target_students(round=round).select_related("school_class")
+    if class_id:
+        students = students.filter(school_class_id=class_id)
+    students = list(
+        students.order_by("school_class__grade", "school_class__name", "student_number")
+    )
+    consents = {
+        c.student_id: c
+        for c in GuardianConsent.objects.filter(
+            round=round, student_id__in=[s.pk for s in students]
+        ).select_related("recorded_by")
+    }
+    rows = [
+        ConsentRow(
+            student=s,
+            consent=consents.get(s.pk),
+            needs_consent=s.age_on(round.starts_on) < CONSENT_AGE,
+        )
+        for s in students
+    ]
+    if state:
+        rows = [r for r in rows if r.state == state]
+    return rows
+
+
+def consent_summary(*, rows: list[ConsentRow]) -> dict:
+    """Counts per state among the students who need a guardian's consent."""
+    needing = [r for r in rows if r.needs_consent]
+    out = {"needing": len(needing), "none": 0}
+    out.update(dict.fromkeys(GuardianConsent.Status.values, 0))
+    for r in needing:
+        out[r.state] += 1
+    return out
+
+
+def round_target_classes(*, round: ScreeningRound):
+    """The classes a round's target students are in (for the consent screen's class filter)."""
+    from schools.models import SchoolClass
+
+    return SchoolClass.objects.filter(
+        pk__in=round_target_students(round=round).values("school_class_id")
+    ).order_by("grade", "name")
 
 
 # --- instruments ----------------------------------------------------------------------------
@@ -255,7 +343,7 @@ def has_screening_access(*, user) -> bool:
         Role.CLASS_TEACHER,
     }:
         return True
-    return CaseMember.objects.filter(user=user, removed_at__isnull=True).exists()
+    return in_case_group(user=user)
 
 
 # --- figures (bureau, and schools' own summaries) --------------------------------------------
@@ -264,6 +352,11 @@ def has_screening_access(*, user) -> bool:
 def _suppress(n: int) -> int | None:
     """Cells under SMALL_CELL are shown as “<5” (None) so no small group can be singled out."""
     return n if n >= SMALL_CELL else None
+
+
+def _suppress_count(n: int) -> int | str:
+    """A published count: 0 and 5 or more as they are, 1–4 as “<5”."""
+    return f"<{SMALL_CELL}" if 0 < n < SMALL_CELL else n
 
 
 def figure_schools_for(*, user) -> QuerySet[School]:
@@ -295,33 +388,79 @@ def warning_counts(*, user) -> list[dict]:
     return rows
 
 
+def round_target_students(*, round: ScreeningRound) -> QuerySet[Student]:
+    """Students a round targets: active students of its classes, or of every class of its
+    grades when it names no class."""
+    qs = Student.objects.filter(school_id=round.school_id, is_active=True)
+    class_ids = list(round.classes.values_list("pk", flat=True))
+    if class_ids:
+        return qs.filter(school_class_id__in=class_ids)
+    return qs.filter(school_class__grade__in=round.grades or [])
+
+
+def _school_year_end(start: datetime.date) -> datetime.date:
+    return datetime.date(start.year + 1, start.month, start.day) - datetime.timedelta(days=1)
+
+
+def target_students_q(*, school_ids, start: datetime.date, end: datetime.date) -> Q:
+    """Q over Student: the union of the targets of the schools' rounds whose window overlaps
+    [start, end] (each student once, however many rounds name them). Two queries."""
+    rounds = list(
+        ScreeningRound.objects.filter(
+            school_id__in=school_ids, starts_on__lte=end, ends_on__gte=start
+        ).values_list("pk", "school_id", "grades")
+    )
+    named = defaultdict(set)  # round -> its classes
+    for round_id, class_id in ScreeningRound.classes.through.objects.filter(
+        screeninground_id__in=[r[0] for r in rounds]
+    ).values_list("screeninground_id", "schoolclass_id"):
+        named[round_id].add(class_id)
+    classes, grades = defaultdict(set), defaultdict(set)
+    for round_id, school_id, round_grades in rounds:
+        if named[round_id]:
+            classes[school_id] |= named[round_id]
+        else:
+            grades[school_id] |= set(round_grades or [])
+    q = Q(pk__in=[])
+    for school_id in set(classes) | set(grades):
+        q |= Q(school_id=school_id) & (
+            Q(school_class_id__in=sorted(classes[school_id]))
+            | Q(school_class__grade__in=sorted(grades[school_id]))
+        )
+    return q & Q(is_active=True)
+
+
 def coverage_counts(*, school_ids, school_year_start, until=None) -> tuple[dict, dict, dict]:
-    """Raw per-school counts behind coverage: active students, students screened since
-    ``school_year_start`` (up to ``until`` if given), archives. Three queries, unsuppressed —
-    callers publish them only through suppression."""
-    students = dict(
-        Student.objects.filter(school_id__in=school_ids, is_active=True)
+    """Raw per-school counts behind coverage (R-18): target students of the schools' rounds in
+    the school year beginning ``school_year_start`` (up to ``until`` if given), how many of
+    them have a result taken in that time, how many have an archive. Three queries however
+    many schools, rounds or students; unsuppressed — callers publish them only through
+    suppression."""
+    end = until or _school_year_end(school_year_start)
+    targets_q = target_students_q(school_ids=school_ids, start=school_year_start, end=end)
+    screened = ScreeningResult.objects.filter(
+        student=OuterRef("pk"), taken_on__gte=school_year_start, taken_on__lte=end
+    )
+    rows = (
+        Student.objects.filter(targets_q)
+        .annotate(
+            was_screened=Exists(screened),
+            has_archive=Exists(Archive.objects.filter(student=OuterRef("pk"))),
+        )
         .values("school_id")
-        .annotate(n=Count("pk"))
-        .values_list("school_id", "n")
+        .annotate(
+            n=Count("pk"),
+            screened=Count("pk", filter=Q(was_screened=True)),
+            archived=Count("pk", filter=Q(has_archive=True)),
+        )
+        .order_by()
     )
-    results = ScreeningResult.objects.filter(
-        school_id__in=school_ids, taken_on__gte=school_year_start
-    )
-    if until is not None:
-        results = results.filter(taken_on__lte=until)
-    screened = dict(
-        results.values("school_id")
-        .annotate(n=Count("student_id", distinct=True))
-        .values_list("school_id", "n")
-    )
-    archived = dict(
-        Archive.objects.filter(school_id__in=school_ids)
-        .values("school_id")
-        .annotate(n=Count("pk"))
-        .values_list("school_id", "n")
-    )
-    return students, screened, archived
+    targets, screened_n, archived_n = {}, {}, {}
+    for row in rows:
+        targets[row["school_id"]] = row["n"]
+        screened_n[row["school_id"]] = row["screened"]
+        archived_n[row["school_id"]] = row["archived"]
+    return targets, screened_n, archived_n
 
 
 def warning_level_counts(*, school_ids) -> dict[int, dict[str, int]]:
@@ -340,36 +479,36 @@ def warning_level_counts(*, school_ids) -> dict[int, dict[str, int]]:
 def coverage(*, user, school_year_start) -> dict:
     """Share of target students screened this school year and with an archive (R-18).
 
-    Target students: active students of the schools' classes in any round's target grades.
-    Per school and city-wide; percentages are computed from unsuppressed counts but counts
-    under 5 are not shown.
+    Target students: the union of the targets (classes, or every class of the target grades)
+    of each school's rounds this school year, each student counted once. Per school and
+    city-wide; shares are computed from unsuppressed counts but only for a target group of at
+    least 5, and counts under 5 are shown as “<5”.
     """
     schools = list(figure_schools_for(user=user).only("pk", "name", "code"))
-    students, screened, archived = coverage_counts(
+    targets, screened, archived = coverage_counts(
         school_ids=[s.pk for s in schools], school_year_start=school_year_start
     )
 
     def share(part, whole):
-        return round(100 * part / whole, 1) if whole else None
+        return round(100 * part / whole, 1) if whole >= SMALL_CELL else None
 
     rows = []
     for school in schools:
-        total = students.get(school.pk, 0)
+        total = targets.get(school.pk, 0)
         rows.append(
             {
                 "school": school,
-                "students": _suppress(total),
-                "screened_share": share(screened.get(school.pk, 0), total)
-                if total >= SMALL_CELL
-                else None,
-                "archive_share": share(archived.get(school.pk, 0), total)
-                if total >= SMALL_CELL
-                else None,
+                "targets": _suppress_count(total),
+                "screened": _suppress_count(screened.get(school.pk, 0)),
+                "archived": _suppress_count(archived.get(school.pk, 0)),
+                "screened_share": share(screened.get(school.pk, 0), total),
+                "archive_share": share(archived.get(school.pk, 0), total),
             }
         )
-    whole = sum(students.values())
+    whole = sum(targets.values())
     return {
         "rows": rows,
+        "city_targets": _suppress_count(whole),
         "city_screened_share": share(sum(screened.values()), whole),
         "city_archive_share": share(sum(archived.values()), whole),
     }

@@ -13,6 +13,13 @@ urlpatterns = [
     path("rounds/<int:pk>/import/", views.round_import, name="round_import"),
     path("rounds/<int:pk>/enter/", views.result_enter, name="result_enter"),
     path("rounds/<int:pk>/export.xlsx", views.round_export, name="round_export"),
+    path("rounds/<int:pk>/consent/", views.round_consent, name="round_consent"),
+    path("rounds/<int:pk>/consent/import/", views.consent_import, name="consent_import"),
+    path(
+        "rounds/<int:pk>/consent/<int:student_id>/",
+        views.consent_student,
+        name="consent_student",
+    ),
     path("students/<int:student_id>/", views.archive, name="archive"),
     path("students/<int:student_id>/add/<slug:what>/", views.archive_add, name="archive_add"),
     path("warnings/", views.warning_list, name="warnings"),

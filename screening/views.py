@@ -29,6 +29,9 @@ from .charts import trend_svg
 from .forms import (
     AttentionForm,
     ConcernForm,
+    ConsentBulkForm,
+    ConsentForm,
+    ConsentImportForm,
     EntryForm,
     ImportForm,
     PlanForm,
@@ -41,6 +44,7 @@ from .models import (
     AttentionCategory,
     CaseMember,
     CutOff,
+    GuardianConsent,
     InstrumentItem,
     Referral,
     SupportPlan,
@@ -117,11 +121,18 @@ def index(request):
         "sees_warnings": bool(
             roles & {Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.GRADE_LEADER, Role.CLASS_TEACHER}
         )
-        or CaseMember.objects.filter(user=user, removed_at__isnull=True).exists(),
+        or selectors.in_case_group(user=user),
         "sees_figures": selectors.figure_schools_for(user=user).exists(),
         "sees_log": is_bureau(user=user) or Role.SCHOOL_LEADER in roles,
         "rounds": selectors.rounds_for(user=user)[:20],
+        "cases": list(
+            selectors.archive_students_for(user=user)
+            .filter(pk__in=selectors.case_memberships_of(user=user).values("student_id"))
+            .order_by("school_class__name", "name")
+        ),
     }
+    if context["cases"]:  # names of students: a listing of records, logged
+        _log(request, "list", "screening.case")
     return render(request, "screening/admin/index.html", context)
 
 
@@ -173,7 +184,7 @@ def round_import(request, pk):
         action="import",
         object_type="screening.round",
     )
-    errors = []
+    errors, consent_url = [], None
     form = ImportForm(request.POST or None, request.FILES or None, round=rnd)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -188,6 +199,8 @@ def round_import(request, pk):
             )
         except services.ScreeningError as exc:
             errors = exc.errors
+            if exc.consent_missing:
+                consent_url = _consent_url(rnd)
             _log(request, "import-refused", "screening.round", rnd.pk, rnd.school)
         else:
             _log(request, "import", "screening.round", rnd.pk, rnd.school)
@@ -196,7 +209,9 @@ def round_import(request, pk):
     elif request.method == "GET":
         _log(request, "import-form", "screening.round", rnd.pk, rnd.school)
     return render(
-        request, "screening/admin/round_import.html", {"round": rnd, "form": form, "errors": errors}
+        request,
+        "screening/admin/round_import.html",
+        {"round": rnd, "form": form, "errors": errors, "consent_url": consent_url},
     )
 
 
@@ -222,7 +237,7 @@ def result_enter(request, pk):
     items = (
         list(InstrumentItem.objects.filter(instrument=chosen).order_by("number")) if chosen else []
     )
-    errors = []
+    errors, consent_url = [], None
     if request.method == "POST" and chosen:
         number = (request.POST.get("student_number") or "").strip()
         student = services.round_target_students(round=rnd).filter(student_number=number).first()
@@ -245,6 +260,8 @@ def result_enter(request, pk):
                 )
             except services.ScreeningError as exc:
                 errors = exc.errors
+                if exc.consent_missing:
+                    consent_url = _consent_url(rnd, student.pk)
             else:
                 _log(request, "enter", "screening.result", student.pk, rnd.school)
                 messages.success(request, "结果已保存，并已完成计分和分级。")
@@ -265,6 +282,7 @@ def result_enter(request, pk):
             "chosen": chosen,
             "items": items,
             "errors": errors,
+            "consent_url": consent_url,
         },
     )
 
@@ -320,6 +338,195 @@ def round_export(request, pk):
     )
     response["Content-Disposition"] = f'attachment; filename="screening-round-{rnd.pk}.xlsx"'
     return response
+
+
+# --- guardian consent --------------------------------------------------------------------------------
+
+
+def _consent_round(request, pk, action):
+    return _scoped_get(
+        request,
+        selectors.consent_rounds_for(user=request.user),
+        pk,
+        action=action,
+        object_type="screening.consent",
+    )
+
+
+def _consent_url(rnd, student_id=None):
+    if student_id is None:
+        return reverse("screening:round_consent", args=[rnd.pk])
+    return reverse("screening:consent_student", args=[rnd.pk, student_id])
+
+
+@_no_store
+@require_http_methods(["GET", "POST"])
+def round_consent(request, pk):
+    """A round's target students and their guardians' consent; bulk recording per class."""
+    rnd = _consent_round(request, pk, "list")
+    is_consent = rnd.basis == rnd.Basis.CONSENT
+    classes = list(selectors.round_target_classes(round=rnd))
+    class_id = next((c.pk for c in classes if str(c.pk) == request.GET.get("class")), None)
+    state = request.GET.get("state")
+    if state not in ["none", *GuardianConsent.Status.values]:
+        state = None
+    bulk = ConsentBulkForm(request.POST or None)
+    errors = []
+    if request.method == "POST":
+        if bulk.is_valid():
+            try:
+                n = services.consent_bulk(
+                    round=rnd,
+                    student_ids=request.POST.getlist("students"),
+                    status=bulk.cleaned_data["status"],
+                    decided_on=bulk.cleaned_data["decided_on"],
+                    method=bulk.cleaned_data["method"],
+                    user=request.user,
+                )
+            except services.ScreeningError as exc:
+                errors = exc.errors
+            else:
+                _log(request, "consent-bulk", "screening.consent", rnd.pk, rnd.school)
+                label = GuardianConsent.Status(bulk.cleaned_data["status"]).label
+                messages.success(request, f"已将 {n} 名学生登记为“{label}”。")
+                return redirect(request.get_full_path())
+        else:
+            errors = [
+                f"{bulk.fields[f].label if f in bulk.fields else ''}：{'；'.join(e)}"
+                for f, e in bulk.errors.items()
+            ]
+        _log(request, "consent-bulk-refused", "screening.consent", rnd.pk, rnd.school)
+    else:
+        _log(request, "list", "screening.consent", rnd.pk, rnd.school)
+    all_rows = selectors.consent_rows(round=rnd, class_id=class_id)
+    rows = [r for r in all_rows if state is None or r.state == state]
+    return render(
+        request,
+        "screening/admin/consent_list.html",
+        {
+            "round": rnd,
+            "is_consent": is_consent,
+            "rows": rows,
+            "summary": selectors.consent_summary(rows=all_rows),
+            "classes": classes,
+            "class_id": class_id,
+            "state": state,
+            "states": [("none", "未登记"), *GuardianConsent.Status.choices],
+            "bulk": bulk,
+            "errors": errors,
+        },
+    )
+
+
+@_no_store
+@require_http_methods(["GET", "POST"])
+def consent_student(request, pk, student_id):
+    """One student's guardian consent for a round: see it, record it, withdraw it."""
+    rnd = _consent_round(request, pk, "view")
+    student = _scoped_get(
+        request,
+        selectors.round_target_students(round=rnd).select_related("school_class"),
+        student_id,
+        action="view",
+        object_type="screening.consent",
+    )
+    consent = (
+        GuardianConsent.objects.filter(round=rnd, student=student)
+        .select_related("recorded_by")
+        .first()
+    )
+    initial = (
+        {
+            "status": consent.status,
+            "decided_on": consent.decided_on,
+            "guardian_name": consent.guardian_name,
+            "relationship": consent.relationship,
+            "method": consent.method,
+            "note": consent.note,
+        }
+        if consent
+        else None
+    )
+    form = ConsentForm(request.POST or None, initial=initial)
+    errors = []
+    if request.method == "POST":
+        try:
+            if "withdraw" in request.POST:
+                services.consent_withdraw(round=rnd, student=student, user=request.user)
+                action, message = "consent-withdraw", "已登记为“已撤回同意”。"
+            elif form.is_valid():
+                services.consent_record(
+                    round=rnd, student=student, user=request.user, **form.cleaned_data
+                )
+                action, message = "consent-record", "已保存监护人意见。"
+            else:
+                raise services.ScreeningError(
+                    [
+                        f"{form.fields[f].label if f in form.fields else ''}：{'；'.join(e)}"
+                        for f, e in form.errors.items()
+                    ]
+                )
+        except services.ScreeningError as exc:
+            errors = exc.errors
+            _log(request, "consent-refused", "screening.consent", student.pk, rnd.school)
+        else:
+            _log(request, action, "screening.consent", student.pk, rnd.school)
+            messages.success(request, message)
+            return redirect("screening:consent_student", pk=rnd.pk, student_id=student.pk)
+    else:
+        _log(request, "view", "screening.consent", student.pk, rnd.school)
+    return render(
+        request,
+        "screening/admin/consent_student.html",
+        {
+            "round": rnd,
+            "is_consent": rnd.basis == rnd.Basis.CONSENT,
+            "student": student,
+            "needs_consent": student.age_on(rnd.starts_on) < services.CONSENT_AGE,
+            "consent": consent,
+            "form": form,
+            "errors": errors,
+        },
+    )
+
+
+@_no_store
+@require_http_methods(["GET", "POST"])
+def consent_import(request, pk):
+    rnd = _consent_round(request, pk, "import")
+    form = ConsentImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = services.table_read(data=upload.read(), filename=upload.name)
+            n = services.consents_import(
+                round=rnd,
+                rows=rows,
+                user=request.user,
+                default_date=form.cleaned_data["decided_on"],
+            )
+        except services.ScreeningError as exc:
+            errors = exc.errors
+            _log(request, "consent-import-refused", "screening.consent", rnd.pk, rnd.school)
+        else:
+            _log(request, "consent-import", "screening.consent", rnd.pk, rnd.school)
+            messages.success(request, f"已导入 {n} 名学生的监护人意见。")
+            return redirect("screening:round_consent", pk=rnd.pk)
+    elif request.method == "POST":
+        _log(request, "consent-import-refused", "screening.consent", rnd.pk, rnd.school)
+    else:
+        _log(request, "import-form", "screening.consent", rnd.pk, rnd.school)
+    return render(
+        request,
+        "screening/admin/consent_import.html",
+        {
+            "round": rnd,
+            "is_consent": rnd.basis == rnd.Basis.CONSENT,
+            "form": form,
+            "errors": errors,
+        },
+    )
 
 
 # --- student archive --------------------------------------------------------------------------------
@@ -469,7 +676,11 @@ def archive_add(request, student_id, what):
         if member is None:
             messages.error(request, "用户名：本校没有这位教职工。")
         elif what == "member":
-            services.case_member_add(student=student, member=member, user=user)
+            try:
+                services.case_member_add(student=student, member=member, user=user)
+            except services.ScreeningError as exc:
+                for message in exc.errors:
+                    messages.error(request, message)
         else:
             services.case_member_remove(student=student, member=member)
         _log(request, what, "screening.archive", student.pk, student.school)
@@ -516,7 +727,7 @@ def archive_add(request, student_id, what):
 def warning_list(request):
     user = request.user
     roles = _roles(user)
-    in_group = CaseMember.objects.filter(user=user, removed_at__isnull=True).exists()
+    in_group = selectors.in_case_group(user=user)
     if not (
         roles & {Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.GRADE_LEADER, Role.CLASS_TEACHER}
         or in_group

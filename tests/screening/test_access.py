@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from schools.models import AccessLog
-from screening.models import ScreeningResult, Warning
-from screening.services import concern_raise, referral_record, result_save
-from tests.factories import StudentFactory
+from schools.vocab import Role
+from screening.models import ScreeningResult, ScreeningRound, Warning
+from screening.services import case_member_add, concern_raise, referral_record, result_save
+from tests.factories import StudentFactory, make_member
 
 from .factories import answers_for, make_round, phq9
 
@@ -61,11 +62,16 @@ def records(world):
         referred_on=TODAY,
         reason="持续情绪低落",
     )
+    # A plain teacher in same_grade's temporary counselling group.
+    world.case_teacher = make_member(Role.TEACHER, world.a)
+    case_member_add(student=world.same_grade, member=world.case_teacher, user=world.psych)
     return {
         "key_warning": Warning.objects.get(result=key),
         "concern": concern,
         "grade8_warning": Warning.objects.get(student=world.other_grade),
         "round_b": round_b,
+        "consent_a": make_round(world.a, basis=ScreeningRound.Basis.CONSENT),
+        "consent_b": make_round(world.b, basis=ScreeningRound.Basis.CONSENT),
     }
 
 
@@ -86,6 +92,7 @@ ROLES = [
     "psych_b",
     "bureau_admin",
     "auditor",
+    "case_teacher",
 ]
 
 
@@ -106,6 +113,20 @@ def _urls(world, records):
         "figures": reverse("screening:figures"),
         "figures_export": reverse("screening:figures_export"),
         "access_log": reverse("screening:access_log"),
+        # guardian consent: a round of the own school, a student of the own class and of
+        # another class, the import, and another school's round
+        "consent_round": reverse("screening:round_consent", args=[records["consent_a"].pk]),
+        "consent_own_class": reverse(
+            "screening:consent_student", args=[records["consent_a"].pk, world.own.pk]
+        ),
+        "consent_own_school": reverse(
+            "screening:consent_student", args=[records["consent_a"].pk, world.same_grade.pk]
+        ),
+        "consent_import": reverse("screening:consent_import", args=[records["consent_a"].pk]),
+        "consent_other_school": reverse("screening:round_consent", args=[records["consent_b"].pk]),
+        "consent_other_school_student": reverse(
+            "screening:consent_student", args=[records["consent_b"].pk, world.other_school.pk]
+        ),
     }
 
 
@@ -123,14 +144,25 @@ ALLOWED = {
         "warning_concern",
         "warning_grade8",
         "figures",
+        "consent_round",
+        "consent_own_class",
+        "consent_own_school",
+        "consent_import",
     },
     "leader": {"archive_own", "warnings", "warning_key", "figures", "access_log"},
     "school_admin": {"figures"},
     "grade_leader": {"warnings", "warning_key", "warning_concern"},
     "class_teacher": {"warnings", "warning_concern", "my_class"},
-    "psych_b": {"archive_other_school", "warnings", "figures"},
+    "psych_b": {
+        "archive_other_school",
+        "warnings",
+        "figures",
+        "consent_other_school",
+        "consent_other_school_student",
+    },
     "bureau_admin": {"figures", "figures_export", "access_log"},
     "auditor": {"figures", "figures_export", "access_log"},
+    "case_teacher": {"archive_mild", "warnings"},
 }
 
 

@@ -2,7 +2,7 @@ import random
 
 from schools.vocab import Grade, Role
 from screening import demo
-from screening.models import Referral, ScreeningResult, Warning
+from screening.models import GuardianConsent, Referral, ScreeningResult, ScreeningRound, Warning
 from tests.factories import (
     SchoolClassFactory,
     SchoolFactory,
@@ -39,3 +39,9 @@ def test_demo_is_idempotent_and_has_each_level(db):
     assert Warning.objects.filter(source="critical").exists()
     assert Warning.objects.filter(source="concern").exists()
     assert set(Warning.objects.values_list("level", flat=True)) >= {"key", "crisis"}
+    # The spring round on guardian consent: 37 of 40 slips back, one refusal, 3 outstanding.
+    consent_round = ScreeningRound.objects.get(basis=ScreeningRound.Basis.CONSENT)
+    statuses = list(
+        GuardianConsent.objects.filter(round=consent_round).values_list("status", flat=True)
+    )
+    assert len(statuses) == 37 and statuses.count("refused") == 1

@@ -106,11 +106,11 @@ def test_under_14_refused_without_recorded_basis(world, young):
 def test_under_14_with_consent_basis_needs_that_guardians_consent(world, young):
     world.round.basis = ScreeningRound.Basis.CONSENT
     world.round.save()
-    with pytest.raises(ScreeningError, match="监护人的知情同意"):
+    with pytest.raises(ScreeningError, match="监护人有效的知情同意"):
         result_save(
             round=world.round, instrument=phq9(), student=young, answers=[0] * 9, taken_on=TODAY
         )
-    consent_record(round=world.round, student=young, given_on=TODAY, user=world.psych)
+    consent_record(round=world.round, student=young, decided_on=TODAY, user=world.psych)
     result_save(
         round=world.round, instrument=phq9(), student=young, answers=[0] * 9, taken_on=TODAY
     )

@@ -158,6 +158,12 @@ CASE_MEMBER_APP_VIEWS = {
     "duty_incident_export",
     "duty_notices",
     "duty_roster_calendar",
+    # Any teacher in the back office records the lessons they taught themselves (scoped to
+    # their own records, see courses/lesson_selectors.py).
+    "lesson_records:index",
+    "lesson_records:index_results",
+    "lesson_records:add",
+    "lessons_admin:import",
 }
 
 

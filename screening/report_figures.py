@@ -2,8 +2,8 @@
 
 Imported in ``ScreeningConfig.ready``. Coverage is over *target* students: the union of the
 targets of a school's rounds in the period (``selectors.coverage_counts``), each student
-counted once. Only shares and suppressed counts leave this module: a school with fewer than
-``SMALL_CELL`` target students gets no share, and warning counts go through
+counted once. Only shares and suppressed counts leave this module: no share where the target
+group or the count behind it is under 5 (``selectors.coverage_share``), and warning counts go through
 ``oversight.suppression.suppress_row``.
 """
 
@@ -13,7 +13,7 @@ from oversight.panels import PanelContent, register_panel
 from oversight.suppression import suppress_row, suppress_small
 
 from .models import WarningLevel
-from .selectors import SMALL_CELL, coverage_counts, warning_level_counts
+from .selectors import coverage_counts, coverage_share, warning_level_counts
 
 SOURCE = "心理测评与档案"
 
@@ -22,16 +22,12 @@ def _ids(schools) -> list[int]:
     return [s.pk for s in schools]
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole >= SMALL_CELL else None
-
-
 def _coverage(*, schools, period: Period, which: int) -> dict[int, float | None]:
     counts = coverage_counts(
         school_ids=_ids(schools), school_year_start=period.start, until=period.end
     )
     targets, part = counts[0], counts[which]
-    return {pk: _share(part.get(pk, 0), targets.get(pk, 0)) for pk in _ids(schools)}
+    return {pk: coverage_share(part.get(pk, 0), targets.get(pk, 0)) for pk in _ids(schools)}
 
 
 def screening_coverage(*, schools, period: Period) -> dict[int, float | None]:
@@ -86,7 +82,7 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
     whole = sum(students.get(s.pk, 0) for s in schools)
 
     def city(counts) -> float | None:
-        return _share(sum(counts.get(s.pk, 0) for s in schools), whole)
+        return coverage_share(sum(counts.get(s.pk, 0) for s in schools), whole)
 
     city_screened, city_archived = city(extra["screened"]), city(extra["archived"])
     chart = bar_chart(

@@ -476,22 +476,29 @@ def warning_level_counts(*, school_ids) -> dict[int, dict[str, int]]:
     return out
 
 
+def coverage_share(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in per cent, or ``None`` where it would single out students:
+    a target group under 5, or a part of 1–4 (a share of a known total gives the count
+    back — 2.2 % of 93 is 2 students with an archive)."""
+    if whole < SMALL_CELL or 0 < part < SMALL_CELL:
+        return None
+    return round(100 * part / whole, 1)
+
+
 def coverage(*, user, school_year_start) -> dict:
     """Share of target students screened this school year and with an archive (R-18).
 
     Target students: the union of the targets (classes, or every class of the target grades)
     of each school's rounds this school year, each student counted once. Per school and
-    city-wide; shares are computed from unsuppressed counts but only for a target group of at
-    least 5, and counts under 5 are shown as “<5”.
+    city-wide; shares are computed from unsuppressed counts but only where neither the target
+    group nor the part is a small cell (``coverage_share``), and counts under 5 show as “<5”.
     """
     schools = list(figure_schools_for(user=user).only("pk", "name", "code"))
     targets, screened, archived = coverage_counts(
         school_ids=[s.pk for s in schools], school_year_start=school_year_start
     )
 
-    def share(part, whole):
-        return round(100 * part / whole, 1) if whole >= SMALL_CELL else None
-
+    share = coverage_share
     rows = []
     for school in schools:
         total = targets.get(school.pk, 0)

@@ -162,9 +162,11 @@ def test_bureau_figures_page_suppresses_small_cells(client, world):
     assert "no-store" in response["Cache-Control"]
     row_a = body.split(world.a.name)[-1].split("</tr>", 1)[0]
     row_b = body.split(world.b.name)[-1].split("</tr>", 1)[0]
-    # A: 5 targets shown, 4 screened shown as <5, share 80% over 5; 0 archives shown as 0.
-    assert "<td>5</td>" in row_a and "<td>&lt;5</td>" in row_a and "80.0%" in row_a
-    assert "<td>0</td>" in row_a
+    # A: 5 targets shown, 4 screened shown as <5 and no share (80% of 5 would give the 4
+    # back); 0 archives shown as 0 with its share.
+    assert "<td>5</td>" in row_a and "<td>&lt;5</td><td>—</td>" in row_a
+    assert "80" not in row_a
+    assert "<td>0</td><td>0.0%</td>" in row_a
     # B: 3 targets: the count is hidden and no share is given.
     assert "<td>&lt;5</td>" in row_b and "%" not in row_b
     assert "目标学生 8 人" in body

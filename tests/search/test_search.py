@@ -390,3 +390,22 @@ def test_documents_in_private_collections_are_hidden(client, home):
     assert _json(client, q="研讨纪要")["total"] == 0
     client.force_login(make_member(Role.TEACHER))
     assert _json(client, q="研讨纪要")["total"] == 1
+
+
+def test_heading_levels_are_not_indexed_as_text(client, home):
+    from portal.models import StandardPage
+
+    page = StandardPage(
+        title="作息调整",
+        slug="zuo-xi",
+        body=[
+            ("heading", {"text": "早睡早起", "level": "h2"}),
+            ("paragraph", "<p>规律作息</p>"),
+        ],
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    entry = SearchEntry.objects.get(page=page)
+    assert "早睡早起" in entry.text and "二级标题" not in entry.text
+    assert _json(client, q="二级标题")["total"] == 0
+    assert _json(client, q="早睡早起")["total"] == 1

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from .segment import Term
 
@@ -59,8 +60,15 @@ def _index_table() -> str:
     return get_app_config().get_model("IndexEntry")._meta.db_table
 
 
-def matches(*, terms: list[Term], visible, search_config: str | None = None) -> dict[int, Match]:
-    """Entries of ``visible`` (a SearchEntry queryset) that contain at least one term."""
+def matches(
+    *, terms: list[Term], visible, need: int = 1, search_config: str | None = None
+) -> dict[int, Match]:
+    """Entries of ``visible`` (a SearchEntry queryset) containing at least ``need`` of the
+    core terms, with the terms they contain (bit mask) and their summed score.
+
+    Optional terms only add to the score (at half the weight of core terms). Grouping and
+    the ``need`` filter run in the database, so only the entries that qualify come back.
+    """
     from .models import SearchEntry
 
     if not terms:
@@ -68,53 +76,77 @@ def matches(*, terms: list[Term], visible, search_config: str | None = None) -> 
     entry_table = SearchEntry._meta.db_table
     index_table = _index_table()
     content_type = ContentType.objects.get_for_model(SearchEntry).pk
+    # Visibility is checked for the matched entries only (``cand`` below), not by listing
+    # every visible entry.
+    visible = visible.filter(pk__in=RawSQL("SELECT eid FROM cand", []))
     visible_sql, visible_params = visible.values("pk").query.sql_with_params()
 
+    core = [(i, term) for i, term in enumerate(terms) if term.core] or list(enumerate(terms))
     params: list = []
     selects = []
     if connection.vendor == "sqlite":
         fts = f"{index_table}_fts"
-        for i, term in enumerate(terms):
+
+        def fts_query(expression):
+            return "{title body} : (" + expression + ")"
+
+        # Which core terms each entry contains: plain matches, no scoring.
+        for i, term in core:
             selects.append(
-                f"SELECT rowid, {i}, -bm25({fts}, 0.0, 1.0, {TITLE_WEIGHT}) "  # noqa: S608
-                f"FROM {fts} WHERE {fts} MATCH %s"
+                f"SELECT rowid, {1 << i}, 1, 0.0 FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608
             )
-            params.append("{title body} : (" + _sqlite_expression(term) + ")")
-        cast = "CAST(ie.object_id AS INTEGER) = se.id"
+            params.append(fts_query(_sqlite_expression(term)))
+        # One scored match over every term; rows limited to those with a core term. The
+        # core terms appear twice in it, so they weigh double the optional ones.
+        any_core = " OR ".join(f"({_sqlite_expression(t)})" for _, t in core)
+        every = " OR ".join(f"({_sqlite_expression(t)})" for t in terms)
+        selects.append(
+            f"SELECT rowid, 0, 0, -bm25({fts}, 0.0, 1.0, {TITLE_WEIGHT}) "  # noqa: S608
+            f"FROM {fts} WHERE {fts} MATCH %s"
+        )
+        params.append(fts_query(f"({any_core}) AND ({every})"))
     elif connection.vendor == "postgresql":
         to_query = "to_tsquery(%s::regconfig, %s)" if search_config else "to_tsquery(%s)"
-        for i, term in enumerate(terms):
+        config = [search_config] if search_config else []
+        for i, term in core:
             selects.append(
-                f"SELECT ie.id, {i}, "  # noqa: S608
-                f"ts_rank(ie.title, q) * {TITLE_WEIGHT} + ts_rank(ie.body, q) "
-                f"FROM {index_table} ie, {to_query} q "
+                f"SELECT ie.id, {1 << i}, 1, 0.0 FROM {index_table} ie, {to_query} q "  # noqa: S608
                 "WHERE ie.content_type_id = %s AND (ie.title @@ q OR ie.body @@ q)"
             )
-            if search_config:
-                params.append(search_config)
-            params += [_postgres_expression(term), content_type]
-        cast = "ie.object_id = CAST(se.id AS TEXT)"
+            params += [*config, _postgres_expression(term), content_type]
+        any_core = " | ".join(f"({_postgres_expression(t)})" for _, t in core)
+        every = " | ".join(f"({_postgres_expression(t)})" for t in terms)
+        selects.append(
+            f"SELECT ie.id, 0, 0, "  # noqa: S608
+            f"ts_rank(ie.title, q) * {TITLE_WEIGHT} + ts_rank(ie.body, q) "
+            f"+ ts_rank(ie.title, c) * {TITLE_WEIGHT} + ts_rank(ie.body, c) "
+            f"FROM {index_table} ie, {to_query} q, {to_query} c "
+            "WHERE ie.content_type_id = %s AND (ie.title @@ c OR ie.body @@ c)"
+        )
+        params += [*config, every, *config, any_core, content_type]
     else:  # pragma: no cover - the project runs on SQLite or PostgreSQL
         raise NotImplementedError(connection.vendor)
+    # Wagtail stores object ids as text; SearchEntry's are integers.
+    eid = "CAST(ie.object_id AS INTEGER)"
 
     sql = (
         # MATERIALIZED: match first, then join. Inlined, SQLite's planner would scan the
         # visible entries and run the full-text match once per entry.
-        f"WITH hits(rid, term, score) AS MATERIALIZED ({' UNION ALL '.join(selects)}) "  # noqa: S608
+        f"WITH hits(rid, term, core, score) AS MATERIALIZED ({' UNION ALL '.join(selects)}), "  # noqa: S608
+        "best(rid, mask, score) AS MATERIALIZED ("
+        "SELECT rid, SUM(1 << term), SUM(score) FROM hits GROUP BY rid HAVING SUM(core) >= %s), "
         # CROSS JOIN keeps SQLite from starting at the (much larger) index table.
-        "SELECT se.id, se.kind, hits.term, hits.score "
-        f"FROM hits CROSS JOIN {index_table} ie CROSS JOIN {entry_table} se "
-        f"WHERE ie.id = hits.rid AND {cast} AND ie.content_type_id = %s "
-        f"AND se.id IN ({visible_sql})"
+        "cand(eid, mask, score) AS MATERIALIZED ("
+        f"SELECT {eid}, best.mask, best.score FROM best CROSS JOIN {index_table} ie "
+        "WHERE ie.id = best.rid AND ie.content_type_id = %s) "
+        "SELECT se.id, se.kind, cand.mask, cand.score "
+        f"FROM cand CROSS JOIN {entry_table} se "
+        f"WHERE se.id = cand.eid AND se.id IN ({visible_sql})"
     )
-    params += [content_type, *visible_params]
-    found: dict[int, Match] = {}
+    params += [need, content_type, *visible_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for entry_id, kind, term, score in cursor.fetchall():
-            match = found.get(entry_id)
-            if match is None:
-                match = found[entry_id] = Match(kind=kind)
-            match.mask |= 1 << term
-            match.score += float(score or 0.0) * (1.0 if terms[term].core else 0.5)
-    return found
+        return {
+            entry_id: Match(kind=kind, mask=int(mask), score=float(score or 0.0))
+            for entry_id, kind, mask, score in cursor.fetchall()
+        }

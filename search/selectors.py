@@ -261,13 +261,24 @@ class DatabaseEngine:
         self._found: dict[tuple, dict] = {}
         self._facets: dict[int, list[tuple[str, str]]] | None = None
 
-    def _matches(self, terms):
+    def _matches(self, terms, operator):
+        """Matched entries for the operator: AND needs every core word — with three or
+        more, all but one (long questions rarely use exactly the words of the answer;
+        entries with every word still rank first); OR needs one."""
         from .fts import matches
 
-        key = tuple(terms)
+        need = sum(1 for term in terms if term.core)
+        if operator != "and":
+            need = 1
+        elif need >= LONG_QUERY_WORDS:
+            need -= 1
+        key = (tuple(terms), need)
         if key not in self._found:
             self._found[key] = matches(
-                terms=list(terms), visible=self.visible, search_config=self.search_config
+                terms=list(terms),
+                visible=self.visible,
+                need=max(1, need),
+                search_config=self.search_config,
             )
         return self._found[key]
 
@@ -286,20 +297,7 @@ class DatabaseEngine:
         return self._facets
 
     def _selected(self, terms, operator, filters, *, skip: str = "") -> list[tuple[int, object]]:
-        found = self._matches(terms)
-        core = 0
-        for i, term in enumerate(terms):
-            if term.core:
-                core |= 1 << i
-        # AND: every core word — with three or more, all but one (long questions rarely
-        # use exactly the words of the answer); entries with every word still rank first.
-        # OR: any core word.
-        need = core.bit_count()
-        if operator != "and":
-            need = 1
-        elif need >= LONG_QUERY_WORDS:
-            need -= 1
-        chosen = [(i, m) for i, m in found.items() if (m.mask & core).bit_count() >= need]
+        chosen = list(self._matches(terms, operator).items())
         if filters.get("kind") and skip != "kind":
             chosen = [(i, m) for i, m in chosen if m.kind == filters["kind"]]
         wanted = [
@@ -310,14 +308,22 @@ class DatabaseEngine:
         if wanted and chosen:
             rows = self._facet_rows([i for i, _ in chosen])
             chosen = [(i, m) for i, m in chosen if all(w in rows[i] for w in wanted)]
-        chosen.sort(key=lambda im: (-(im[1].mask & core).bit_count(), -im[1].score, -im[0]))
         return chosen
+
+    def _ranked(self, terms, operator, filters) -> list[int]:
+        core = 0
+        for i, term in enumerate(terms):
+            if term.core:
+                core |= 1 << i
+        chosen = self._selected(terms, operator, filters)
+        chosen.sort(key=lambda im: (-(im[1].mask & core).bit_count(), -im[1].score, -im[0]))
+        return [i for i, _ in chosen]
 
     def count(self, terms, operator, filters) -> int:
         return len(self._selected(terms, operator, filters))
 
     def page(self, terms, operator, filters, start, stop) -> list[SearchEntry]:
-        ids = [i for i, _ in self._selected(terms, operator, filters)[start:stop]]
+        ids = self._ranked(terms, operator, filters)[start:stop]
         rows = SearchEntry.objects.select_related("page", "document").in_bulk(ids)
         return [rows[i] for i in ids if i in rows]
 

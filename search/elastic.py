@@ -9,7 +9,7 @@ from __future__ import annotations
 from elasticsearch.dsl import FacetedSearch, Q, Search, TermsFacet
 
 from .models import SearchEntry
-from .segment import normalise
+from .segment import LONG_QUERY_WORDS, normalise
 
 FIELD = {
     "kind": "kind_filter",
@@ -69,11 +69,13 @@ class EntryFacetedSearch(FacetedSearch):
             type="best_fields" if self.operator == "and" else "most_fields",
         )
         if self.operator == "and":
-            # Every word in title or body, in any combination of the two.
-            must = Q(
-                "bool",
-                must=[Q("multi_match", query=w, fields=self.fields) for w in self.words],
-            )
+            # Every word in title or body, in any combination of the two; from
+            # LONG_QUERY_WORDS words on, all but one (as on the database path).
+            clauses = [Q("multi_match", query=w, fields=self.fields) for w in self.words]
+            if len(clauses) >= LONG_QUERY_WORDS:
+                must = Q("bool", should=clauses, minimum_should_match=len(clauses) - 1)
+            else:
+                must = Q("bool", must=clauses)
         should = []
         if self.raw_query:
             should.append(Q("match", raw_text={"query": self.raw_query, "boost": 0.5}))

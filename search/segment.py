@@ -30,6 +30,8 @@ from django.conf import settings
 DICT_DIR = Path(__file__).resolve().parent / "dict"
 MAX_QUERY_CHARS = 100
 MAX_QUERY_WORDS = 12
+# From this many core words on, AND means "all but one" (database and Elasticsearch).
+LONG_QUERY_WORDS = 3
 
 # A "word" is made of letters, digits or CJK characters; punctuation, emoji, FTS syntax
 # characters (" * ( ) - ...) never reach the index or the query.

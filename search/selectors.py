@@ -28,14 +28,13 @@ from schools.vocab import Stage
 from .backend import using_elasticsearch
 from .index import KINDS
 from .models import SearchEntry, SearchFacetValue
-from .segment import correct, normalise, query_terms, variants
+from .segment import LONG_QUERY_WORDS, correct, normalise, query_terms, variants
 
 PER_PAGE = 10
 MAX_PAGE = 100
 SNIPPET_CHARS = 120
 MAX_TOPICS = 20
 FACETS = ("kind", "stage", "topic")
-LONG_QUERY_WORDS = 3
 
 
 @dataclass

@@ -296,6 +296,9 @@ def test_snippet_escapes_html(client, home):
         "ADHD 注意力不集中",
         "<script>alert(1)</script>",
         "%00",
+        "孩子 AND NOT 厌学 NEAR/3 * the or",
+        "{title body} : 厌学 ^ 🙂",
+        "心理班会" * 40,
     ],
 )
 def test_bad_input_never_errors(client, guides, q):

@@ -241,12 +241,12 @@ def _facet_values(name, counts: dict[str, int], filters) -> list[FacetValue]:
 class DatabaseEngine:
     """Matching and ranking on the database backend's own full-text tables.
 
-    One statement (``search/fts.py``) returns, for every visible entry containing a query
-    term, which terms it contains and a bm25 / ts_rank score; one more query reads the
-    stage/topic facet rows of the matched entries. Selecting (AND of the core words, or
-    OR), facet filters, facet counts and ordering then happen in Python over those rows,
-    and only the page of results shown is read as objects. The number of queries does not
-    depend on how many entries match or are shown.
+    One statement (``search/fts.py``) returns the visible entries that contain enough of
+    the core words (see ``_matches``), with which core words each contains and a bm25 /
+    ts_rank score; one more query reads the stage/topic facet rows of those entries. Facet
+    filters, facet counts and ordering then happen in Python over those rows, and only the
+    page of results shown is read as objects. The number of queries does not depend on how
+    many entries match or are shown.
 
     Ranking: entries containing more of the core words first (this only matters for OR),
     then by score — bm25 with the title weighted, plus the optional words (孩子, 大 …) at

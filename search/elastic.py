@@ -9,7 +9,7 @@ from __future__ import annotations
 from elasticsearch.dsl import FacetedSearch, Q, Search, TermsFacet
 
 from .models import SearchEntry
-from .segment import normalise
+from .segment import LONG_QUERY_WORDS, normalise
 
 FIELD = {
     "kind": "kind_filter",
@@ -69,11 +69,13 @@ class EntryFacetedSearch(FacetedSearch):
             type="best_fields" if self.operator == "and" else "most_fields",
         )
         if self.operator == "and":
-            # Every word in title or body, in any combination of the two.
-            must = Q(
-                "bool",
-                must=[Q("multi_match", query=w, fields=self.fields) for w in self.words],
-            )
+            # Every word in title or body, in any combination of the two; from
+            # LONG_QUERY_WORDS words on, all but one (as on the database path).
+            clauses = [Q("multi_match", query=w, fields=self.fields) for w in self.words]
+            if len(clauses) >= LONG_QUERY_WORDS:
+                must = Q("bool", should=clauses, minimum_should_match=len(clauses) - 1)
+            else:
+                must = Q("bool", must=clauses)
         should = []
         if self.raw_query:
             should.append(Q("match", raw_text={"query": self.raw_query, "boost": 0.5}))
@@ -95,7 +97,8 @@ class ElasticEngine:
         self.teachers = teachers
         self._cache = {}
 
-    def _faceted(self, query_words, operator, filters, start=0, stop=10):
+    def _faceted(self, terms, operator, filters, start=0, stop=10):
+        query_words = [term.word for term in terms if term.core]
         key = (tuple(query_words), operator, tuple(sorted(filters.items())), start, stop)
         if key not in self._cache:
             faceted = EntryFacetedSearch(
@@ -109,17 +112,17 @@ class ElasticEngine:
             self._cache[key] = faceted[start:stop].execute()
         return self._cache[key]
 
-    def count(self, query_words, operator, filters) -> int:
-        return self._faceted(query_words, operator, filters).hits.total.value
+    def count(self, terms, operator, filters) -> int:
+        return self._faceted(terms, operator, filters).hits.total.value
 
-    def page(self, query_words, operator, filters, start, stop):
-        response = self._faceted(query_words, operator, filters, start, stop)
+    def page(self, terms, operator, filters, start, stop):
+        response = self._faceted(terms, operator, filters, start, stop)
         ids = [int(hit.meta.id) for hit in response]
         rows = self.visible.select_related("page", "document").in_bulk(ids)
         return [rows[i] for i in ids if i in rows]
 
-    def facet_counts(self, query_words, operator, filters):
-        response = self._faceted(query_words, operator, filters)
+    def facet_counts(self, terms, operator, filters):
+        response = self._faceted(terms, operator, filters)
         return {
             name: {value: count for value, count, _selected in values}
             for name, values in response.facets.to_dict().items()

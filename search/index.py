@@ -61,8 +61,7 @@ def plain_text(value) -> str:
     if callable(value):
         value = value()
     if isinstance(value, StreamValue):
-        # Blocks already return plain text (rich text is stripped and unescaped).
-        parts = value.stream_block.get_searchable_content(value)
+        parts = block_text(value.stream_block, value)
         return "\n".join(str(part) for part in parts if part)
     if isinstance(value, RichText):
         return strip_tags(value.source)
@@ -72,6 +71,32 @@ def plain_text(value) -> str:
     if "<" in text and ">" in text:
         text = strip_tags(text)
     return text
+
+
+def block_text(block, value) -> list[str]:
+    """The searchable text of a block value, without the labels of choices.
+
+    Wagtail's own ``get_searchable_content`` includes a ``ChoiceBlock``'s label — a
+    heading's level would be indexed as “二级标题” in every page. Choices are layout, not
+    content: they are skipped here; everything else is what the block itself returns
+    (rich text stripped and unescaped).
+    """
+    from wagtail import blocks
+
+    if value is None or isinstance(block, blocks.ChoiceBlock):
+        return []
+    if isinstance(block, blocks.StreamBlock):
+        return [text for child in value for text in block_text(child.block, child.value)]
+    if isinstance(block, blocks.ListBlock):
+        return [text for item in value for text in block_text(block.child_block, item)]
+    own = type(block).get_searchable_content
+    if isinstance(block, blocks.StructBlock) and own is blocks.StructBlock.get_searchable_content:
+        return [
+            text
+            for name, child in block.child_blocks.items()
+            for text in block_text(child, value.get(name))
+        ]
+    return list(block.get_searchable_content(value))
 
 
 class SegmentedSearchMixin:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from django.conf import settings
 DICT_DIR = Path(__file__).resolve().parent / "dict"
 MAX_QUERY_CHARS = 100
 MAX_QUERY_WORDS = 12
+# From this many core words on, AND means "all but one" (database and Elasticsearch).
+LONG_QUERY_WORDS = 3
 
 # A "word" is made of letters, digits or CJK characters; punctuation, emoji, FTS syntax
 # characters (" * ( ) - ...) never reach the index or the query.
@@ -172,6 +175,62 @@ def words(text: str, *, mode: str = "index") -> list[str]:
     if any(len(word) > 1 for word in seen):
         seen = [word for word in seen if len(word) > 1 or word.isascii()]
     return seen[:MAX_QUERY_WORDS]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word of a query: ``core`` words are required (AND), the others only rank.
+
+    ``parts`` is a finer segmentation of a compound (心理班会 → 心理 + 班会) so that the
+    compound also finds content that says the same thing in separate words.
+    """
+
+    word: str
+    core: bool = True
+    parts: tuple[str, ...] = ()
+
+
+def word_parts(word: str) -> tuple[str, ...]:
+    """A cover of ``word`` by its dictionary sub-words, longest first (() if none)."""
+    if len(word) < 3 or word.isascii():
+        return ()
+    subs = {
+        w
+        for w in _get_tokenizer().cut_for_search(word, HMM=False)
+        if w != word and len(w) > 1 and w in word
+    }
+    if not subs:
+        return ()
+    parts, i = [], 0
+    while i < len(word):
+        for size in range(len(word) - i - 1 if i == 0 else len(word) - i, 1, -1):
+            if word[i : i + size] in subs:
+                parts.append(word[i : i + size])
+                i += size
+                break
+        else:
+            parts.append(word[i])
+            i += 1
+    return tuple(parts) if len(parts) > 1 else ()
+
+
+def query_terms(text: str) -> list[Term]:
+    """The terms of a query: the words of ``words(text, mode="query")`` are core; soft stop
+    words and single characters that query mode drops are kept as optional terms."""
+    text = normalise(text)[:MAX_QUERY_CHARS]
+    if not text:
+        return []
+    core = words(text, mode="query")
+    stop = stop_words()
+    optional: list[str] = []
+    for word in _get_tokenizer().cut(text, HMM=False):
+        word = canonical(word.strip())
+        if _WORD_RE.match(word) and word not in stop and word not in core:
+            if word not in optional:
+                optional.append(word)
+    terms = [Term(word, True, word_parts(word)) for word in core]
+    terms += [Term(word, False) for word in optional]
+    return terms[:MAX_QUERY_WORDS]
 
 
 def segment(text: str, *, mode: str = "index") -> str:

@@ -15,13 +15,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
-from wagtail.search.query import PlainText
 
 from schools.selectors import memberships_of
 from schools.vocab import Stage
@@ -29,7 +28,7 @@ from schools.vocab import Stage
 from .backend import using_elasticsearch
 from .index import KINDS
 from .models import SearchEntry, SearchFacetValue
-from .segment import correct, normalise, variants, words
+from .segment import LONG_QUERY_WORDS, correct, normalise, query_terms, variants
 
 PER_PAGE = 10
 MAX_PAGE = 100
@@ -240,58 +239,107 @@ def _facet_values(name, counts: dict[str, int], filters) -> list[FacetValue]:
 
 
 class DatabaseEngine:
-    """Matching with Wagtail's database backend; facets by aggregate queries.
+    """Matching and ranking on the database backend's own full-text tables.
 
-    The full-text match runs once per (words, operator) and yields the matched ids;
-    totals and facet counts are then plain aggregates over those ids, and only the
-    page of results is ranked by the backend (a second full-text query).
+    One statement (``search/fts.py``) returns the visible entries that contain enough of
+    the core words (see ``_matches``), with which core words each contains and a bm25 /
+    ts_rank score; one more query reads the stage/topic facet rows of those entries. Facet
+    filters, facet counts and ordering then happen in Python over those rows, and only the
+    page of results shown is read as objects. The number of queries does not depend on how
+    many entries match or are shown.
+
+    Ranking: entries containing more of the core words first (this only matters for OR),
+    then by score — bm25 with the title weighted, plus the optional words (孩子, 大 …) at
+    half weight, so "孩子总说压力大" prefers a page about a child saying so.
     """
 
     def __init__(self, visible, *, teachers: bool = False):
         self.visible = visible
-        self.backend = get_search_backend()
-        self._matched = {}
+        backend = get_search_backend()
+        self.search_config = getattr(backend, "config", None)
+        self._found: dict[tuple, dict] = {}
+        self._facets: dict[int, list[tuple[str, str]]] | None = None
 
-    def _query(self, query_words, operator):
-        return PlainText(" ".join(query_words), operator=operator)
+    def _matches(self, terms, operator):
+        """Matched entries for the operator: AND needs every core word — with three or
+        more, all but one (long questions rarely use exactly the words of the answer;
+        entries with every word still rank first); OR needs one."""
+        from .fts import matches
 
-    def matched_ids(self, query_words, operator) -> list[int]:
-        key = (tuple(query_words), operator)
-        if key not in self._matched:
-            results = self.backend.search(
-                self._query(query_words, operator), self.visible, order_by_relevance=False
+        need = sum(1 for term in terms if term.core)
+        if operator != "and":
+            need = 1
+        elif need >= LONG_QUERY_WORDS:
+            need -= 1
+        key = (tuple(terms), need)
+        if key not in self._found:
+            self._found[key] = matches(
+                terms=list(terms),
+                visible=self.visible,
+                need=max(1, need),
+                search_config=self.search_config,
             )
-            self._matched[key] = list(results.get_queryset().values_list("pk", flat=True))
-        return self._matched[key]
+        return self._found[key]
 
-    def count(self, query_words, operator, filters) -> int:
-        ids = self.matched_ids(query_words, operator)
-        if not filters or not ids:
-            return len(ids)
-        return _filter_facets(SearchEntry.objects.filter(pk__in=ids), filters).count()
+    def _facet_rows(self, ids) -> dict[int, list[tuple[str, str]]]:
+        if self._facets is None:
+            self._facets = {}
+        missing = [i for i in ids if i not in self._facets]
+        if missing:
+            for i in missing:
+                self._facets[i] = []
+            rows = SearchFacetValue.objects.filter(entry_id__in=missing).values_list(
+                "entry_id", "facet", "value"
+            )
+            for entry_id, facet, value in rows:
+                self._facets[entry_id].append((facet, value))
+        return self._facets
 
-    def page(self, query_words, operator, filters, start, stop) -> list[SearchEntry]:
-        ids = self.matched_ids(query_words, operator)
-        entries = SearchEntry.objects.filter(pk__in=ids).select_related("page", "document")
-        entries = _filter_facets(entries, filters)
-        query = self._query(query_words, operator)
-        return list(self.backend.search(query, entries, order_by_relevance=True)[start:stop])
+    def _selected(self, terms, operator, filters, *, skip: str = "") -> list[tuple[int, object]]:
+        chosen = list(self._matches(terms, operator).items())
+        if filters.get("kind") and skip != "kind":
+            chosen = [(i, m) for i, m in chosen if m.kind == filters["kind"]]
+        wanted = [
+            (facet, filters[facet])
+            for facet in (SearchFacetValue.STAGE, SearchFacetValue.TOPIC)
+            if filters.get(facet) and skip != facet
+        ]
+        if wanted and chosen:
+            rows = self._facet_rows([i for i, _ in chosen])
+            chosen = [(i, m) for i, m in chosen if all(w in rows[i] for w in wanted)]
+        return chosen
 
-    def facet_counts(self, query_words, operator, filters) -> dict[str, dict[str, int]]:
-        ids = self.matched_ids(query_words, operator)
-        counts = {}
+    def _ranked(self, terms, operator, filters) -> list[int]:
+        core = 0
+        for i, term in enumerate(terms):
+            if term.core:
+                core |= 1 << i
+        chosen = self._selected(terms, operator, filters)
+        chosen.sort(key=lambda im: (-(im[1].mask & core).bit_count(), -im[1].score, -im[0]))
+        return [i for i, _ in chosen]
+
+    def count(self, terms, operator, filters) -> int:
+        return len(self._selected(terms, operator, filters))
+
+    def page(self, terms, operator, filters, start, stop) -> list[SearchEntry]:
+        ids = self._ranked(terms, operator, filters)[start:stop]
+        rows = SearchEntry.objects.select_related("page", "document").in_bulk(ids)
+        return [rows[i] for i in ids if i in rows]
+
+    def facet_counts(self, terms, operator, filters) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
         for name in FACETS:
-            matched = _filter_facets(SearchEntry.objects.filter(pk__in=ids), filters, skip=name)
+            chosen = self._selected(terms, operator, filters, skip=name)
+            tally: dict[str, int] = {}
             if name == "kind":
-                rows = matched.values_list("kind").annotate(n=Count("pk")).order_by()
-            else:
-                rows = (
-                    SearchFacetValue.objects.filter(facet=name, entry__in=matched.values("pk"))
-                    .values_list("value")
-                    .annotate(n=Count("entry_id"))
-                    .order_by()
-                )
-            counts[name] = dict(rows)
+                for _, match in chosen:
+                    tally[match.kind] = tally.get(match.kind, 0) + 1
+            elif chosen:
+                rows = self._facet_rows([i for i, _ in chosen])
+                for i, _ in chosen:
+                    for value in {v for facet, v in rows[i] if facet == name}:
+                        tally[value] = tally.get(value, 0) + 1
+            counts[name] = tally
         return counts
 
 
@@ -371,33 +419,34 @@ def search_run(
         page = max(1, min(MAX_PAGE, int(page)))
     except (TypeError, ValueError):
         page = 1
-    query_words = words(query, mode="query")
+    terms = query_terms(query)
+    query_words = [term.word for term in terms if term.core]
     outcome = Outcome(query=query, words=query_words, page=page, filters=filters)
     if not query_words:
         outcome.popular = popular_queries()
         return outcome
 
     engine = _engine(user=user)
-    total = engine.count(query_words, "and", filters)
+    total = engine.count(terms, "and", filters)
     if total == 0 and len(query_words) > 1:
         outcome.operator = "or"
-        total = engine.count(query_words, "or", filters)
+        total = engine.count(terms, "or", filters)
     outcome.total = total
     pattern = _highlight_pattern(query_words)
     if total:
         start = (page - 1) * PER_PAGE
-        entries = engine.page(query_words, outcome.operator, filters, start, start + PER_PAGE)
+        entries = engine.page(terms, outcome.operator, filters, start, start + PER_PAGE)
         outcome.hits = [_hit(entry, pattern, request) for entry in entries]
         outcome.facets = {
             name: _facet_values(name, counts, filters)
-            for name, counts in engine.facet_counts(query_words, outcome.operator, filters).items()
+            for name, counts in engine.facet_counts(terms, outcome.operator, filters).items()
         }
     if page == 1 and not filters:
         outcome.promotions = _promotions(query, request)
     if not total:
         corrected = correct(query)
-        corrected_words = words(corrected, mode="query") if corrected else []
-        if corrected_words and engine.count(corrected_words, "or", {}):
+        corrected_terms = query_terms(corrected) if corrected else []
+        if corrected_terms and engine.count(corrected_terms, "or", {}):
             outcome.correction = corrected
         outcome.popular = popular_queries()
     return outcome

@@ -38,7 +38,7 @@ def _login(page, base, username):
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "xinyu-test-pass")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # not the header's search button
     page.wait_for_load_state()
 
 

@@ -125,3 +125,10 @@ def test_elasticsearch_round_trip(client, home, settings):
     assert {f["value"] for f in data["facets"]["kind"]} == {"page"}
     data = client.get("/search/", {"q": "霸凌", "format": "json"}).json()
     assert [r["title"] for r in data["results"]] == ["校园欺凌的应对"]
+
+
+def test_long_and_queries_need_all_but_one_word():
+    body = _body(words=["留守儿童", "父母", "务工"], teachers=True)
+    must = body["query"]["bool"]["must"][0]["bool"]
+    assert must["minimum_should_match"] == 2
+    assert [c["multi_match"]["query"] for c in must["should"]] == ["留守儿童", "父母", "务工"]

@@ -191,6 +191,43 @@ def test_and_falls_back_to_or(client, guides):
     assert data["total"] == 2
 
 
+def test_a_compound_finds_content_that_uses_its_parts(client, home):
+    publish_page(home, title="主题班会设计", paragraphs=["一节心理主题的班会怎样上"])
+    data = _json(client, q="怎么开心理班会")
+    assert data["operator"] == "and"
+    assert [r["title"] for r in data["results"]] == ["主题班会设计"]
+
+
+def test_long_queries_accept_entries_missing_one_word_after_complete_ones(client, home):
+    publish_page(home, title="关爱留守儿童", paragraphs=["父母外出务工，留守儿童由祖辈照看"])
+    publish_page(home, title="给在外务工父母的信", paragraphs=["父母外出务工，留守的孩子需要联系"])
+    publish_page(home, title="父母课堂", paragraphs=["父母课堂每月一次"])
+    data = _json(client, q="留守儿童 家长外出打工")
+    assert data["operator"] == "and"
+    assert [r["title"] for r in data["results"]] == ["关爱留守儿童", "给在外务工父母的信"]
+
+
+def test_ranking_prefers_title_matches_and_optional_words(client, home):
+    publish_page(home, title="压力管理课", paragraphs=["学生认识压力、学会放松"] * 3)
+    publish_page(home, title="孩子说压力好大", paragraphs=["倾听孩子"])
+    publish_page(home, title="作息", paragraphs=["压力之外，还要注意睡眠"])
+    titles = _titles(client, "孩子总说压力大")
+    assert titles[0] == "孩子说压力好大"
+    assert titles[-1] == "作息"
+
+
+def test_or_ranks_entries_by_how_many_words_they_contain(client, home):
+    publish_page(home, title="早恋", paragraphs=["青春期早恋"])
+    publish_page(home, title="沟通", paragraphs=["沟通技巧"])
+    publish_page(home, title="家庭生活", paragraphs=["家里聊到早恋，也聊到怎样沟通"])
+    # No entry has three of the four words: OR, and the one with two comes first although
+    # the others match in their titles.
+    data = _json(client, q="早恋 沟通 手机成瘾 失眠")
+    assert data["operator"] == "or"
+    assert [r["title"] for r in data["results"]][0] == "家庭生活"
+    assert data["total"] == 3
+
+
 def test_suggestions_when_nothing_matches(client, guides):
     Query.get("厌学").add_hit()
     data = _json(client, q="焦滤")
@@ -259,6 +296,9 @@ def test_snippet_escapes_html(client, home):
         "ADHD 注意力不集中",
         "<script>alert(1)</script>",
         "%00",
+        "孩子 AND NOT 厌学 NEAR/3 * the or",
+        "{title body} : 厌学 ^ 🙂",
+        "心理班会" * 40,
     ],
 )
 def test_bad_input_never_errors(client, guides, q):
@@ -353,3 +393,22 @@ def test_documents_in_private_collections_are_hidden(client, home):
     assert _json(client, q="研讨纪要")["total"] == 0
     client.force_login(make_member(Role.TEACHER))
     assert _json(client, q="研讨纪要")["total"] == 1
+
+
+def test_heading_levels_are_not_indexed_as_text(client, home):
+    from portal.models import StandardPage
+
+    page = StandardPage(
+        title="作息调整",
+        slug="zuo-xi",
+        body=[
+            ("heading", {"text": "早睡早起", "level": "h2"}),
+            ("paragraph", "<p>规律作息</p>"),
+        ],
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    entry = SearchEntry.objects.get(page=page)
+    assert "早睡早起" in entry.text and "二级标题" not in entry.text
+    assert _json(client, q="二级标题")["total"] == 0
+    assert _json(client, q="早睡早起")["total"] == 1

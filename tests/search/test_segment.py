@@ -63,3 +63,22 @@ def test_mixed_chinese_and_english_is_lower_cased():
 def test_common_misspellings_are_corrected():
     assert correct("孩子焦滤怎么办") == "孩子焦虑怎么办"
     assert correct("孩子焦虑怎么办") == ""
+
+
+def test_query_terms_keep_soft_words_and_single_characters_as_optional():
+    from search.segment import query_terms
+
+    terms = {t.word: t.core for t in query_terms("孩子总说压力大")}
+    assert terms["压力"] is True
+    assert terms["孩子"] is False and terms["大"] is False
+    assert "怎么" not in {t.word for t in query_terms("压力怎么释放")}
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [("心理班会", ("心理", "班会")), ("留守儿童", ("留守", "儿童")), ("厌学", ())],
+)
+def test_compounds_are_split_into_their_dictionary_parts(word, parts):
+    from search.segment import word_parts
+
+    assert word_parts(word) == parts

@@ -69,3 +69,23 @@ def _wagtail_tree(request):
         Page.add_root(instance=Page(title="Root", slug="root"))
     yield
     ContentType.objects.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Let the test database be dropped at the end on PostgreSQL.
+
+    A live-server thread keeps its own connection open, and PostgreSQL refuses to drop a
+    database someone is connected to (the test database then stays behind). Before
+    pytest-django's teardown, end every other session on this run's test database.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -24,6 +24,7 @@ from schools.viewsets import (
     ScopedModelForm,
     ScopedModelViewSet,
     ScopedPermissionPolicy,
+    forbidden_response,
 )
 from schools.vocab import Grade
 
@@ -145,14 +146,7 @@ class LessonRecordViewSet(ScopedModelViewSet):
 
 
 def _denied(request, action="lessons-denied"):
-    access_log_record(
-        request=request,
-        action=action,
-        object_type="courses.lessonrecord",
-        object_id="",
-        allowed=False,
-    )
-    return render(request, "courses/admin/forbidden.html", {"title": "无权访问"}, status=403)
+    return forbidden_response(request, action=action, object_type="courses.lessonrecord")
 
 
 class LessonImportForm(forms.Form):

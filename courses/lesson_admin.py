@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
@@ -20,7 +19,13 @@ from schools.imports import ImportFailed, table_read
 from schools.models import School
 from schools.selectors import is_bureau, user_has_back_office
 from schools.services import access_log_record
-from schools.viewsets import ScopedModelForm, ScopedModelViewSet, ScopedPermissionPolicy
+from schools.viewsets import (
+    PredicateMenuItem,
+    ScopedModelForm,
+    ScopedModelViewSet,
+    ScopedPermissionPolicy,
+    forbidden_response,
+)
 from schools.vocab import Grade
 
 from . import lesson_imports
@@ -141,14 +146,7 @@ class LessonRecordViewSet(ScopedModelViewSet):
 
 
 def _denied(request, action="lessons-denied"):
-    access_log_record(
-        request=request,
-        action=action,
-        object_type="courses.lessonrecord",
-        object_id="",
-        allowed=False,
-    )
-    return render(request, "courses/admin/forbidden.html", {"title": "无权访问"}, status=403)
+    return forbidden_response(request, action=action, object_type="courses.lessonrecord")
 
 
 class LessonImportForm(forms.Form):
@@ -248,35 +246,26 @@ admin_patterns = [
 ]
 
 
-class ShownIfMenuItem(MenuItem):
-    def __init__(self, *args, shown, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.shown = shown
-
-    def is_shown(self, request):
-        return bool(self.shown(user=request.user))
-
-
 def _reads_coverage(*, user):
     return is_bureau(user=user) or bool(sel.manager_school_ids(user=user))
 
 
 def lesson_menu_items():
     return [
-        ShownIfMenuItem(
+        PredicateMenuItem(
             "导入授课记录",
             reverse("lessons_admin:import"),
             icon_name="upload",
             order=1,
-            shown=lambda *, user: user_has_back_office(user=user)
+            predicate=lambda *, user: user_has_back_office(user=user)
             and sel.may_record_lessons(user=user),
         ),
-        ShownIfMenuItem(
+        PredicateMenuItem(
             "班级课程覆盖",
             reverse("lessons_admin:coverage"),
             icon_name="table",
             order=2,
-            shown=_reads_coverage,
+            predicate=_reads_coverage,
         ),
     ]
 

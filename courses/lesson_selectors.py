@@ -33,7 +33,7 @@ from schools.models import SchoolClass
 from schools.selectors import (
     classes_for,
     is_bureau,
-    memberships_of,
+    school_ids_with,
     staff_users_at,
 )
 from schools.vocab import SCHOOL_WIDE_ROLES
@@ -53,16 +53,12 @@ SCHOOL_BREAKS = (((1, 20), (2, 20)), ((7, 10), (8, 31)))
 
 def recorder_school_ids(*, user) -> set[int]:
     """Schools where the user has any active role: they may record their own lessons there."""
-    return {m.school_id for m in memberships_of(user=user) if m.school_id}
+    return school_ids_with(user=user)
 
 
 def manager_school_ids(*, user) -> set[int]:
     """Schools where the user records lessons for anyone (admins, leaders, psych teachers)."""
-    return {
-        m.school_id
-        for m in memberships_of(user=user)
-        if m.school_id and m.role in RECORD_MANAGER_ROLES
-    }
+    return school_ids_with(user=user, roles=RECORD_MANAGER_ROLES)
 
 
 def may_record_lessons(*, user) -> bool:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from schools.selectors import is_bureau, schools_managed_by
 from schools.services import access_log_record
+from schools.viewsets import forbidden_response
 from schools.vocab import BUREAU_ROLES, Role
 
 from . import training_selectors as sel
@@ -50,16 +51,10 @@ def _denied(request, *, action, object_type, object_id, school=None):
 
 
 def _forbidden(request):
-    """A plain 403 (Wagtail would turn PermissionDenied into a redirect to the dashboard)."""
-    access_log_record(
-        request=request,
-        action="training-admin-forbidden",
-        object_type="courses.training",
-        object_id="",
-        school=None,
-        allowed=False,
+    """A logged 403 (Wagtail would turn PermissionDenied into a redirect to the dashboard)."""
+    return forbidden_response(
+        request, action="training-admin-forbidden", object_type="courses.training"
     )
-    return render(request, "courses/admin/forbidden.html", {"title": "无权访问"}, status=403)
 
 
 def _years() -> list[int]:

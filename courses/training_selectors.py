@@ -14,7 +14,13 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from schools.models import Membership, School
-from schools.selectors import is_bureau, memberships_of, schools_managed_by
+from schools.selectors import (
+    is_bureau,
+    memberships_of,
+    school_ids_with,
+    school_scope,
+    schools_managed_by,
+)
 from schools.vocab import BUREAU_ROLES, Role
 
 from .models import (
@@ -226,7 +232,7 @@ def certificate_lookup(*, code: str) -> HoursEntry | None:
 
 
 def teacher_school_ids(*, user) -> set[int]:
-    return {m.school_id for m in memberships_of(user=user) if m.school_id}
+    return school_ids_with(user=user)
 
 
 def sessions_open_to(*, teacher) -> QuerySet[TrainingSession]:
@@ -356,10 +362,7 @@ def ledger_reversible_by(*, user) -> QuerySet[HoursEntry]:
 
 def report_schools_for(*, user) -> QuerySet[School]:
     """Schools whose hours report the user may read."""
-    if is_bureau(user=user):
-        return School.objects.all()
-    ids = {m.school_id for m in memberships_of(user=user) if m.role in REPORT_ROLES}
-    return School.objects.filter(pk__in=ids)
+    return school_scope(user=user, roles=REPORT_ROLES)
 
 
 @dataclass

@@ -3,12 +3,16 @@
 from django.forms import modelform_factory
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from schools.selectors import is_bureau, is_bureau_admin, schools_managed_by, user_has_back_office
-from schools.viewsets import ScopedModelForm, ScopedModelViewSet, ScopedPermissionPolicy
+from schools.viewsets import (
+    PredicateMenuItem,
+    ScopedModelForm,
+    ScopedModelViewSet,
+    ScopedPermissionPolicy,
+)
 
 from . import training_admin as views
 from . import training_selectors as sel
@@ -131,15 +135,6 @@ def register_training_urls():
     return [path("training/", include((admin_patterns, "training_admin")))]
 
 
-class ShownIfMenuItem(MenuItem):
-    def __init__(self, *args, shown, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.shown = shown
-
-    def is_shown(self, request):
-        return bool(self.shown(user=request.user))
-
-
 def _reads_reports(*, user):
     return sel.report_schools_for(user=user).exists()
 
@@ -150,56 +145,56 @@ def _manages_school(*, user):
 
 @hooks.register("register_training_menu_item")
 def menu_school_report():
-    return ShownIfMenuItem(
+    return PredicateMenuItem(
         "学校学时报表",
         reverse("training_admin:school_report"),
         icon_name="table",
         order=0,
-        shown=_reads_reports,
+        predicate=_reads_reports,
     )
 
 
 @hooks.register("register_training_menu_item")
 def menu_bureau_report():
-    return ShownIfMenuItem(
+    return PredicateMenuItem(
         "全市学时报表",
         reverse("training_admin:bureau_report"),
         icon_name="table",
         order=1,
-        shown=is_bureau,
+        predicate=is_bureau,
     )
 
 
 @hooks.register("register_training_menu_item")
 def menu_attendance():
-    return ShownIfMenuItem(
+    return PredicateMenuItem(
         "出勤登记",
         reverse("training_admin:attendance_list"),
         icon_name="tick",
         order=3,
-        shown=_manages_school,
+        predicate=_manages_school,
     )
 
 
 @hooks.register("register_training_menu_item")
 def menu_external():
-    return ShownIfMenuItem(
+    return PredicateMenuItem(
         "校外培训审核",
         reverse("training_admin:external_list"),
         icon_name="doc-full",
         order=4,
-        shown=_manages_school,
+        predicate=_manages_school,
     )
 
 
 @hooks.register("register_training_menu_item")
 def menu_ledger():
-    return ShownIfMenuItem(
+    return PredicateMenuItem(
         "学时台账",
         reverse("training_admin:ledger"),
         icon_name="list-ul",
         order=5,
-        shown=lambda *, user: is_bureau(user=user) or _reads_reports(user=user),
+        predicate=lambda *, user: is_bureau(user=user) or _reads_reports(user=user),
     )
 
 

@@ -13,7 +13,7 @@ from schools.models import Membership, School, Student
 from schools.selectors import (
     is_bureau,
     is_bureau_admin,
-    memberships_of,
+    school_ids_with,
     school_scope,
     schools_for,
     user_memo,
@@ -52,14 +52,6 @@ SAFETY_READER_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER
 SAFETY_MANAGER_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
 
 
-def _school_ids(*, user, roles=None) -> set[int]:
-    return {
-        m.school_id
-        for m in memberships_of(user=user)
-        if m.school_id and (roles is None or m.role in roles)
-    }
-
-
 def roster_may_manage(*, user) -> bool:
     return user_memo(
         user=user, key="duty-roster", compute=lambda: roster_schools_managed_by(user=user).exists()
@@ -84,14 +76,14 @@ def roster_visible_to(*, user) -> QuerySet[DutyAssignment]:
     qs = DutyAssignment.objects.select_related("school", "person")
     if is_bureau(user=user):
         return qs
-    return qs.filter(school_id__in=_school_ids(user=user))
+    return qs.filter(school_id__in=school_ids_with(user=user))
 
 
 def roster_managed_by(*, user) -> QuerySet[DutyAssignment]:
     qs = DutyAssignment.objects.select_related("school", "person")
     if is_bureau_admin(user=user):
         return qs
-    return qs.filter(school_id__in=_school_ids(user=user, roles=ROSTER_MANAGER_ROLES))
+    return qs.filter(school_id__in=school_ids_with(user=user, roles=ROSTER_MANAGER_ROLES))
 
 
 def roster_schools_managed_by(*, user) -> QuerySet[School]:
@@ -102,14 +94,14 @@ def rotation_visible_to(*, user) -> QuerySet[DutyRotationSlot]:
     qs = DutyRotationSlot.objects.select_related("school", "person")
     if is_bureau(user=user):
         return qs
-    return qs.filter(school_id__in=_school_ids(user=user))
+    return qs.filter(school_id__in=school_ids_with(user=user))
 
 
 def rotation_managed_by(*, user) -> QuerySet[DutyRotationSlot]:
     qs = DutyRotationSlot.objects.select_related("school", "person")
     if is_bureau_admin(user=user):
         return qs
-    return qs.filter(school_id__in=_school_ids(user=user, roles=ROSTER_MANAGER_ROLES))
+    return qs.filter(school_id__in=school_ids_with(user=user, roles=ROSTER_MANAGER_ROLES))
 
 
 def roster_for_day(*, school, day) -> list[DutyAssignment]:
@@ -183,8 +175,8 @@ def incidents_visible_to(*, user) -> QuerySet[IncidentReport]:
     if is_bureau(user=user):
         return qs
     return qs.filter(
-        Q(school_id__in=_school_ids(user=user, roles=INCIDENT_READER_ROLES))
-        | Q(reporter=user, school_id__in=_school_ids(user=user))
+        Q(school_id__in=school_ids_with(user=user, roles=INCIDENT_READER_ROLES))
+        | Q(reporter=user, school_id__in=school_ids_with(user=user))
     )
 
 
@@ -193,7 +185,7 @@ def incidents_managed_by(*, user) -> QuerySet[IncidentReport]:
     qs = IncidentReport.objects.select_related("school", "reporter")
     if is_bureau_admin(user=user):
         return qs
-    return qs.filter(school_id__in=_school_ids(user=user, roles=INCIDENT_HANDLER_ROLES))
+    return qs.filter(school_id__in=school_ids_with(user=user, roles=INCIDENT_HANDLER_ROLES))
 
 
 def incident_schools_reportable_by(*, user) -> QuerySet[School]:
@@ -202,17 +194,19 @@ def incident_schools_reportable_by(*, user) -> QuerySet[School]:
 
 
 def incident_may_read(*, user) -> bool:
-    return is_bureau(user=user) or bool(_school_ids(user=user))
+    return is_bureau(user=user) or bool(school_ids_with(user=user))
 
 
 def incident_may_handle(*, user) -> bool:
-    return is_bureau_admin(user=user) or bool(_school_ids(user=user, roles=INCIDENT_HANDLER_ROLES))
+    return is_bureau_admin(user=user) or bool(
+        school_ids_with(user=user, roles=INCIDENT_HANDLER_ROLES)
+    )
 
 
 def incident_student_names_visible(*, user, incident) -> bool:
     if is_bureau_admin(user=user):
         return True
-    return incident.school_id in _school_ids(user=user, roles=STUDENT_NAME_ROLES)
+    return incident.school_id in school_ids_with(user=user, roles=STUDENT_NAME_ROLES)
 
 
 def students_pickable_by(*, user, school) -> QuerySet[Student]:
@@ -419,14 +413,14 @@ def safety_checks_visible_to(*, user) -> QuerySet[SafetyCheck]:
     qs = SafetyCheck.objects.select_related("school")
     if is_bureau(user=user):
         return qs
-    return qs.filter(school_id__in=_school_ids(user=user, roles=SAFETY_READER_ROLES))
+    return qs.filter(school_id__in=school_ids_with(user=user, roles=SAFETY_READER_ROLES))
 
 
 def safety_checks_managed_by(*, user) -> QuerySet[SafetyCheck]:
     qs = SafetyCheck.objects.select_related("school")
     if is_bureau_admin(user=user):
         return qs
-    return qs.filter(school_id__in=_school_ids(user=user, roles=SAFETY_MANAGER_ROLES))
+    return qs.filter(school_id__in=school_ids_with(user=user, roles=SAFETY_MANAGER_ROLES))
 
 
 def safety_schools_managed_by(*, user) -> QuerySet[School]:

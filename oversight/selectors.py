@@ -13,7 +13,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from schools.models import School
-from schools.selectors import is_bureau, is_bureau_admin, memberships_of, schools_for
+from schools.selectors import (
+    is_bureau,
+    is_bureau_admin,
+    school_ids_with,
+    school_scope,
+)
 from schools.vocab import Role
 
 from .models import Campaign, ReminderSent, Submission
@@ -23,10 +28,6 @@ REPORT_EDITOR_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER
 REPORT_SUBMITTER_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
 # Who sees the dashboard for their own school.
 DASHBOARD_SCHOOL_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
-
-
-def _school_ids_with(*, user, roles) -> set[int]:
-    return {m.school_id for m in memberships_of(user=user) if m.role in roles and m.school_id}
 
 
 def may_manage_campaigns(*, user) -> bool:
@@ -40,17 +41,15 @@ def may_oversee(*, user) -> bool:
 
 def report_schools_for(*, user) -> QuerySet[School]:
     """Schools whose reports the user may fill in."""
-    return schools_for(user=user).filter(
-        pk__in=_school_ids_with(user=user, roles=REPORT_EDITOR_ROLES)
-    )
+    return School.objects.filter(pk__in=school_ids_with(user=user, roles=REPORT_EDITOR_ROLES))
 
 
 def may_submit_for(*, user, school) -> bool:
-    return school.pk in _school_ids_with(user=user, roles=REPORT_SUBMITTER_ROLES)
+    return school.pk in school_ids_with(user=user, roles=REPORT_SUBMITTER_ROLES)
 
 
 def may_use_reports(*, user) -> bool:
-    return may_oversee(user=user) or bool(_school_ids_with(user=user, roles=REPORT_EDITOR_ROLES))
+    return may_oversee(user=user) or bool(school_ids_with(user=user, roles=REPORT_EDITOR_ROLES))
 
 
 def campaign_targets(*, campaign: Campaign) -> QuerySet[School]:
@@ -64,7 +63,7 @@ def campaigns_for(*, user) -> QuerySet[Campaign]:
     """Campaigns the user may see: all for the bureau; opened ones aimed at own schools."""
     if may_oversee(user=user):
         return Campaign.objects.all()
-    ids = _school_ids_with(user=user, roles=REPORT_EDITOR_ROLES)
+    ids = school_ids_with(user=user, roles=REPORT_EDITOR_ROLES)
     if not ids:
         return Campaign.objects.none()
     return (
@@ -194,13 +193,9 @@ def campaign_board(*, campaign: Campaign, now=None) -> tuple[list[BoardRow], dic
 
 
 def may_see_dashboard(*, user) -> bool:
-    return may_oversee(user=user) or bool(_school_ids_with(user=user, roles=DASHBOARD_SCHOOL_ROLES))
+    return may_oversee(user=user) or bool(school_ids_with(user=user, roles=DASHBOARD_SCHOOL_ROLES))
 
 
 def dashboard_schools_for(*, user) -> QuerySet[School]:
     """All schools for the bureau; a school leader's or admin's own school(s) otherwise."""
-    if may_oversee(user=user):
-        return schools_for(user=user)
-    return schools_for(user=user).filter(
-        pk__in=_school_ids_with(user=user, roles=DASHBOARD_SCHOOL_ROLES)
-    )
+    return school_scope(user=user, roles=DASHBOARD_SCHOOL_ROLES)

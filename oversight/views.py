@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal.views import permission_denied
 from schools.services import access_log_record
+from schools.viewsets import forbidden_response
 
 from . import selectors
 from .exports import campaign_export_xlsx
@@ -51,10 +51,7 @@ def guarded(test):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not test(user=request.user):
-                access_log_record(
-                    request=request, action="denied", object_type="oversight", allowed=False
-                )
-                return permission_denied(request)
+                return forbidden_response(request, action="denied", object_type="oversight")
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from schools.services import access_log_record
+
 
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and Permissions-Policy on every response.
@@ -22,3 +24,41 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
         )
         return response
+
+
+class AdminGateDenialMiddleware:
+    """One access-log line when Wagtail's admin gate turns a signed-in user away from a
+    student-records URL (``RECORDS_ADMIN_PREFIXES``).
+
+    Wagtail wraps every admin URL in ``require_admin_access``, which redirects a user without
+    ``wagtailadmin.access_admin`` (e.g. a plain teacher just removed from a counselling
+    group) to the login page before any records view runs, so the view's own denial line
+    never comes. This writes that line: the user, action "denied", the URL's student id (or
+    object id) and path — no record content. Anonymous visitors (the login redirect) and
+    users the gate lets through (whose views log their own denials) leave nothing here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.path.startswith(settings.RECORDS_ADMIN_PREFIXES):
+            return None
+        user = request.user
+        # The gate's own test (wagtail.admin.auth.require_admin_access); the permission
+        # answer is cached on the user, so the gate asks the database no second time.
+        if user.is_anonymous or user.has_perms(["wagtailadmin.access_admin"]):
+            return None
+        match = request.resolver_match
+        object_id = view_kwargs.get("student_id", view_kwargs.get("pk", ""))
+        access_log_record(
+            request=request,
+            action="denied",
+            object_type=match.view_name.replace(":", ".") if match else "admin",
+            object_id=object_id,
+            allowed=False,
+        )
+        return None

@@ -64,7 +64,7 @@ def is_bureau_admin(*, user) -> bool:
     return Role.BUREAU_ADMIN in roles_of(user=user) or getattr(user, "is_superuser", False)
 
 
-def _school_ids_with(*, user, roles=None) -> set[int]:
+def school_ids_with(*, user, roles=None) -> set[int]:
     """Schools where the user holds one of ``roles`` (any role when ``None``)."""
     return {
         m.school_id
@@ -105,7 +105,7 @@ def school_scope(*, user, roles=None, bureau=is_bureau) -> QuerySet[School]:
         scope = SchoolScope(model=School)
         scope._exists_answer = lambda: user_memo(user=user, key="any-school", compute=_any_school)
         return scope
-    ids = _school_ids_with(user=user, roles=roles)
+    ids = school_ids_with(user=user, roles=roles)
     scope = SchoolScope(model=School).filter(pk__in=ids)
     scope._exists_answer = lambda: bool(ids)
     return scope
@@ -182,7 +182,7 @@ def staff_visible_to(*, user) -> QuerySet[Membership]:
     qs = Membership.objects.select_related("user", "school")
     if is_bureau(user=user):
         return qs
-    school_ids = _school_ids_with(user=user, roles=STAFF_READER_ROLES)
+    school_ids = school_ids_with(user=user, roles=STAFF_READER_ROLES)
     return qs.filter(Q(school_id__in=school_ids) | Q(user=user))
 
 

@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from schools.models import School, Student
-from schools.selectors import classes_for, is_bureau, memberships_of, students_visible_to
+from schools.selectors import (
+    classes_for,
+    is_bureau,
+    memberships_of,
+    school_ids_with,
+    school_scope,
+    students_visible_to,
+)
 from schools.vocab import Role
 
 from .models import (
@@ -42,10 +49,6 @@ from .models import (
 
 SMALL_CELL = 5
 ACTIVE_WARNING = (Warning.Status.OPEN, Warning.Status.FOLLOW_UP)
-
-
-def _school_ids(*, user, roles) -> set[int]:
-    return {m.school_id for m in memberships_of(user=user) if m.role in roles and m.school_id}
 
 
 def _grade_scopes(*, user) -> list[tuple[int, int]]:
@@ -79,7 +82,7 @@ def _case_student_ids(*, user):
 
 def _leader_case_q(*, user, prefix="") -> Q:
     """Students with an active 重点/危机 warning at a school the user leads."""
-    leader_schools = _school_ids(user=user, roles={Role.SCHOOL_LEADER})
+    leader_schools = school_ids_with(user=user, roles={Role.SCHOOL_LEADER})
     if not leader_schools:
         return Q(pk__in=[])
     cases = Warning.objects.filter(
@@ -92,7 +95,7 @@ def _case_q(*, user, field: str) -> Q:
     """Q on a student-bearing model (``field`` is "" for Student, "student" otherwise)."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
-    psych = _school_ids(user=user, roles={Role.PSYCH_TEACHER})
+    psych = school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
     school_field = "school_id__in" if not field else "school_id__in"
     student_in = "pk__in" if not field else f"{field}_id__in"
     q = Q(**{school_field: psych}) if psych else Q(pk__in=[])
@@ -126,13 +129,13 @@ def referrals_for(*, user) -> QuerySet[Referral]:
 
 def may_write_case(*, user, student: Student) -> bool:
     """Psychology teachers write their school's archives; case-group members their case."""
-    if student.school_id in _school_ids(user=user, roles={Role.PSYCH_TEACHER}):
+    if student.school_id in school_ids_with(user=user, roles={Role.PSYCH_TEACHER}):
         return True
     return case_memberships_of(user=user).filter(student=student).exists()
 
 
 def may_manage_case_group(*, user, student: Student) -> bool:
-    return student.school_id in _school_ids(user=user, roles={Role.PSYCH_TEACHER})
+    return student.school_id in school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
 
 
 # --- rounds -------------------------------------------------------------------------------------
@@ -140,7 +143,7 @@ def may_manage_case_group(*, user, student: Student) -> bool:
 
 def rounds_for(*, user) -> QuerySet[ScreeningRound]:
     """Rounds whose summary (counts, coverage) the user may see: own school's staff in charge."""
-    school_ids = _school_ids(
+    school_ids = school_ids_with(
         user=user, roles={Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN}
     )
     return ScreeningRound.objects.select_related("school").filter(school_id__in=school_ids)
@@ -148,7 +151,7 @@ def rounds_for(*, user) -> QuerySet[ScreeningRound]:
 
 def rounds_managed_by(*, user) -> QuerySet[ScreeningRound]:
     """Rounds whose results the user may enter, import, list and export."""
-    school_ids = _school_ids(user=user, roles={Role.PSYCH_TEACHER})
+    school_ids = school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
     return ScreeningRound.objects.select_related("school").filter(school_id__in=school_ids)
 
 
@@ -260,14 +263,14 @@ def instruments_for(*, user) -> QuerySet[Instrument]:
 
 def instruments_managed_by(*, user) -> QuerySet[Instrument]:
     """Psychology teachers define their school's own; the bureau admin fills licensed skeletons."""
-    q = Q(school_id__in=_school_ids(user=user, roles={Role.PSYCH_TEACHER}))
+    q = Q(school_id__in=school_ids_with(user=user, roles={Role.PSYCH_TEACHER}))
     if Role.BUREAU_ADMIN in {m.role for m in memberships_of(user=user)}:
         q |= Q(school__isnull=True, kind=Instrument.Kind.LICENSED)
     return Instrument.objects.filter(q)
 
 
 def may_define_instrument(*, user) -> bool:
-    return bool(_school_ids(user=user, roles={Role.PSYCH_TEACHER}))
+    return bool(school_ids_with(user=user, roles={Role.PSYCH_TEACHER}))
 
 
 # --- warnings and concerns ------------------------------------------------------------------
@@ -277,8 +280,8 @@ def warnings_for(*, user) -> QuerySet[Warning]:
     """Warnings the user may read (with level and notes, never scores)."""
     if not getattr(user, "is_authenticated", False):
         return Warning.objects.none()
-    psych = _school_ids(user=user, roles={Role.PSYCH_TEACHER})
-    leaders = _school_ids(user=user, roles={Role.SCHOOL_LEADER})
+    psych = school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
+    leaders = school_ids_with(user=user, roles={Role.SCHOOL_LEADER})
     q = Q(school_id__in=psych) if psych else Q(pk__in=[])
     if leaders:
         q |= Q(school_id__in=leaders, level__in=LEADER_LEVELS)
@@ -291,7 +294,7 @@ def warnings_for(*, user) -> QuerySet[Warning]:
 
 def warnings_managed_by(*, user) -> QuerySet[Warning]:
     """Warnings whose status and notes the user may update: psychology teacher, case group."""
-    psych = _school_ids(user=user, roles={Role.PSYCH_TEACHER})
+    psych = school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
     q = Q(school_id__in=psych) | Q(student_id__in=_case_student_ids(user=user))
     return Warning.objects.filter(q)
 
@@ -361,12 +364,8 @@ def _suppress_count(n: int) -> int | str:
 
 def figure_schools_for(*, user) -> QuerySet[School]:
     """Schools whose figures the user sees: every school for the bureau, own school otherwise."""
-    if is_bureau(user=user):
-        return School.objects.all()
-    return School.objects.filter(
-        pk__in=_school_ids(
-            user=user, roles={Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER}
-        )
+    return school_scope(
+        user=user, roles={Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER}
     )
 
 
@@ -549,7 +548,7 @@ def deidentified_results(*, user, school_year_start) -> QuerySet[ScreeningResult
 
 def instrument_schools_for(*, user) -> QuerySet[School]:
     """Schools for which the user may define an instrument or run a round."""
-    return School.objects.filter(pk__in=_school_ids(user=user, roles={Role.PSYCH_TEACHER}))
+    return School.objects.filter(pk__in=school_ids_with(user=user, roles={Role.PSYCH_TEACHER}))
 
 
 round_schools_for = instrument_schools_for
@@ -559,5 +558,5 @@ def round_classes_for(*, user):
     from schools.models import SchoolClass
 
     return SchoolClass.objects.select_related("school").filter(
-        school_id__in=_school_ids(user=user, roles={Role.PSYCH_TEACHER})
+        school_id__in=school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
     )

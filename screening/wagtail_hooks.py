@@ -2,12 +2,12 @@
 
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem, SubmenuMenuItem
+from wagtail.admin.menu import SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.permissions import register_permission_policy
 
 from schools.selectors import is_bureau, is_bureau_admin, memberships_of
-from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
+from schools.viewsets import PredicateMenuItem, ScopedModelViewSet, ScopedPermissionPolicy
 from schools.vocab import Role
 
 from . import selectors, urls
@@ -114,83 +114,76 @@ def register_urls():
     return [path("screening/", include((urls.urlpatterns, "screening"), namespace="screening"))]
 
 
-class ScopedMenuItem(MenuItem):
-    def __init__(self, *args, shown, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._shown = shown
-
-    def is_shown(self, request):
-        return bool(self._shown(request.user))
-
-
 @hooks.register("register_admin_menu_item")
 def register_menu():
     from wagtail.admin.menu import Menu
 
-    def psych(user):
+    def psych(*, user):
         return _has_role(user, Role.PSYCH_TEACHER)
 
-    def warning_readers(user):
+    def warning_readers(*, user):
         return _has_role(
             user, Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.GRADE_LEADER, Role.CLASS_TEACHER
         )
 
     items = [
-        ScopedMenuItem(
+        PredicateMenuItem(
             "总览",
             reverse("screening:index"),
             name="screening-index",
             icon_name="home",
             order=10,
-            shown=lambda u: selectors.has_screening_access(user=u),
+            predicate=lambda *, user: selectors.has_screening_access(user=user),
         ),
-        ScopedMenuItem(
+        PredicateMenuItem(
             "筛查批次",
             reverse("screening:rounds"),
             name="screening-rounds",
             icon_name="date",
             order=20,
-            shown=lambda u: _has_role(u, Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN),
+            predicate=lambda *, user: _has_role(
+                user, Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN
+            ),
         ),
-        ScopedMenuItem(
+        PredicateMenuItem(
             "测评量表",
             reverse(instrument_viewset.get_url_name("index")),
             name="screening-instruments",
             icon_name="list-ol",
             order=30,
-            shown=psych,
+            predicate=psych,
         ),
-        ScopedMenuItem(
+        PredicateMenuItem(
             "预警",
             reverse("screening:warnings"),
             name="screening-warnings",
             icon_name="warning",
             order=40,
-            shown=warning_readers,
+            predicate=warning_readers,
         ),
-        ScopedMenuItem(
+        PredicateMenuItem(
             "本班关注",
             reverse("screening:my_class"),
             name="screening-my-class",
             icon_name="group",
             order=50,
-            shown=lambda u: _has_role(u, Role.CLASS_TEACHER),
+            predicate=lambda *, user: _has_role(user, Role.CLASS_TEACHER),
         ),
-        ScopedMenuItem(
+        PredicateMenuItem(
             "统计与覆盖率",
             reverse("screening:figures"),
             name="screening-figures",
             icon_name="table",
             order=60,
-            shown=lambda u: selectors.figure_schools_for(user=u).exists(),
+            predicate=lambda *, user: selectors.figure_schools_for(user=user).exists(),
         ),
-        ScopedMenuItem(
+        PredicateMenuItem(
             "访问日志",
             reverse("screening:access_log"),
             name="screening-access-log",
             icon_name="history",
             order=70,
-            shown=lambda u: is_bureau(user=u) or _has_role(u, Role.SCHOOL_LEADER),
+            predicate=lambda *, user: is_bureau(user=user) or _has_role(user, Role.SCHOOL_LEADER),
         ),
     ]
     return SubmenuMenuItem(

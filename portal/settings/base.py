@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.middleware.AdminGateDenialMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -274,6 +275,9 @@ CSP_ADMIN = (
     "base-uri 'self'; form-action 'self'"
 )
 CSP_ADMIN_PREFIXES = ("/admin/",)
+# Back-office URLs of student records: a signed-in user whom Wagtail's admin gate turns
+# away from one of these still leaves a denial line (portal.middleware).
+RECORDS_ADMIN_PREFIXES = ("/admin/screening/",)
 
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("XINYU_SITE_NAME", "心育平台")

@@ -429,3 +429,12 @@ def test_back_office_pages_render_for_school_and_bureau(client, school, psych, k
     client.force_login(make_member(Role.BUREAU_ADMIN))
     response = client.get(reverse("lessons_admin:coverage") + f"?school={school.pk}")
     assert response.status_code == 200 and "青禾实验学校" in response.content.decode()
+
+
+def test_coverage_denied_is_a_logged_no_store_back_office_page(client, school):
+    from tests.forbidden import logged_forbidden
+
+    teacher = make_member(Role.CLASS_TEACHER, school)
+    client.force_login(teacher)
+    line = logged_forbidden(client, reverse("lessons_admin:coverage"), user=teacher)
+    assert (line.action, line.object_type) == ("lessons-denied", "courses.lessonrecord")

@@ -192,3 +192,17 @@ def test_bureau_sees_campaign_index(client, campaign, role):
     client.force_login(make_member(role))
     html = client.get(reverse("oversight:index")).content.decode()
     assert campaign.title in html
+
+
+def test_a_denied_oversight_page_is_a_logged_no_store_back_office_page(
+    client, campaign, school, leader
+):
+    from tests.forbidden import logged_forbidden
+
+    client.force_login(leader)
+    for url in (
+        reverse("oversight:board", args=[campaign.pk]),
+        reverse("oversight:export", args=[campaign.pk]),
+    ):
+        line = logged_forbidden(client, url, user=leader)
+        assert (line.action, line.object_type) == ("denied", "oversight")

@@ -323,6 +323,7 @@ def test_round_results_list_query_count_is_constant(client, world):
         result_save(
             round=world.round, instrument=phq9(), student=s, answers=answers_for(3), taken_on=TODAY
         )
+    _queries(client, url)  # warm the process-wide caches (content types) first
     small = _queries(client, url)
     for s in StudentFactory.create_batch(12, school_class=world.a7_2):
         result_save(
@@ -354,6 +355,7 @@ def test_archive_page_query_count_is_constant_in_history_length(client, world):
         referral_record(student=world.own, institution=f"医院{n}", referred_on=TODAY, reason="复查")
 
     add_round(1)
+    _queries(client, url)  # warm the process-wide caches (content types) first
     small = _queries(client, url)
     for n in range(2, 9):
         add_round(n)

@@ -279,6 +279,10 @@ class AccessLog(models.Model):
     path = models.CharField("路径", max_length=300, blank=True)
     ip = models.GenericIPAddressField("IP", null=True, blank=True)
 
+    # Append-only ids: nothing to gain from Wagtail's reference index, which would add
+    # several queries to every logged access.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         verbose_name = "访问日志"
         verbose_name_plural = "访问日志"

@@ -8,20 +8,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def wagtail_tree(transactional_db):
-    """What Wagtail's migrations create; a transactional test's flush removes it."""
-    from django.conf import settings
-    from wagtail.models import Collection, Locale, Page
-
-    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    if not Collection.get_first_root_node():
-        Collection.add_root(name="Root")
-    if not Page.get_first_root_node():
-        Page.add_root(instance=Page(title="Root", slug="root"))
-
-
-@pytest.fixture
-def site(wagtail_tree, home):
+def site(transactional_db, home):
     """The home page's site is the default site, so it also answers for localhost."""
     assert home.get_site().is_default_site
     portal = PortalSettings.for_site(home.get_site())

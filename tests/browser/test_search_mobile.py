@@ -8,20 +8,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def wagtail_tree(transactional_db):
-    """What Wagtail's migrations create; a transactional test's flush removes it."""
-    from django.conf import settings
-    from wagtail.models import Collection, Locale, Page
-
-    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    if not Collection.get_first_root_node():
-        Collection.add_root(name="Root")
-    if not Page.get_first_root_node():
-        Page.add_root(instance=Page(title="Root", slug="root"))
-
-
-@pytest.fixture
-def content(wagtail_tree, home):
+def content(transactional_db, home):
     publish_page(
         home,
         title="孩子不想上学了，家长怎么办",

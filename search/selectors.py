@@ -35,6 +35,8 @@ MAX_PAGE = 100
 SNIPPET_CHARS = 120
 MAX_TOPICS = 20
 FACETS = ("kind", "stage", "topic")
+# SQLite (3.32+) binds at most 32,766 variables per statement.
+FACET_READ_CHUNK = 10_000
 
 
 @dataclass
@@ -285,10 +287,13 @@ class DatabaseEngine:
         if self._facets is None:
             self._facets = {}
         missing = [i for i in ids if i not in self._facets]
-        if missing:
-            for i in missing:
-                self._facets[i] = []
-            rows = SearchFacetValue.objects.filter(entry_id__in=missing).values_list(
+        for i in missing:
+            self._facets[i] = []
+        # One query up to FACET_READ_CHUNK matched entries; more (a very large index and a
+        # common word) are read in chunks rather than exceed SQLite's bound-variable limit.
+        for start in range(0, len(missing), FACET_READ_CHUNK):
+            chunk = missing[start : start + FACET_READ_CHUNK]
+            rows = SearchFacetValue.objects.filter(entry_id__in=chunk).values_list(
                 "entry_id", "facet", "value"
             )
             for entry_id, facet, value in rows:

@@ -84,6 +84,17 @@ def _decode(data: bytes) -> str:
         raise ImportFailed(["无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV 文件。"]) from None
 
 
+def rows_read(*, name: str, data: bytes) -> list[list]:
+    """The cells of an uploaded .xlsx (first sheet, typed values) or .csv (UTF-8 or GBK), row
+    by row, header first; ImportFailed with a message for the user if it cannot be read."""
+    lower = name.lower()
+    if lower.endswith(".xlsx"):
+        return _xlsx_rows(data)
+    if lower.endswith(".csv"):
+        return list(csv.reader(io.StringIO(_decode(data))))
+    raise ImportFailed(["只支持 .xlsx 或 .csv 文件。"])
+
+
 def table_read(*, name: str, data: bytes) -> Table:
     """Read an uploaded .xlsx or .csv into its headers and ``[(row_number, {header: text})]``.
 
@@ -91,13 +102,7 @@ def table_read(*, name: str, data: bytes) -> Table:
     """
     if len(data) > MAX_BYTES:
         raise ImportFailed(["文件过大（上限 5 MB），请分批导入。"])
-    lower = name.lower()
-    if lower.endswith(".xlsx"):
-        raw = _xlsx_rows(data)
-    elif lower.endswith(".csv"):
-        raw = list(csv.reader(io.StringIO(_decode(data))))
-    else:
-        raise ImportFailed(["只支持 .xlsx 或 .csv 文件。"])
+    raw = rows_read(name=name, data=data)
     if not raw:
         raise ImportFailed(["文件是空的。"])
     headers = [_cell_text(h) for h in raw[0]]

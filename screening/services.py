@@ -7,9 +7,7 @@ Nothing here logs student data.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from schools.imports import ImportFailed, rows_read
 from schools.models import Membership, Student
 from schools.vocab import Role
 
@@ -557,29 +556,10 @@ def _item_number(header: str) -> int | None:
 
 def table_read(*, data: bytes, filename: str) -> list[list]:
     """Rows (header first) of an uploaded .xlsx or .csv; ScreeningError if unreadable."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # noqa: BLE001 - any parse failure is the same message to the user
-            raise ScreeningError(["文件无法读取：请上传 Excel（.xlsx）或 CSV 文件。"]) from None
-        sheet = book.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        book.close()
-        return rows
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ScreeningError(["CSV 文件编码无法识别，请另存为 UTF-8。"])
-        return [row for row in csv.reader(io.StringIO(text))]
-    raise ScreeningError(["只支持 .xlsx 或 .csv 文件。"])
+    try:
+        return rows_read(name=filename, data=data)
+    except ImportFailed as exc:
+        raise ScreeningError(exc.errors) from None
 
 
 def _cell_text(value) -> str:

@@ -236,3 +236,16 @@ def test_import_query_count_is_bounded(world, size, django_assert_max_num_querie
     with django_assert_max_num_queries(16):
         results_import(round=world.round, instrument=phq9(), rows=rows, default_date=TODAY)
     assert ScreeningResult.objects.count() == size
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"x", "results.txt", "只支持 .xlsx 或 .csv"),
+        (b"not a workbook", "results.xlsx", "无法读取该 Excel 文件"),
+        (b"\xff\xfe\x00\x81\x30\x81", "results.csv", "无法识别文件编码"),
+    ],
+)
+def test_unreadable_files_are_a_message_for_the_user(data, filename, message):
+    with pytest.raises(ScreeningError, match=message):
+        table_read(data=data, filename=filename)

@@ -14,7 +14,7 @@ import io
 
 from django.core.exceptions import ValidationError
 
-from schools.imports import ImportFailed, Table, _parse_date
+from schools.imports import ImportFailed, Table, date_parse
 from schools.models import SchoolClass
 from schools.selectors import staff_users_at
 
@@ -78,7 +78,7 @@ def lesson_import(*, by, school, table: Table) -> int:
             err("班级", "不能为空。")
         elif school_class is None:
             err("班级", f"本校没有名为“{row['班级']}”的班级。")
-        taught_on = _parse_date(row.get("授课日期", ""))
+        taught_on = date_parse(row.get("授课日期", ""))
         if taught_on is None:
             err("授课日期", "不是有效日期，请写成 2026-10-12 的格式。")
         title = row.get("课题", "")

@@ -3,9 +3,7 @@ optimistic concurrency, reminders. Every write is validated first and runs in a 
 so bad input leaves nothing half-written."""
 
 import calendar
-import csv
 import datetime
-import io
 import logging
 
 from django.conf import settings
@@ -15,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from schools.imports import ImportFailed, date_parse, rows_read
 from schools.models import Membership, Student
 
 from .models import (
@@ -71,42 +70,11 @@ IMPORT_COLUMNS = {
 REQUIRED_COLUMNS = ("日期", "值班类别", "账号")
 
 
-def _parse_date(value) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = str(value or "").strip().replace("/", "-").replace(".", "-")
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _read_table(*, content: bytes, filename: str) -> list[list]:
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise RosterImportError(["无法读取该 Excel 文件，请确认是 .xlsx 格式。"]) from exc
-        sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise RosterImportError(["无法识别 CSV 文件的编码，请另存为 UTF-8。"])
-        return [row for row in csv.reader(io.StringIO(text))]
-    raise RosterImportError(["只支持 .xlsx 或 .csv 文件。"])
+    try:
+        return rows_read(name=filename, data=content)
+    except ImportFailed as exc:
+        raise RosterImportError(exc.errors) from None
 
 
 def roster_import(*, school, content: bytes, filename: str) -> int:
@@ -143,7 +111,7 @@ def roster_import(*, school, content: bytes, filename: str) -> int:
 
     errors, rows, seen, leaders = [], [], set(), {}
     for n, row in enumerate(table[1:], start=2):
-        day = _parse_date(cell(row, "date"))
+        day = date_parse(cell(row, "date"))
         if day is None:
             errors.append(
                 f"第 {n} 行“日期”：无法识别“{cell(row, 'date') or ''}”，请写成 2025-03-01。"

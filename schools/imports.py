@@ -143,7 +143,14 @@ def _check_headers(table: Table, required: list[str]) -> None:
 _DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
 
 
-def _parse_date(text: str) -> datetime.date | None:
+def date_parse(value) -> datetime.date | None:
+    """A date from a spreadsheet cell: a date/datetime cell, or text such as 2026-03-15,
+    2026/3/15, 2026.03.15, 20260315 or 2026年3月15日. ``None`` if it is not a date."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = _cell_text(value)
     for fmt in _DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, fmt).date()
@@ -210,7 +217,7 @@ def student_import(*, by, school, table: Table) -> ImportResult:
         gender = _GENDERS.get(row.get("性别", ""))
         if gender is None:
             err("性别", "请填写“男”或“女”。")
-        born = _parse_date(row.get("出生日期", ""))
+        born = date_parse(row.get("出生日期", ""))
         if born is None:
             err("出生日期", "不是有效日期，请写成 2012-03-01 的格式。")
         elif born >= today or born.year < 1990:

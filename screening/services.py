@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from schools.imports import ImportFailed, rows_read
+from schools.imports import ImportFailed, date_parse, rows_read
 from schools.models import Membership, Student
 from schools.vocab import Role
 
@@ -570,13 +570,11 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _cell_date(value):
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _cell_text(value).replace("/", "-").replace(".", "-")
-    return datetime.date.fromisoformat(text)
+def _cell_date(value) -> datetime.date:
+    day = date_parse(value)
+    if day is None:
+        raise ValueError(value)
+    return day
 
 
 @transaction.atomic

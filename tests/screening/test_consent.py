@@ -247,7 +247,7 @@ def test_list_shows_status_guardian_and_recorder_and_logs_one_line(
     body = response.content.decode()
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     row = body.split(a.name, 1)[1].split("</tr>", 1)[0]
-    assert "已同意" in row and "陈美玲（母亲）" in row and "家校平台在线确认" in row
+    assert "已同意" in row and "陈美玲<br><small>母亲</small>" in row and "家校平台在线确认" in row
     assert world.psych.real_name in row
     assert "需要同意 5 人：已同意 1，不同意 0，已撤回 0，未登记 4" in body
     [line] = _lines(before)

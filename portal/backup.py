@@ -4,7 +4,8 @@ A backup is a directory holding
 
 * ``db.sqlite3`` (SQLite, copied with SQLite's online backup API) or ``db.pgdump``
   (PostgreSQL, ``pg_dump`` custom format, taken from an exported snapshot);
-* ``media/``, a copy of ``MEDIA_ROOT``;
+* ``media/``, a copy of ``MEDIA_ROOT`` (image renditions), and ``private/``, a copy of
+  ``PRIVATE_MEDIA_ROOT`` (every other upload);
 * ``manifest.json``: when, which engine, the row count of every table *in the copy*, the
   database file's SHA-256, the number of media files, the application version.
 
@@ -38,6 +39,7 @@ MANIFEST_VERSION = 1
 SQLITE_FILE = "db.sqlite3"
 PG_FILE = "db.pgdump"
 MEDIA_DIR = "media"
+PRIVATE_DIR = "private"
 
 ENGINE_SQLITE = "sqlite"
 ENGINE_POSTGRESQL = "postgresql"
@@ -267,8 +269,10 @@ def backup_create(
     media_root: Path | str | None,
     dest: Path | str | None = None,
     out: Out = _silent,
+    private_root: Path | str | None = None,
 ) -> BackupResult:
-    """Write a backup of ``database`` and ``media_root``; returns its directory and manifest."""
+    """Write a backup of ``database``, ``media_root`` and ``private_root`` (the private
+    uploads, see portal/storage.py); returns its directory and manifest."""
     engine = engine_of(database)
     started = timezone.now()
     if dest is None:
@@ -299,6 +303,13 @@ def backup_create(
         else:
             (partial / MEDIA_DIR).mkdir()
             out("没有媒体文件目录，跳过。")
+        if private_root and Path(private_root).is_dir():
+            out(f"正在复制私有文件 {private_root} …")
+            files, size = _copy_tree(
+                Path(private_root), partial / PRIVATE_DIR, out=out, label="私有文件"
+            )
+            media_files += files
+            media_bytes += size
 
         manifest = {
             "format": MANIFEST_FORMAT,
@@ -434,8 +445,9 @@ def backup_restore(
     database: dict,
     media_root: Path | str | None,
     out: Out = _silent,
+    private_root: Path | str | None = None,
 ) -> dict:
-    """Put the backup at ``path`` back into ``database`` and ``media_root``.
+    """Put the backup at ``path`` back into ``database``, ``media_root`` and ``private_root``.
 
     Returns the manifest. The restored row counts are compared with the manifest; a
     difference raises BackupError.
@@ -467,6 +479,8 @@ def backup_restore(
     out(f"数据库已恢复：{len(expected)} 张表，行数与清单一致。")
     if media_root:
         files = _restore_media(path / MEDIA_DIR, Path(media_root), out=out)
+        if private_root and (path / PRIVATE_DIR).is_dir():
+            files += _restore_media(path / PRIVATE_DIR, Path(private_root), out=out)
         out(f"媒体文件已恢复：{files} 个。")
     out("恢复完成。")
     return manifest

@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
-from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps import Sitemap
@@ -24,15 +22,12 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": Sitemap}}, name="sitemap"),
 ]
 
-# Image files are public; serve them from the app (a reverse proxy may take this over).
-# Documents are never served from MEDIA_URL: they go through Wagtail's serve view, which
-# checks collection privacy and counts downloads.
+# Only image renditions are public (a reverse proxy may serve var/media/images/ itself).
+# Everything else uploaded is in private storage (portal/storage.py), which no route serves:
+# documents go through Wagtail's serve view (collection privacy, download counts), evidence
+# and attachments through their own permission-checked views.
 urlpatterns += [
-    re_path(
-        r"^media/(?P<path>(?:images|original_images)/.+)$",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-    ),
+    re_path(r"^media/images/(?P<name>[^/]+)$", views.media_rendition, name="media-rendition"),
 ]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -1,7 +1,9 @@
+import mimetypes
 import time
 
+from django.core.files.storage import storages
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -34,3 +36,27 @@ def server_error(request):
 
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
+
+
+@require_GET
+def media_rendition(request, name):
+    """Serve one image rendition from the public rendition storage, nothing else.
+
+    The URL resolver has decoded the path once; a name that is not a single normalised
+    rendition file name (``..``, a slash or backslash, a leftover ``%``) is a 404, and the
+    file is read from the rendition storage, which holds no private file.
+    """
+    from portal.storage import RENDITION_FOLDER, rendition_name_valid
+
+    if not rendition_name_valid(name):
+        raise Http404
+    storage = storages["renditions"]
+    relative = f"{RENDITION_FOLDER}/{name}"
+    try:
+        handle = storage.open(relative, "rb")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        raise Http404 from exc
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -185,10 +185,16 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文")]
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_URL = "/static/"
+# MEDIA_ROOT holds only image renditions, served at MEDIA_URL. Every other upload
+# (documents, original images, training evidence, report attachments) is private: it lives
+# under PRIVATE_MEDIA_ROOT, which no route serves, and is read only by permission-checked
+# views (portal/storage.py).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("XINYU_PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "portal.storage.PrivateStorage"},
+    "renditions": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
@@ -285,6 +291,7 @@ WAGTAILADMIN_BASE_URL = os.environ.get("XINYU_BASE_URL", "http://127.0.0.1:8000"
 WAGTAILDOCS_DOCUMENT_MODEL = "resources.XinyuDocument"
 WAGTAILIMAGES_IMAGE_MODEL = "resources.XinyuImage"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILIMAGES_RENDITION_STORAGE = "renditions"
 WAGTAILDOCS_EXTENSIONS = [
     "csv",
     "docx",

@@ -25,6 +25,7 @@ class Command(BaseCommand):
             result = backup_create(
                 database=database,
                 media_root=media_root,
+                private_root=None if options["no_media"] else settings.PRIVATE_MEDIA_ROOT,
                 dest=options["dest"],
                 out=self.stdout.write,
             )

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from portal.backup import BackupError, backup_read_manifest, backup_restore
+from portal.storage import private_files_move
 
 
 class Command(BaseCommand):
@@ -41,8 +42,12 @@ class Command(BaseCommand):
                 path=options["path"],
                 database=connection.settings_dict,
                 media_root=None if options["no_media"] else settings.MEDIA_ROOT,
+                private_root=None if options["no_media"] else settings.PRIVATE_MEDIA_ROOT,
                 out=self.stdout.write,
             )
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        if not options["no_media"]:
+            # A backup from before private storage carries documents under media/.
+            private_files_move(out=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"已恢复到 {manifest['created_at']} 的状态。"))

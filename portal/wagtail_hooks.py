@@ -15,3 +15,47 @@ for _hook in (
     "after_edit_page",
 ):
     hooks.register(_hook, _forget_navigation)
+
+
+def _promotion_editor(user) -> bool:
+    from wagtail.contrib.search_promotions.models import SearchPromotion
+    from wagtail.permissions import policy_registry
+
+    policy = policy_registry.get_by_type(SearchPromotion)
+    return policy.user_has_any_permission(user, ["add", "change", "delete"])
+
+
+def _promotion_editors_only(view):
+    """Wagtail's query chooser lists public search terms with their counts and checks
+    nothing but back-office access; only those who edit promotions may open it."""
+    from functools import wraps
+
+    from wagtail.admin.auth import permission_denied
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not _promotion_editor(request.user):
+            return permission_denied(request)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+@hooks.register("register_admin_urls", order=-100)
+def guard_search_term_chooser():
+    """Registered before Wagtail's own search-promotion URLs, so these paths match first."""
+    from django.urls import path
+    from wagtail.contrib.search_promotions.views import chooser, chooserresults
+
+    return [
+        path(
+            "searchpicks/queries/chooser/",
+            _promotion_editors_only(chooser),
+            name="searchpromotions_chooser_guarded",
+        ),
+        path(
+            "searchpicks/queries/chooser/results/",
+            _promotion_editors_only(chooserresults),
+            name="searchpromotions_chooserresults_guarded",
+        ),
+    ]

@@ -28,3 +28,12 @@ def teachers_only_then_count(document, request):
         )
     document_download_record(document=document)
     return None
+
+
+@hooks.register("construct_admin_api", order=100)
+def scoped_admin_api(router):
+    """Replace Wagtail's document and image endpoints (registered at order 0)."""
+    from .admin_api import ScopedDocumentsAdminAPIViewSet, ScopedImagesAdminAPIViewSet
+
+    router.register_endpoint("documents", ScopedDocumentsAdminAPIViewSet)
+    router.register_endpoint("images", ScopedImagesAdminAPIViewSet)

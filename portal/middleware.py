@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 from schools.services import access_log_record
 
@@ -23,6 +24,29 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
         )
+        return response
+
+
+class PersonalDataNoStoreMiddleware:
+    """``Cache-Control: private, no-store`` on every response to a signed-in user.
+
+    Whatever a signed-in user is sent may hold personal data (their hours, evidence, a
+    student's record, a school's internal file), so neither the browser nor a proxy may keep
+    it. One rule for every view; only a response its view marked ``public`` (an image
+    rendition) is left as it is. Anonymous pages hold no personal data, except those whose
+    views say ``never_cache`` themselves (certificate check).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            current = response.headers.get("Cache-Control", "")
+            if "public" not in [part.strip() for part in current.split(",")]:
+                patch_cache_control(response, private=True, no_store=True)
         return response
 
 

@@ -32,9 +32,11 @@ $(VAR)/secret_key:
 # --- make run: set up and serve the portal with demo content ---------------------------
 # One process, no task worker: background tasks (text extraction, reminders) run inline.
 run: export XINYU_IMMEDIATE_TASKS ?= 1
+run: export XINYU_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.runtime-installed $(VAR)/secret_key
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py load_demo --if-empty
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py site_address
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "心育平台: http://$(HOST):$(PORT)/  (后台 http://$(HOST):$(PORT)/admin/)"
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(VENV)/bin/gunicorn portal.wsgi:application \

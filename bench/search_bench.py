@@ -91,9 +91,11 @@ def generate(home, *, total, rng, start):
             print(f"  文档 {i}/{total - n_pages}", flush=True)
 
 
-def rate(client, urls, seconds):
+def rate(client, urls, seconds, before=None):
     done, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
+        if before:
+            before()
         response = client.get(urls[done % len(urls)])
         assert response.status_code == 200, response.status_code
         done += 1
@@ -110,7 +112,12 @@ def measure(label, seconds, queries):
 
     client = Client()
     search_urls = ["/search/?" + urlencode({"q": q}) for q in queries]
-    rate(client, ["/healthz", *search_urls], 1)  # warm up (jieba, caches)
+    rate(client, ["/healthz"], 1)  # warm up (jieba)
+    # Steady state: every query of the set searched once (anonymous results are cached per
+    # query until the next publish, search/cache.py); "不用缓存" below measures without it.
+    for url in search_urls:
+        client.get(url)
+        client.get(url + "&format=json")
     executed = []
 
     def count(execute, sql, params, many, context):
@@ -122,6 +129,10 @@ def measure(label, seconds, queries):
     health = rate(client, ["/healthz"], seconds)
     search = rate(client, search_urls, seconds)
     json_rate = rate(client, [u + "&format=json" for u in search_urls], seconds)
+    # Without the anonymous result cache: every request searches (search/cache.py).
+    from search.cache import invalidate
+
+    uncached = rate(client, search_urls, seconds, before=invalidate)
     health_after = rate(client, ["/healthz"], seconds)
     drift = abs(health_after - health) / health
     health = (health + health_after) / 2
@@ -130,6 +141,7 @@ def measure(label, seconds, queries):
         f"{label:<10} {entries:>6} 条目  /healthz {health:8.1f}/s (漂移 {drift:4.0%})  "
         f"/search/ {search:7.1f}/s 比值 {search / health:.3f}  "
         f"JSON {json_rate:7.1f}/s 比值 {json_rate / health:.3f}  "
+        f"不用缓存 {uncached:7.1f}/s 比值 {uncached / health:.3f}  "
         f"每次搜索 {len(executed)} 条 SQL",
         flush=True,
     )

@@ -7,4 +7,19 @@ class CoursesConfig(AppConfig):
 
     def ready(self):
         # Figures (and dashboard panels) this app gives the oversight reports.
+        from wagtail.signals import page_published
+
         from . import report_figures  # noqa: F401
+        from .models import LessonPage
+
+        page_published.connect(
+            _lesson_published, sender=LessonPage, dispatch_uid="courses.lesson_package"
+        )
+
+
+def _lesson_published(sender, instance, **kwargs):
+    """Whatever published the lesson (the admin, a schedule, the demo), its package is
+    regenerated from the content just published."""
+    from .services import lesson_package_build
+
+    lesson_package_build(lesson=instance)

@@ -11,18 +11,19 @@ class StepBlock(blocks.StructBlock):
     phase = blocks.ChoiceBlock(
         label="环节",
         choices=[
-            ("warm_up", "热身导入"),
-            ("activity", "活动体验"),
-            ("discussion", "交流分享"),
-            ("reflection", "总结反思"),
+            ("warm_up", "导入"),
+            ("activity", "活动"),
+            ("discussion", "分享"),
+            ("reflection", "总结"),
             ("worksheet", "学习单练习"),
-            ("extension", "课后延伸"),
+            ("extension", "延伸"),
         ],
         default="activity",
     )
     title = blocks.CharBlock(label="步骤名称", max_length=60)
     minutes = blocks.IntegerBlock(label="时长（分钟）", min_value=1, max_value=120, required=False)
     content = blocks.RichTextBlock(label="内容", features=RICH_FEATURES)
+    intent = blocks.TextBlock(label="设计意图", required=False, rows=2)
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
@@ -39,3 +40,18 @@ class StepBlock(blocks.StructBlock):
 
 class StepsStreamBlock(blocks.StreamBlock):
     step = StepBlock()
+
+
+class WorksheetPromptBlock(blocks.StructBlock):
+    """One prompt of a lesson's student worksheet (学习单), with room to write."""
+
+    prompt = blocks.CharBlock(label="题目", max_length=200)
+    lines = blocks.IntegerBlock(label="书写行数", min_value=1, max_value=12, default=3)
+
+    class Meta:
+        icon = "edit"
+        label = "学习单题目"
+
+
+class WorksheetStreamBlock(blocks.StreamBlock):
+    prompt = WorksheetPromptBlock()

@@ -1,22 +1,23 @@
-"""Demo curricula (life and frustration education for every stage, three lessons each,
-each with a generated .docx lesson plan), activities, subject-infusion guides, the
+"""Demo curricula (life education, frustration education and mental-health classes for
+every stage; the lessons are written as data in courses/demo_lessons, and publishing each
+generates its package), activities, subject-infusion guides, the
 home page's featured sections, and the lessons schools taught this year (lesson_demo). Idempotent: pages and documents are looked up first."""
 
-from openpyxl import Workbook
-
+from portal import spreadsheets
 from resources.demo import document_ensure, home_page_get, page_ensure, paragraphs
 from resources.vocab import Audience, ResourceType
 
-from .demo_content import ACTIVITIES, CURRICULA, SUBJECT_GUIDES
+from .demo_content import ACTIVITIES, SUBJECT_GUIDES
+from .demo_lessons import CURRICULA
 from .models import (
     ActivityIndexPage,
     ActivityPage,
     CurriculumIndexPage,
     CurriculumPage,
     LessonPage,
+    LessonTopic,
     SubjectGuidePage,
 )
-from .services import lesson_plan_docx
 
 
 def _ul(items):
@@ -31,38 +32,96 @@ def _steps(steps):
 
 
 def _observation_sheet(curriculum: dict) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "课堂观察"
-    ws.append([f"{curriculum['title']} · 课堂观察记录表（教师用）"])
-    ws.append(
-        ["课例", "日期", "班级", "参与度（1-5）", "情绪反应异常的学生（仅写代号）", "跟进措施"]
+    return spreadsheets.xlsx_build(
+        spreadsheets.Sheet(
+            title="课堂观察",
+            preface=[[f"{curriculum['title']} · 课堂观察记录表（教师用）"]],
+            headers=["课例", "日期", "班级", "参与度（1-5）", "情绪反应异常的学生（仅写代号）"]
+            + ["跟进措施"],
+            rows=[[lesson["title"], "", "", "", "", ""] for lesson in curriculum["lessons"]],
+        )
     )
-    for lesson in curriculum["lessons"]:
-        ws.append([lesson["title"], "", "", "", "", ""])
-    buf = __import__("io").BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
-def load(*, out, rng):
-    home = home_page_get(out)
+def lesson_fields(data: dict) -> dict:
+    """One lesson of a demo data module (courses/demo_lessons) → LessonPage fields."""
+    cognitive, affective, behavioural = data["goals"]
+    return {
+        "title": data["title"],
+        "grade": data["grade"],
+        "topic": data["topic"],
+        "duration_minutes": data.get("minutes", 40),
+        "summary": data["summary"],
+        "goal_cognitive": cognitive,
+        "goal_affective": affective,
+        "goal_behavioural": behavioural,
+        "key_point": data["key"],
+        "difficulty": data["hard"],
+        "learner_analysis": data["learners"],
+        "preparation": "".join(f"<p>{line}</p>" for line in data["prep"].split("\n")),
+        "steps": [
+            (
+                "step",
+                {
+                    "phase": phase,
+                    "title": title,
+                    "minutes": minutes,
+                    "content": "".join(f"<p>{p}</p>" for p in text.split("\n")),
+                    "intent": intent,
+                },
+            )
+            for phase, title, minutes, text, intent in data["steps"]
+        ],
+        "board_design": "\n".join(data["board"]),
+        "worksheet_prompts": [("prompt", {"prompt": p, "lines": n}) for p, n in data["sheet"]],
+        "teacher_notes": f"<p>{data['notes']}</p>" if data.get("notes") else "",
+        "safety_notes": f"<p>{data['safety']}</p>" if data.get("safety") else "",
+        "touches_crisis": bool(data.get("crisis")),
+    }
+
+
+def _lesson_ensure(curriculum, *, slug, data, tags):
+    """Create the lesson (or bring an old skeleton lesson up to the written content) and
+    publish it; publishing generates its package (courses.apps)."""
+    fields = lesson_fields(data)
+    lesson = LessonPage.objects.child_of(curriculum).filter(slug=slug).first()
+    if lesson is not None:
+        lesson = lesson.specific
+        if lesson.goal_cognitive and lesson.bundle_id:
+            return lesson
+        for name, value in fields.items():
+            setattr(lesson, name, value)
+        lesson.save()
+    else:
+        lesson, _ = page_ensure(curriculum, LessonPage, slug=slug, publish=False, **fields)
+    lesson.tags.add(*tags, LessonTopic(data["topic"]).label)
+    lesson.save_revision().publish()
+    return lesson
+
+
+def curricula_load(*, home, out, curricula=None) -> CurriculumIndexPage:
+    """The curricula index, the curricula and their lessons (each published, which
+    generates its package). ``curricula`` defaults to all of courses/demo_lessons."""
+    curricula = CURRICULA if curricula is None else curricula
     index, _ = page_ensure(
         home,
         CurriculumIndexPage,
         slug="curricula",
         title="课程资源",
-        intro="生命教育、挫折教育和心理健康课的课程与课例，按学段组织，每个课例都附可下载的教案。",
+        intro="生命教育、挫折教育和心理健康课的课程与课例，按学段和年级组织；"
+        "每个课例都有教案、课件和学习单，可在线预览、直接下载。",
         show_in_menus=True,
-        search_description="中小学、幼儿园、中职生命教育与挫折教育课程、课例和教案下载。",
+        search_description="幼儿园、中小学、中职生命教育、挫折教育与心理健康课的课例、"
+        "教案、课件和学习单。",
     )
-    total = sum(len(c["lessons"]) for c in CURRICULA)
+    total = sum(len(c["lessons"]) for c in curricula)
     done = 0
-    for c in CURRICULA:
+    for c in curricula:
         curriculum, created = page_ensure(
             index,
             CurriculumPage,
             slug=c["slug"],
+            publish=False,
             title=c["title"],
             theme=c["theme"],
             stage=c["stage"],
@@ -83,36 +142,17 @@ def load(*, out, rng):
             description="供执教教师记录课堂参与和需要跟进的学生，仅限教师下载。",
             tags=c["tags"],
         )
-        for number, lesson_data in enumerate(c["lessons"], 1):
-            lesson, created = page_ensure(
-                curriculum,
-                LessonPage,
-                slug=f"{c['slug']}-{number}",
-                publish=False,
-                title=lesson_data["title"],
-                grade=lesson_data["grade"],
-                duration_minutes=lesson_data["minutes"],
-                summary=lesson_data["summary"],
-                objectives=_ul(lesson_data["objectives"]),
-                preparation=f"<p>{lesson_data['preparation']}</p>",
-                steps=_steps(lesson_data["steps"]),
-                safety_notes=f"<p>{lesson_data['safety']}</p>",
-            )
-            if created:
-                plan = document_ensure(
-                    title=f"教案：{lesson_data['title']}（{curriculum.get_stage_display()}）",
-                    filename=f"lesson-plan-{c['slug']}-{number}.docx",
-                    content=lesson_plan_docx(lesson=lesson),
-                    resource_type=ResourceType.LESSON_PLAN,
-                    stages=[c["stage"]],
-                    description=lesson_data["summary"],
-                    tags=c["tags"],
-                )
-                lesson.lesson_plan = plan
-                lesson.tags.add(*c["tags"])
-                lesson.save_revision().publish()
+        for number, data in enumerate(c["lessons"], 1):
+            _lesson_ensure(curriculum, slug=f"{c['slug']}-{number}", data=data, tags=c["tags"])
             done += 1
             out.every("课例", done, total, every=10)
+    return index
+
+
+def load(*, out, rng):
+    home = home_page_get(out)
+    index = curricula_load(home=home, out=out)
+    total = sum(len(c["lessons"]) for c in CURRICULA)
 
     activities, _ = page_ensure(
         home,
@@ -175,7 +215,7 @@ def _home_sections(home, curricula_index, out):
             "type": "featured",
             "value": {
                 "heading": "课程资源",
-                "intro": "生命教育与挫折教育课例，教案可直接下载使用。",
+                "intro": "生命教育、挫折教育与心理健康课课例，教案、课件和学习单可在线预览、直接下载。",
                 "pages": [p.pk for p in featured_curricula],
                 "more_page": curricula_index.pk,
             },

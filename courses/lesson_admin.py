@@ -15,6 +15,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from oversight.figures import Period
+from portal.downloads import download_name_set
 from schools.imports import ImportFailed, table_read
 from schools.models import School
 from schools.selectors import is_bureau, user_has_back_office
@@ -171,7 +172,7 @@ def lesson_import_view(request):
         upload = form.cleaned_data["file"]
         school = form.cleaned_data["school"]
         try:
-            table = table_read(name=upload.name, data=upload.read())
+            table = table_read(name=upload.name, data=upload)
             context["count"] = lesson_imports.lesson_import(
                 by=request.user, school=school, table=table
             )
@@ -195,8 +196,7 @@ def lesson_import_template(request, fmt):
         data = lesson_imports.template_csv()
         mime = "text/csv; charset=utf-8"
     response = HttpResponse(data, content_type=mime)
-    response["Content-Disposition"] = f'attachment; filename="lesson-records-template.{fmt}"'
-    return response
+    return download_name_set(response, filename=f"授课记录导入模板.{fmt}")
 
 
 def lesson_coverage_view(request):

@@ -9,11 +9,9 @@ forms); any problem → ``ImportFailed`` with messages naming the row and the co
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.core.exceptions import ValidationError
 
+from portal import spreadsheets
 from schools.imports import ImportFailed, Table, date_parse
 from schools.models import SchoolClass
 from schools.selectors import staff_users_at
@@ -139,31 +137,21 @@ def lesson_import(*, by, school, table: Table) -> int:
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "授课记录"
-    sheet.append(COLUMNS)
-    for index in range(len(COLUMNS)):
-        sheet.column_dimensions[chr(ord("A") + index)].width = 18
-    notes = book.create_sheet("填写说明")
-    notes.append(["第一张表的第 1 行是表头，请勿修改；从第 2 行起每行一节课。"])
-    notes.append(
-        ["示例（请勿原样导入）：", "七年级（1）班", "2026-10-12", "认识我的情绪", "", "", "1", ""]
+    notes = [
+        ["第一张表的第 1 行是表头，请勿修改；从第 2 行起每行一节课。"],
+        ["示例（请勿原样导入）：", "七年级（1）班", "2026-10-12", "认识我的情绪", "", "", "1", ""],
+        ["班级", "必须与系统中已建立的班级名称完全一致"],
+        ["授课日期", "本学年内、不晚于今天，例如 2026-10-12"],
+        ["课题", "与平台课例标题完全一致时自动关联课例；本校自编课直接写课题"],
+        ["课程（可不填）", "平台课程的标题"],
+        ["授课教师（可不填）", "用户名或姓名；不填为导入人本人"],
+        ["课时（可不填）", "1 到 4，不填为 1"],
+    ]
+    return spreadsheets.xlsx_build(
+        spreadsheets.Sheet(title="授课记录", headers=COLUMNS, widths=[18] * len(COLUMNS)),
+        spreadsheets.Sheet(title="填写说明", preface=notes),
     )
-    notes.append(["班级", "必须与系统中已建立的班级名称完全一致"])
-    notes.append(["授课日期", "本学年内、不晚于今天，例如 2026-10-12"])
-    notes.append(["课题", "与平台课例标题完全一致时自动关联课例；本校自编课直接写课题"])
-    notes.append(["课程（可不填）", "平台课程的标题"])
-    notes.append(["授课教师（可不填）", "用户名或姓名；不填为导入人本人"])
-    notes.append(["课时（可不填）", "1 到 4，不填为 1"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def template_csv() -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerow(COLUMNS)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheets.csv_build(COLUMNS)

@@ -7,7 +7,7 @@ at all gets a 403.
 
 from __future__ import annotations
 
-import io
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from portal import spreadsheets
 from schools.selectors import is_bureau, schools_managed_by
 from schools.services import access_log_record
 from schools.viewsets import forbidden_response
@@ -92,8 +93,9 @@ def school_report(request):
     role = request.GET.get("role", "")
     if role not in dict(STAFF_ROLE_CHOICES):
         role = ""
+    period, period_errors = sel.report_period_from(request.GET)
     report = sel.school_hours_report(
-        school=school, year=_year(request), role=role, below_only=request.GET.get("below") == "1"
+        school=school, period=period, role=role, below_only=request.GET.get("below") == "1"
     )
     access_log_record(
         request=request,
@@ -113,59 +115,77 @@ def school_report(request):
         "courses/admin/school_report.html",
         {
             **report,
+            **_period_context(request, period, period_errors),
             "role_choices": STAFF_ROLE_CHOICES,
-            "years": _years(),
             "export_query": query.urlencode(),
             "many_schools": schools.count() > 1,
         },
     )
 
 
-XLSX_HEADERS = ["姓名", "用户名", "岗位", "本年度学时", "目标学时", "完成率（%）", "是否达标"]
+def _period_context(request, period, errors) -> dict:
+    today = timezone.localdate()
+    this = sel.school_year_first(today)
+    return {
+        "period": period,
+        "period_errors": errors,
+        "period_kinds": sel.PERIOD_KINDS,
+        "years": _years(),
+        "school_years": [(y, f"{y}-{y + 1}学年") for y in range(this, this - 4, -1)],
+        "query_year": request.GET.get("year") or str(today.year),
+        "query_school_year": request.GET.get("school_year") or str(this),
+        "query_term": request.GET.get("term") or "",
+        "query_start": request.GET.get("start") or "",
+        "query_end": request.GET.get("end") or "",
+        "period_query": urlencode(
+            {k: request.GET[k] for k in PERIOD_PARAMS if request.GET.get(k)} or {"year": today.year}
+        ),
+    }
+
+
+PERIOD_PARAMS = ("period", "year", "school_year", "term", "start", "end")
+
+
+XLSX_HEADERS = ["姓名", "用户名", "岗位", "期间学时", "目标学时", "完成率（%）", "是否达标"]
+PERIOD_HEADERS = ["姓名", "用户名", "岗位", "期间学时"]
+
+
+def school_report_headers(report) -> list[str]:
+    return XLSX_HEADERS if report["period"].judged else PERIOD_HEADERS
 
 
 def school_report_rows(report) -> list[list]:
     """The export's rows, exactly the figures the page shows."""
     rows = []
     for r in report["rows"]:
-        rows.append(
-            [
-                r.name,
-                r.username,
-                r.role_labels,
-                float(r.hours),
+        row = [r.name, r.username, r.role_labels, float(r.hours)]
+        if report["period"].judged:
+            row += [
                 float(r.target) if r.target is not None else "未设定",
                 r.percent if r.percent is not None else "",
                 "未达标" if r.below else ("达标" if r.target is not None else ""),
             ]
-        )
+        rows.append(row)
     return rows
 
 
 def _school_report_xlsx(report) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{report['year']}年学时"
-    sheet.append([f"{report['school'].name} {report['year']} 年教师培训学时统计"])
-    sheet.append(XLSX_HEADERS)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in school_report_rows(report):
-        sheet.append(row)
-    for col, width in zip("ABCDEFG", (12, 16, 24, 12, 12, 12, 10), strict=True):
-        sheet.column_dimensions[col].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    period = report["period"]
+    headers = school_report_headers(report)
+    data = spreadsheets.xlsx_build(
+        spreadsheets.Sheet(
+            title="教师学时",
+            preface=[[f"{report['school'].name} 教师培训学时（{period.label}）"]],
+            headers=headers,
+            rows=school_report_rows(report),
+            widths=(12, 16, 24, 12, 12, 12, 10)[: len(headers)],
+            freeze="A3",
+            autofilter=True,
+        )
     )
-    filename = f"training-hours-{report['school'].code}-{report['year']}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return spreadsheets.xlsx_response(
+        data, filename=f"培训学时-{report['school'].name}-{period.file_label}.xlsx"
+    )
 
 
 # --- bureau report ------------------------------------------------------------------------
@@ -208,16 +228,69 @@ def bar_chart(rows, *, below_share: int) -> dict:
 def bureau_report(request):
     if not is_bureau(user=request.user):
         return _forbidden(request)
-    report = sel.bureau_hours_report(user=request.user, year=_year(request))
+    period, period_errors = sel.report_period_from(request.GET)
+    report = sel.bureau_hours_report(user=request.user, period=period)
+    if request.GET.get("export") == "xlsx":
+        access_log_record(
+            request=request,
+            action="export",
+            object_type="courses.training-city-report",
+            object_id=period.file_label,
+            allowed=True,
+        )
+        return _city_report_xlsx(report)
+    query = request.GET.copy()
+    query["export"] = "xlsx"
     return render(
         request,
         "courses/admin/bureau_report.html",
         {
             **report,
+            **_period_context(request, period, period_errors),
             "chart": bar_chart(report["rows"], below_share=report["below_share"]),
-            "years": _years(),
+            "export_query": query.urlencode(),
         },
     )
+
+
+CITY_HEADERS = ["学校代码", "学校", "教职工（人）", "期间学时", "人均学时"]
+CITY_JUDGED_HEADERS = ["达标人数", "有目标人数", "达标率（%）"]
+
+
+def city_report_rows(report) -> list[list]:
+    """One row per school and a city total: the figures the city report shows."""
+    judged = report["period"].judged
+    rows = []
+    for r in report["rows"]:
+        row = [r.school.code, r.school.name, r.staff, float(r.hours), float(r.average)]
+        if judged:
+            row += [r.meeting, r.with_target, r.share]
+        rows.append(row)
+    staff, hours = report["total_staff"], report["total_hours"]
+    total = ["", "全市合计", staff, float(hours), round(float(hours) / staff, 1) if staff else 0]
+    if judged:
+        meeting = sum(r.meeting for r in report["rows"])
+        with_target = sum(r.with_target for r in report["rows"])
+        total += [meeting, with_target, round(100 * meeting / with_target) if with_target else 0]
+    rows.append(total)
+    return rows
+
+
+def _city_report_xlsx(report) -> HttpResponse:
+    period = report["period"]
+    headers = CITY_HEADERS + (CITY_JUDGED_HEADERS if period.judged else [])
+    data = spreadsheets.xlsx_build(
+        spreadsheets.Sheet(
+            title="各校学时",
+            preface=[[f"全市教师培训学时（{period.label}）"]],
+            headers=headers,
+            rows=city_report_rows(report),
+            widths=(10, 26, 12, 12, 10, 10, 12, 12)[: len(headers)],
+            freeze="A3",
+            autofilter=True,
+        )
+    )
+    return spreadsheets.xlsx_response(data, filename=f"培训学时-全市-{period.file_label}.xlsx")
 
 
 # --- attendance ---------------------------------------------------------------------------

@@ -469,9 +469,14 @@ def _pages(out):
             instance=TrainingIndexPage(
                 title="教师培训",
                 slug="training",
+                show_in_menus=True,
                 intro="面向心理健康教育教师、班主任和全体教师的系统培训。线上模块随时学习，线下讲座、工作坊和教研活动可在“我的学习”中报名，完成后自动计入年度学时。",
             )
         )
+    if not index.show_in_menus:
+        # Training is one of the portal's main sections: it belongs in the main navigation.
+        index.show_in_menus = True
+        index.save_revision().publish()
     modules = {}
     for spec in MODULES:
         module = TrainingModulePage.objects.filter(slug=spec["slug"]).first()

@@ -348,16 +348,14 @@ def ledger_for(*, user) -> QuerySet[HoursEntry]:
     ).annotate(reversed=Exists(HoursEntry.objects.filter(reverses=OuterRef("pk"))))
     if is_bureau(user=user):
         return qs
-    schools = report_schools_for(user=user)
-    staff = Membership.objects.active().filter(school__in=schools).values("user_id")
-    return qs.filter(Q(school__in=schools) | Q(teacher_id__in=staff))
+    # By the school that credited the hours (``HoursEntry.school``), never by where the
+    # teacher works now: hours earned at another school stay that school's lines.
+    return qs.filter(school__in=report_schools_for(user=user))
 
 
 def ledger_reversible_by(*, user) -> QuerySet[HoursEntry]:
-    """Credits the user may reverse: those of staff at schools they manage."""
-    schools = schools_managed_by(user=user)
-    staff = Membership.objects.active().filter(school__in=schools).values("user_id")
-    return HoursEntry.objects.filter(Q(school__in=schools) | Q(teacher_id__in=staff))
+    """Credits the user may reverse: those credited by schools they manage."""
+    return HoursEntry.objects.filter(school__in=schools_managed_by(user=user))
 
 
 def report_schools_for(*, user) -> QuerySet[School]:
@@ -388,8 +386,125 @@ class TeacherRow:
         return "、".join(labels[r] for r in self.roles)
 
 
-def _hours_by_teacher(*, teacher_ids_qs, year) -> dict[int, Decimal]:
+@dataclass(frozen=True)
+class ReportPeriod:
+    """The dates a training report counts. Hours targets are set per calendar year, so
+    only a calendar-year period is judged against them (``judged``)."""
+
+    kind: str  # "year", "school_year", "term" or "custom"
+    first: datetime.date
+    last: datetime.date
+    label: str
+
+    @property
+    def judged(self) -> bool:
+        return self.kind == "year"
+
+    @property
+    def target_year(self) -> int:
+        return self.last.year
+
+    @property
+    def file_label(self) -> str:
+        """For file names: ``2026``, ``2025-2026学年``, ``20260301-20260415``."""
+        if self.kind == "custom":
+            return f"{self.first:%Y%m%d}-{self.last:%Y%m%d}"
+        if self.kind == "year":
+            return str(self.first.year)
+        return self.label
+
+
+PERIOD_KINDS = [
+    ("year", "自然年度"),
+    ("school_year", "学年"),
+    ("term", "学期"),
+    ("custom", "自定义日期"),
+]
+MAX_PERIOD_DAYS = 3 * 366
+
+
+def period_of_year(year: int) -> ReportPeriod:
     first, last = year_range(year)
+    return ReportPeriod("year", first, last, f"{year}年")
+
+
+def period_of_school_year(first_year: int) -> ReportPeriod:
+    return ReportPeriod(
+        "school_year",
+        datetime.date(first_year, 9, 1),
+        datetime.date(first_year + 1, 8, 31),
+        f"{first_year}-{first_year + 1}学年",
+    )
+
+
+def period_of_term(first_year: int, term: int) -> ReportPeriod:
+    """Term 1: 1 September – the day before the winter break; term 2: the day after the
+    winter break – the day before the summer break (the breaks of ``SCHOOL_BREAKS``)."""
+    from .lesson_selectors import SCHOOL_BREAKS
+
+    (winter_from, winter_to), (summer_from, _summer_to) = SCHOOL_BREAKS
+    if term == 1:
+        first = datetime.date(first_year, 9, 1)
+        last = datetime.date(first_year + 1, *winter_from) - datetime.timedelta(days=1)
+        name = "第一学期"
+    else:
+        first = datetime.date(first_year + 1, *winter_to) + datetime.timedelta(days=1)
+        last = datetime.date(first_year + 1, *summer_from) - datetime.timedelta(days=1)
+        name = "第二学期"
+    return ReportPeriod("term", first, last, f"{first_year}-{first_year + 1}学年{name}")
+
+
+def school_year_first(day: datetime.date) -> int:
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def report_period_from(params) -> tuple[ReportPeriod, list[str]]:
+    """The period a report's query string asks for, and Chinese messages for bad input
+    (the period then falls back to the current calendar year).
+
+    ``period=year&year=2026`` · ``period=school_year&school_year=2025`` ·
+    ``period=term&school_year=2025&term=2`` · ``period=custom&start=…&end=…``.
+    """
+    today = timezone.localdate()
+    kind = params.get("period") or "year"
+
+    def number(name, default, low, high):
+        try:
+            value = int(params.get(name, ""))
+        except ValueError:
+            return default
+        return value if low <= value <= high else default
+
+    if kind == "school_year":
+        return period_of_school_year(
+            number("school_year", school_year_first(today), 2000, 2100)
+        ), []
+    if kind == "term":
+        return period_of_term(
+            number("school_year", school_year_first(today), 2000, 2100),
+            number("term", 1 if today.month >= 9 or today.month == 1 else 2, 1, 2),
+        ), []
+    if kind == "custom":
+        errors = []
+        dates = {}
+        for name, label in (("start", "开始日期"), ("end", "结束日期")):
+            try:
+                dates[name] = datetime.date.fromisoformat(params.get(name, ""))
+            except ValueError:
+                errors.append(f"{label}无效，请按“年-月-日”填写，例如 2026-03-01。")
+        if not errors and dates["start"] > dates["end"]:
+            errors.append("开始日期不能晚于结束日期。")
+        if not errors and (dates["end"] - dates["start"]).days > MAX_PERIOD_DAYS:
+            errors.append("自定义时段最长三年，请缩短日期范围。")
+        if not errors:
+            first, last = dates["start"], dates["end"]
+            return ReportPeriod("custom", first, last, f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d}"), []
+        return period_of_year(today.year), errors
+    return period_of_year(number("year", today.year, 2000, 2100)), []
+
+
+def _hours_by_teacher(*, teacher_ids_qs, period: ReportPeriod) -> dict[int, Decimal]:
+    first, last = period.first, period.last
     rows = (
         HoursEntry.objects.filter(teacher_id__in=teacher_ids_qs, credited_on__range=(first, last))
         .values("teacher_id")
@@ -400,8 +515,17 @@ def _hours_by_teacher(*, teacher_ids_qs, year) -> dict[int, Decimal]:
     return {r["teacher_id"]: Decimal(r["total"]).quantize(TENTH) for r in rows}
 
 
-def school_hours_report(*, school, year: int, role: str = "", below_only: bool = False) -> dict:
-    """Each active staff member's hours this year against target. Four queries."""
+def school_hours_report(
+    *,
+    school,
+    year: int | None = None,
+    period: ReportPeriod | None = None,
+    role: str = "",
+    below_only: bool = False,
+) -> dict:
+    """Each active staff member's hours in the period (default: the calendar ``year``);
+    judged against the year's target when the period is a calendar year. Four queries."""
+    period = period or period_of_year(year or current_year())
     staff = (
         Membership.objects.active()
         .filter(school=school)
@@ -414,9 +538,9 @@ def school_hours_report(*, school, year: int, role: str = "", below_only: bool =
             user__in=Membership.objects.active().filter(school=school, role=role).values("user_id")
         )
     staff = list(staff)
-    targets = targets_of_year(year=year)
+    targets = targets_of_year(year=period.target_year) if period.judged else {}
     # A school's staff is small: an id list lets the database use the (teacher, date) index.
-    hours = _hours_by_teacher(teacher_ids_qs={m.user_id for m in staff}, year=year)
+    hours = _hours_by_teacher(teacher_ids_qs={m.user_id for m in staff}, period=period)
     rows: dict[int, TeacherRow] = {}
     for m in staff:
         row = rows.get(m.user_id)
@@ -440,7 +564,8 @@ def school_hours_report(*, school, year: int, role: str = "", below_only: bool =
     meeting = sum(1 for r in all_rows if r.target is not None and not r.below)
     return {
         "school": school,
-        "year": year,
+        "year": period.target_year,
+        "period": period,
         "role": role,
         "below_only": below_only,
         "rows": shown,
@@ -470,8 +595,12 @@ class SchoolRow:
         return (self.hours / self.staff).quantize(Decimal("0.1")) if self.staff else ZERO
 
 
-def bureau_hours_report(*, user, year: int, below_share: int = 80) -> dict:
-    """Per school: staff, hours, share of teachers meeting target. Four queries."""
+def bureau_hours_report(
+    *, user, year: int | None = None, period: ReportPeriod | None = None, below_share: int = 80
+) -> dict:
+    """Per school: staff, hours, share of teachers meeting target (calendar-year periods).
+    Four queries."""
+    period = period or period_of_year(year or current_year())
     schools = list(report_schools_for(user=user).order_by("code"))
     school_ids = [s.pk for s in schools]
     staff = (
@@ -480,8 +609,8 @@ def bureau_hours_report(*, user, year: int, below_share: int = 80) -> dict:
         .exclude(role__in=BUREAU_ROLES)
         .values_list("school_id", "user_id", "role")
     )
-    targets = targets_of_year(year=year)
-    hours = _hours_by_teacher(teacher_ids_qs=staff.values("user_id"), year=year)
+    targets = targets_of_year(year=period.target_year) if period.judged else {}
+    hours = _hours_by_teacher(teacher_ids_qs=staff.values("user_id"), period=period)
     roles: dict[tuple[int, int], set[str]] = {}
     for school_id, user_id, role in staff:
         roles.setdefault((school_id, user_id), set()).add(role)
@@ -497,9 +626,10 @@ def bureau_hours_report(*, user, year: int, below_share: int = 80) -> dict:
             row.meeting += got >= target
     ordered = list(rows.values())
     return {
-        "year": year,
+        "year": period.target_year,
+        "period": period,
         "rows": ordered,
-        "below": [r for r in ordered if r.share < below_share],
+        "below": [r for r in ordered if r.share < below_share] if period.judged else [],
         "below_share": below_share,
         "targets": targets,
         "total_staff": sum(r.staff for r in ordered),

@@ -29,6 +29,14 @@ from .models import (
 )
 from .training_selectors import live_credit, module_progress
 
+
+def _notify(*, teacher, kind: str, title: str, body: str = "", link: str = "") -> None:
+    """A message in the teacher's learner area (消息), mailed too when they have an address."""
+    from accounts.services import notification_send
+
+    notification_send(recipient=teacher, kind=kind, title=title, body=body, link=link)
+
+
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -100,19 +108,33 @@ def _credit(
         raise ValidationError(
             f"{teacher.real_name or teacher.username} 的这项学时已经登记过，不能重复认定。"
         ) from exc
+    if entry.certificate_code:
+        what = session.display_title if session is not None else module.title
+        _notify(
+            teacher=teacher,
+            kind="training.certificate",
+            title=f"您获得了“{what}”的培训证书",
+            body=f"认定 {entry.hours} 学时（{entry.credited_on:%Y-%m-%d}）。证书可打印，"
+            f"任何人可凭证书编号 {entry.certificate_code} 查验。",
+            link=f"/me/training/certificates/{entry.certificate_code}/",
+        )
     return entry
 
 
 # --- online modules ----------------------------------------------------------------------
 
 
-def section_open(*, teacher, module: TrainingModulePage, section_id: str) -> SectionView:
+def section_complete(*, teacher, module: TrainingModulePage, section_id: str) -> SectionView:
+    """The teacher says they have studied one section (the 完成本节 button, a POST).
+
+    Opening a section credits nothing: only this explicit step counts towards the module.
+    """
     if section_id not in {block.id for block in module.sections}:
         raise ValidationError("该小节不存在。")
     view, _ = SectionView.objects.get_or_create(
         teacher=teacher, module=module, section_id=section_id
     )
-    # The quiz may have been passed before the last section was opened.
+    # The quiz may have been passed before the last section was studied.
     completion_try(teacher=teacher, module=module)
     return view
 
@@ -195,7 +217,16 @@ def session_register(*, teacher, session: TrainingSession) -> SessionRegistratio
     TrainingSession.objects.select_for_update().filter(pk=session.pk).first()
     if SessionRegistration.objects.filter(session=session).count() >= session.capacity:
         raise ValidationError("该场次名额已满。")
-    return SessionRegistration.objects.create(session=session, teacher=teacher)
+    registration = SessionRegistration.objects.create(session=session, teacher=teacher)
+    starts = timezone.localtime(session.starts_at)
+    _notify(
+        teacher=teacher,
+        kind="training.registration",
+        title=f"报名成功：{session.display_title}",
+        body=f"时间：{starts:%Y-%m-%d %H:%M}。请按时参加；不能参加时请在开始前取消报名。",
+        link="/me/training/sessions/",
+    )
+    return registration
 
 
 @transaction.atomic
@@ -255,15 +286,13 @@ def attendance_record(*, session: TrainingSession, teachers, recorded_by) -> lis
 
 def attendance_import(*, session: TrainingSession, upload, recorded_by) -> list[HoursEntry]:
     """Attendance from a spreadsheet: first column 用户名 (or 工号), one teacher a row."""
-    from openpyxl import load_workbook
-
     from accounts.models import User
+    from portal import spreadsheets
 
     try:
-        sheet = load_workbook(upload, read_only=True, data_only=True).active
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same answer
-        raise ValidationError("无法读取该文件，请上传 .xlsx 格式的表格。") from exc
-    rows = list(sheet.iter_rows(values_only=True))
+        rows = spreadsheets.rows_read(name=getattr(upload, "name", "") or "", data=upload)
+    except spreadsheets.SpreadsheetRejected as exc:
+        raise ValidationError(exc.errors) from None
     if not rows:
         raise ValidationError("表格是空的。")
     header = [str(c or "").strip() for c in rows[0]]
@@ -272,7 +301,7 @@ def attendance_import(*, session: TrainingSession, upload, recorded_by) -> list[
     col = header.index("用户名")
     usernames, errors = [], []
     for number, row in enumerate(rows[1:], start=2):
-        value = str(row[col] or "").strip() if col < len(row) else ""
+        value = str(row[col] if row[col] is not None else "").strip() if col < len(row) else ""
         if not value:
             continue
         usernames.append((number, value))
@@ -290,7 +319,7 @@ def attendance_import(*, session: TrainingSession, upload, recorded_by) -> list[
             seen.add(user.pk)
             teachers.append(user)
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(list(spreadsheets.errors_capped(errors)))
     return attendance_record(session=session, teachers=teachers, recorded_by=recorded_by)
 
 
@@ -361,6 +390,21 @@ def external_decide(
             recorded_by=user,
             credited_on=submission.completed_on,
             certificate=False,
+        )
+        _notify(
+            teacher=submission.teacher,
+            kind="training.external",
+            title=f"校外培训申报已通过：{submission.title}",
+            body=f"已认定 {submission.hours} 学时。",
+            link="/me/training/history/",
+        )
+    else:
+        _notify(
+            teacher=submission.teacher,
+            kind="training.external",
+            title=f"校外培训申报未通过：{submission.title}",
+            body=f"原因：{reason}",
+            link="/me/training/history/",
         )
     return submission
 

@@ -15,6 +15,11 @@ urlpatterns = [
         views.module_section,
         name="section",
     ),
+    path(
+        "modules/<int:page_id>/sections/<str:section_id>/done/",
+        views.module_section_done,
+        name="section_done",
+    ),
     path("modules/<int:page_id>/quiz/", views.module_quiz, name="quiz"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/<int:session_id>/register/", views.session_register, name="register"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from portal.downloads import download_name_set
 from schools.services import access_log_record
 
 from . import training_selectors as sel
@@ -59,27 +60,54 @@ def module_detail(request, page_id):
     return render(request, "courses/training/module.html", {"module": module, "progress": progress})
 
 
+def _section_index(module: TrainingModulePage, section_id: str) -> tuple[list, int]:
+    sections = list(module.sections)
+    index = next((i for i, b in enumerate(sections) if b.id == section_id), None)
+    if index is None:
+        raise Http404
+    return sections, index
+
+
 @login_required
 @never_cache
 def module_section(request, page_id, section_id):
+    """Read one section. Reading credits nothing; 完成本节 (a POST) marks it studied."""
     module = _module(page_id)
-    blocks = list(module.sections)
-    index = next((i for i, b in enumerate(blocks) if b.id == section_id), None)
-    if index is None:
-        raise Http404
-    svc.section_open(teacher=request.user, module=module, section_id=section_id)
+    sections, index = _section_index(module, section_id)
+    progress = sel.module_progress(teacher=request.user, module=module)
+    studied = {b.id: seen for b, seen in progress.sections}
     return render(
         request,
         "courses/training/section.html",
         {
             "module": module,
-            "block": blocks[index],
+            # Not "block": that name is Django's {% block %} tag's own context variable.
+            "section": sections[index],
+            "studied": studied.get(section_id, False),
             "number": index + 1,
-            "total": len(blocks),
-            "previous": blocks[index - 1] if index > 0 else None,
-            "next": blocks[index + 1] if index + 1 < len(blocks) else None,
+            "total": len(sections),
+            "previous": sections[index - 1] if index > 0 else None,
+            "next": sections[index + 1] if index + 1 < len(sections) else None,
         },
     )
+
+
+@login_required
+@require_POST
+def module_section_done(request, page_id, section_id):
+    """完成本节: record the section as studied, then go on to the next step."""
+    module = _module(page_id)
+    sections, index = _section_index(module, section_id)
+    svc.section_complete(teacher=request.user, module=module, section_id=section_id)
+    messages.success(
+        request, f"已记录：第 {index + 1} 节「{sections[index].value['title']}」已学完。"
+    )
+    if index + 1 < len(sections):
+        return redirect("training:section", module.pk, sections[index + 1].id)
+    progress = sel.module_progress(teacher=request.user, module=module)
+    if module.is_online and len(module.quiz) and not progress.passed:
+        return redirect("training:quiz", module.pk)
+    return redirect("training:module", module.pk)
 
 
 @login_required
@@ -178,8 +206,10 @@ def session_ics(request, session_id):
     response = HttpResponse(
         "\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="training-{session.pk}.ics"'
-    return response
+    return download_name_set(
+        response,
+        filename=f"培训-{session.display_title}-{timezone.localtime(session.starts_at):%Y%m%d}.ics",
+    )
 
 
 class ExternalTrainingForm(forms.Form):
@@ -239,7 +269,8 @@ def external_evidence(request, pk):
         )
         raise Http404
     name = submission.evidence.name.rsplit("/", 1)[-1]
-    return FileResponse(submission.evidence.open("rb"), as_attachment=True, filename=name)
+    response = FileResponse(submission.evidence.open("rb"), as_attachment=True)
+    return download_name_set(response, filename=name)
 
 
 @login_required

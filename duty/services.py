@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from portal import spreadsheets
 from schools.imports import ImportFailed, date_parse, rows_read
 from schools.models import Membership, Student
 
@@ -48,7 +49,11 @@ FUTURE_TOLERANCE = datetime.timedelta(minutes=2)
 
 
 class RosterImportError(ValidationError):
-    """The file had errors; ``messages`` name the row and column. Nothing was written."""
+    """The file had errors; ``messages`` name the row and column (at most 200 listed).
+    Nothing was written."""
+
+    def __init__(self, errors):
+        super().__init__(list(spreadsheets.errors_capped(errors)))
 
 
 ROLE_WORDS = {
@@ -70,14 +75,14 @@ IMPORT_COLUMNS = {
 REQUIRED_COLUMNS = ("日期", "值班类别", "账号")
 
 
-def _read_table(*, content: bytes, filename: str) -> list[list]:
+def _read_table(*, content, filename: str) -> list[list]:
     try:
         return rows_read(name=filename, data=content)
     except ImportFailed as exc:
         raise RosterImportError(exc.errors) from None
 
 
-def roster_import(*, school, content: bytes, filename: str) -> int:
+def roster_import(*, school, content, filename: str) -> int:
     """Import a school's roster. Every row is checked first; one bad row → nothing written.
 
     The duty of each date in the file is replaced by the file's rows. Returns rows written.

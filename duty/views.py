@@ -5,7 +5,6 @@ Showing, printing or exporting the names of students involved writes an access-l
 student.
 """
 
-import csv
 import datetime
 import functools
 
@@ -13,12 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from portal import spreadsheets
 from portal.views import permission_denied
 from schools.selectors import is_bureau, schools_for
 from schools.services import access_log_record
@@ -148,27 +148,9 @@ def incident_export(request):
     access_log_record(
         request=request, action="export", object_type=INCIDENT_TYPE, object_id="inbox"
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="incidents-{timezone.localdate():%Y%m%d}.csv"'
-    )
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "编号",
-            "学校",
-            "类别",
-            "状态",
-            "发生时间",
-            "发现时间",
-            "地点",
-            "电话报告",
-            "书面报告",
-            "涉及学生",
-            "报告人",
-        ]
-    )
+    headers = ["编号", "学校", "类别", "状态", "发生时间", "发现时间", "地点"]
+    headers += ["电话报告", "书面报告", "涉及学生", "报告人"]
+    rows = []
     for incident in qs:
         clocks = selectors.incident_clocks(incident=incident, now=now)
         students = list(incident.students.all())
@@ -178,7 +160,7 @@ def incident_export(request):
                 _log_students(request, incident=incident, students=students, action="export")
         else:
             names = f"{len(students)} 名"
-        writer.writerow(
+        rows.append(
             [
                 incident.pk,
                 incident.school.name,
@@ -193,7 +175,9 @@ def incident_export(request):
                 str(incident.reporter),
             ]
         )
-    return response
+    return spreadsheets.csv_response(
+        headers, rows, filename=f"事件报告-{timezone.localdate():%Y%m%d}.csv"
+    )
 
 
 # --- one incident --------------------------------------------------------------------------
@@ -476,9 +460,7 @@ def roster_import(request):
         upload = form.cleaned_data["file"]
         school = form.cleaned_data["school"]
         try:
-            count = services.roster_import(
-                school=school, content=upload.read(), filename=upload.name
-            )
+            count = services.roster_import(school=school, content=upload, filename=upload.name)
         except services.RosterImportError as exc:
             errors = exc.messages
         else:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+
+from portal import spreadsheets
 
 from .figures import figures_for
 from .models import Answer, Campaign, FigureValue
@@ -71,27 +69,20 @@ def campaign_export_rows(*, campaign: Campaign) -> tuple[list[str], list[list]]:
 
 def campaign_export_xlsx(*, campaign: Campaign) -> bytes:
     headers, rows = campaign_export_rows(campaign=campaign)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "各校报告"
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # a school's text is never a formula
-    ws.freeze_panes = "C2"
-    for i, _ in enumerate(headers, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = 18 if i > 2 else 14
-    info = wb.create_sheet("说明")
-    info.append(["报告任务", campaign.title])
-    info.append(["统计期", f"{campaign.period_start:%Y-%m-%d} 至 {campaign.period_end:%Y-%m-%d}"])
-    info.append(["截止时间", timezone.localtime(campaign.deadline).strftime("%Y-%m-%d %H:%M")])
-    info.append(["导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")])
-    info.append(["说明", "预填数据为学校提交时平台记录的数值；未提交的学校不显示数值。"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    info = [
+        ["报告任务", campaign.title],
+        ["统计期", f"{campaign.period_start:%Y-%m-%d} 至 {campaign.period_end:%Y-%m-%d}"],
+        ["截止时间", timezone.localtime(campaign.deadline).strftime("%Y-%m-%d %H:%M")],
+        ["导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")],
+        ["说明", "预填数据为学校提交时平台记录的数值；未提交的学校不显示数值。"],
+    ]
+    return spreadsheets.xlsx_build(
+        spreadsheets.Sheet(
+            title="各校报告",
+            headers=headers,
+            rows=rows,
+            widths=[14, 14] + [18] * (len(headers) - 2),
+            freeze="C2",
+        ),
+        spreadsheets.Sheet(title="说明", preface=info),
+    )

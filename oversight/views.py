@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from portal.downloads import download_name_set
 from schools.services import access_log_record
 from schools.viewsets import forbidden_response
 
@@ -240,9 +241,9 @@ def answer_file(request, pk):
     )
     name = answer.file_name or os.path.basename(answer.file.name)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(answer.file.open("rb"), as_attachment=True, filename=name)
+    response = FileResponse(answer.file.open("rb"), as_attachment=True)
     response["Content-Type"] = content_type
-    response["X-Content-Type-Options"] = "nosniff"
+    download_name_set(response, filename=name)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -278,8 +279,7 @@ def export(request, pk):
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    filename = f"campaign-{campaign.pk}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    download_name_set(response, filename=f"{campaign.title}-{timezone.localdate():%Y%m%d}.xlsx")
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -6,6 +6,8 @@ except the national emergency (120), police (110) and psychological-aid (12356) 
 
 from wagtail.models import Page, Site
 
+from portal.services import site_address_set
+
 from .models import ContactsPage, HomePage, PortalSettings, StandardPage
 
 BUREAU = "临澜市教育局"
@@ -122,6 +124,8 @@ def _home(out):
         site.root_page = home
         site.site_name = "心育平台"
         site.save()
+    # Sitemaps and feeds link to the portal's public address, not localhost.
+    site_address_set()
     # Wagtail's placeholder "Welcome" page is not part of our tree.
     for page in root.get_children().exclude(pk=home.pk):
         page.delete()

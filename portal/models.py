@@ -45,8 +45,29 @@ class BasePage(Page):
     def get_meta_description(self):
         return self.search_description or ""
 
+    # Open Graph type: "article" for a piece of content, "website" for the home page and
+    # for sections that list other pages.
+    og_type = "article"
+
+    @property
+    def share_image(self):
+        """The image shown when the page is shared (og:image); None: the portal's default."""
+        return self.og_image
+
+    @property
+    def listed_on(self):
+        """The date a listing shows for this page: its own date where it has one (a notice's
+        date, a policy's issue date), else when it was first published."""
+        return self.first_published_at
+
+    def children_listing(self):
+        """This page's children in the order its own listing shows them, or None for the
+        generic order (newest first published first)."""
+        return None
+
 
 class HomePage(SegmentedSearchMixin, BasePage):
+    og_type = "website"
     intro = models.TextField("简介", blank=True)
     body = StreamField(HomeStreamBlock(), blank=True, verbose_name="首页栏目")
 
@@ -97,6 +118,7 @@ class StandardPage(SegmentedSearchMixin, BasePage):
 class ContactsPage(SegmentedSearchMixin, BasePage):
     """Leadership group and contacts (R-23): the site settings' contacts plus groups."""
 
+    og_type = "website"
     intro = models.TextField("导语", blank=True)
     groups = StreamField(
         [("group", ContactGroupBlock())], blank=True, verbose_name="领导小组与联系人"

@@ -2,12 +2,23 @@ from django.core.cache import cache
 from django.db.models import F
 from wagtail.models import Page, Site
 
-NAV_CACHE_KEY = "portal:nav:{site_id}"
+from portal.cache import page_cache_generation
+
+# Keyed by the page cache's generation: every purge (publish, move …) renews the menu too.
+NAV_CACHE_KEY = "portal:nav:{generation}:{site_id}"
 NAV_CACHE_SECONDS = 300
 
 
 def latest_children(*, parent, count: int):
-    """The newest live, public children of ``parent``."""
+    """The newest live, public children of ``parent``.
+
+    A section with its own listing order (notices by their date, policies by their issue
+    date) answers through that listing, so the home page and the section agree.
+    """
+    listing = getattr(parent.specific, "children_listing", None)
+    ordered = listing() if listing else None
+    if ordered is not None:
+        return ordered[:count]
     return (
         parent.get_children()
         .live()
@@ -20,9 +31,10 @@ def latest_children(*, parent, count: int):
 def main_navigation(*, site: Site) -> list[dict]:
     """Top-level menu: live, public children of the site root marked 'show in menus'.
 
-    Cached (plain dicts, no user data) and dropped whenever a page is published or moved.
+    Cached (plain dicts, no user data) until the next purge of the page cache
+    (``portal.signals``: a page published, unpublished, moved or deleted).
     """
-    key = NAV_CACHE_KEY.format(site_id=site.pk)
+    key = NAV_CACHE_KEY.format(generation=page_cache_generation(), site_id=site.pk)
     items = cache.get(key)
     if items is None:
         root = site.root_page
@@ -32,8 +44,3 @@ def main_navigation(*, site: Site) -> list[dict]:
         ]
         cache.set(key, items, NAV_CACHE_SECONDS)
     return items
-
-
-def navigation_forget() -> None:
-    for site in Site.objects.all():
-        cache.delete(NAV_CACHE_KEY.format(site_id=site.pk))

@@ -7,10 +7,15 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from courses import training_views
 from portal import views
+from resources import views as resources_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", include(wagtailadmin_urls)),
+    # Same address as Wagtail's serve view, answered first: the file is saved under its title.
+    re_path(r"^documents/(\d+)/(.*)$", resources_views.document_serve),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("accounts.urls")),
     path("", include("duty.urls")),

@@ -1,12 +1,24 @@
 import mimetypes
 import time
 
+from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_safe
+
+# Paths no search engine should crawl: the back office and the learner area (private by
+# login anyway), certificate checks (a teacher's name behind a code) and search results.
+ROBOTS_DISALLOW = ["/admin/", "/me/", "/verify/", "/search/", "/login/"]
 
 
 @never_cache
@@ -36,6 +48,22 @@ def server_error(request):
 
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    """robots.txt: keep crawlers out of private areas; point them to the sitemap."""
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    lines += ["", f"Sitemap: {base}/sitemap.xml", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static icon."""
+    return HttpResponsePermanentRedirect(static("img/favicon.ico"))
 
 
 @require_GET

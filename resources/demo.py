@@ -9,6 +9,7 @@ from django.core.files.images import ImageFile
 from wagtail.models import Page, Site
 
 from .demo_content import BUREAU, GUIDES, NOTICES, POLICIES, SCHOOL_DOCUMENTS, SCHOOL_PLAN
+from .demo_guides import MORE_GUIDES, REVIEW_OF_TOPIC
 from .models import (
     NoticeIndexPage,
     NoticePage,
@@ -22,6 +23,18 @@ from .models import (
 )
 from .services import document_create, school_collection_ensure, school_editors_sync
 from .vocab import Audience, ResourceType
+
+ALL_GUIDES = [
+    *(
+        {
+            **g,
+            "reviewed": REVIEW_OF_TOPIC[g["topic"]][0],
+            "reviewer": REVIEW_OF_TOPIC[g["topic"]][1],
+        }
+        for g in GUIDES
+    ),
+    *MORE_GUIDES,
+]
 
 
 def home_page_get(out):
@@ -150,7 +163,7 @@ def load(*, out, rng):
         search_description="家长如何与孩子沟通、识别心理危机信号、应对学习压力和手机问题。",
     )
     made = 0
-    for i, g in enumerate(GUIDES, 1):
+    for i, g in enumerate(ALL_GUIDES, 1):
         _, created = page_ensure(
             guides,
             ParentGuidePage,
@@ -163,20 +176,22 @@ def load(*, out, rng):
             key_points="\n".join(g["points"]),
             body=paragraphs(g["body"]),
             seek_help=g["seek_help"],
+            reviewed_on=datetime.date(*g["reviewed"]),
+            reviewer=g["reviewer"],
         )
         if created:
             page = ParentGuidePage.objects.get(slug=g["slug"])
             page.tags.add(*g["tags"])
             page.save_revision().publish()
             made += 1
-        out.every("家长指导", i, len(GUIDES), every=4)
+        out.every("家长指导", i, len(ALL_GUIDES), every=4)
     # A printable handbook for parents in the library, built from the guides.
     document_ensure(
         title="家长心理健康指导手册（合订本）",
         filename="parent-handbook.docx",
         content=docx_of(
             "家长心理健康指导手册",
-            [(g["title"], g["summary"] + "\n要点：" + "；".join(g["points"])) for g in GUIDES],
+            [(g["title"], g["summary"] + "\n要点：" + "；".join(g["points"])) for g in ALL_GUIDES],
         ),
         resource_type=ResourceType.PARENT_HANDBOOK,
         stages=["kindergarten", "primary", "junior", "senior", "vocational"],

@@ -7,8 +7,6 @@ school's own work plans and systems (R-5). The pages here are the resource libra
 notices (publicity) and the policy library.
 """
 
-import urllib.parse
-
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
@@ -24,9 +22,10 @@ from wagtail.images.models import AbstractImage, AbstractRendition
 from wagtail.search import index
 
 from portal.blocks import BodyStreamBlock
+from portal.downloads import content_disposition, filename_clean
 from portal.models import BasePage
 from portal.params import choice_param
-from schools.vocab import Stage
+from schools.vocab import Grade, Stage
 from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
 from .fields import VocabularySetField, labels_of
@@ -53,6 +52,7 @@ class XinyuDocument(SegmentedSearchMixin, AbstractDocument):
         db_index=True,
     )
     stages = VocabularySetField("适用学段", vocabulary="stage", db_index=True)
+    grades = VocabularySetField("适用年级", vocabulary="grade")
     policy_kind = models.CharField(
         "文件类别",
         max_length=20,
@@ -93,6 +93,7 @@ class XinyuDocument(SegmentedSearchMixin, AbstractDocument):
         "policy_kind",
         "school",
         "stages",
+        "grades",
         "audience",
         "listed",
         "description",
@@ -129,8 +130,14 @@ class XinyuDocument(SegmentedSearchMixin, AbstractDocument):
     @property
     def content_disposition(self):
         # Always a download: nothing uploaded is ever rendered inline by the browser.
-        quoted = urllib.parse.quote(self.filename)
-        return f"attachment; filename={quoted}; filename*=UTF-8''{quoted}"
+        return content_disposition(self.download_name)
+
+    @property
+    def download_name(self) -> str:
+        """The name the file is saved under: its title and the file's extension
+        (``教案-七年级-挫折教育-第1课.docx``), not the upload's name."""
+        ext = (self.file_extension or "").lower()
+        return filename_clean(f"{self.title}.{ext}" if ext else self.title)
 
     @property
     def stage_labels(self) -> list[str]:
@@ -176,6 +183,7 @@ class XinyuRendition(AbstractRendition):
 class ResourceIndexPage(RoutablePageMixin, BasePage):
     """The resource library: every listed document, filtered and sorted (R-6)."""
 
+    og_type = "website"
     intro = models.TextField("导语", blank=True)
     per_page = models.PositiveSmallIntegerField("每页条数", default=20)
 
@@ -211,6 +219,7 @@ class ResourceIndexPage(RoutablePageMixin, BasePage):
                 "querystring": query.urlencode(),
                 "resource_types": ResourceType.choices,
                 "stages": Stage.choices,
+                "grades": [(str(v), label) for v, label in Grade.choices],
                 "audiences": Audience.choices,
                 "topics": resource_topic_choices(),
             },
@@ -239,6 +248,7 @@ class ResourceIndexPage(RoutablePageMixin, BasePage):
 
 
 class ParentGuideIndexPage(BasePage):
+    og_type = "website"
     intro = models.TextField("导语", blank=True)
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
@@ -294,6 +304,18 @@ class ParentGuidePage(SegmentedSearchMixin, BasePage):
         help_text="出现哪些情况时应当求助；页面会自动附上站点设置中的心理咨询热线。",
     )
     tags = ClusterTaggableManager("话题标签", through=ParentGuidePageTag, blank=True)
+    reviewed_on = models.DateField(
+        "最近审核日期",
+        null=True,
+        blank=True,
+        help_text="专业人员最近一次核对本文内容的日期，显示在文章开头。",
+    )
+    reviewer = models.CharField(
+        "审核人",
+        max_length=120,
+        blank=True,
+        help_text="审核人及其单位、职务，例如：市心理健康教育指导中心 某某（教研员）。",
+    )
 
     content_panels = BasePage.content_panels + [
         FieldRowPanel([FieldPanel("topic"), FieldPanel("reading_minutes")]),
@@ -303,6 +325,7 @@ class ParentGuidePage(SegmentedSearchMixin, BasePage):
         FieldPanel("body"),
         FieldPanel("seek_help"),
         FieldPanel("tags"),
+        FieldRowPanel([FieldPanel("reviewed_on"), FieldPanel("reviewer")], heading="内容审核"),
     ]
     search_fields = (
         BasePage.search_fields
@@ -332,6 +355,13 @@ class ParentGuidePage(SegmentedSearchMixin, BasePage):
     def get_meta_description(self):
         return self.search_description or self.summary
 
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import parent_guides_related
+
+        context = super().get_context(request, *args, **kwargs)
+        context["related_guides"] = parent_guides_related(guide=self)
+        return context
+
     @property
     def key_point_list(self) -> list[str]:
         return [line.strip() for line in self.key_points.splitlines() if line.strip()]
@@ -345,6 +375,7 @@ class ParentGuidePage(SegmentedSearchMixin, BasePage):
 
 
 class NoticeIndexPage(RoutablePageMixin, BasePage):
+    og_type = "website"
     intro = models.TextField("导语", blank=True)
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
@@ -356,6 +387,11 @@ class NoticeIndexPage(RoutablePageMixin, BasePage):
 
     class Meta:
         verbose_name = "通知与宣传栏目"
+
+    def children_listing(self):
+        from .selectors import notices_list
+
+        return notices_list(index=self)
 
     @path("")
     def index_route(self, request):
@@ -433,11 +469,20 @@ class NoticePage(SegmentedSearchMixin, BasePage):
     def get_meta_description(self):
         return self.search_description or self.summary
 
+    @property
+    def listed_on(self):
+        return self.date
+
+    @property
+    def share_image(self):
+        return self.og_image or self.poster
+
 
 # --- the policy library ----------------------------------------------------------------------
 
 
 class PolicyIndexPage(BasePage):
+    og_type = "website"
     intro = models.TextField("导语", blank=True)
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
@@ -450,6 +495,11 @@ class PolicyIndexPage(BasePage):
 
     class Meta:
         verbose_name = "政策文件库"
+
+    def children_listing(self):
+        from .selectors import policies_list
+
+        return policies_list(index=self)
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import policies_list
@@ -533,3 +583,7 @@ class PolicyPage(SegmentedSearchMixin, BasePage):
 
     def get_meta_description(self):
         return self.search_description or self.summary
+
+    @property
+    def listed_on(self):
+        return self.issued_on

@@ -1,6 +1,6 @@
 """Reads for the resource library, parent guides, notices and policies."""
 
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from taggit.models import Tag
 
 from schools.selectors import memberships_of
@@ -17,37 +17,93 @@ def user_is_teacher(*, user) -> bool:
     return bool(getattr(user, "is_superuser", False) or memberships_of(user=user))
 
 
-def document_is_teachers_only(*, document) -> bool:
+def document_is_teachers_only(*, document, memo: dict | None = None) -> bool:
     """Teachers-only by its audience, or by living in a restricted collection."""
-    if document.audience == Audience.TEACHERS:
-        return True
+    return document.pk in documents_teachers_only(documents=[document], memo=memo)
+
+
+def documents_teachers_only(*, documents, memo: dict | None = None) -> set[int]:
+    """Ids of ``documents`` that are teachers-only: by audience, or by living in (a folder
+    under) the teachers' collection. One query for all their folders' ancestors.
+
+    ``memo`` (collection id → under the teachers' collection) spares a page that links many
+    files one query per file.
+    """
+    from wagtail.models import Collection
+
     from .services import TEACHERS_COLLECTION_NAME
 
-    return any(
-        c.name == TEACHERS_COLLECTION_NAME
-        for c in document.collection.get_ancestors(inclusive=True)
-    )
+    documents = list(documents)
+    found = {d.pk for d in documents if d.audience == Audience.TEACHERS}
+    rest = [d for d in documents if d.pk not in found]
+    if memo is not None:
+        found |= {d.pk for d in rest if memo.get(d.collection_id)}
+        rest = [d for d in rest if d.collection_id not in memo]
+    if not rest:
+        return found
+    paths = {d.pk: d.collection.path for d in rest if d._state.fields_cache.get("collection")}
+    missing = [d for d in rest if d.pk not in paths]
+    if missing:
+        by_id = dict(
+            Collection.objects.filter(pk__in={d.collection_id for d in missing}).values_list(
+                "pk", "path"
+            )
+        )
+        paths.update({d.pk: by_id.get(d.collection_id, "") for d in missing})
+    steplen = Collection.steplen
+    prefixes = {p[:i] for p in paths.values() for i in range(steplen, len(p) + 1, steplen)}
+    teachers = {
+        path
+        for path in Collection.objects.filter(
+            path__in=prefixes, name=TEACHERS_COLLECTION_NAME
+        ).values_list("path", flat=True)
+    }
+    collection_of = {d.pk: d.collection_id for d in rest}
+    for pk, path in paths.items():
+        under_teachers = any(path.startswith(t) for t in teachers)
+        if under_teachers:
+            found.add(pk)
+        if memo is not None:
+            memo[collection_of[pk]] = under_teachers
+    return found
 
 
-def document_may_download(*, document, user) -> bool | None:
+def document_may_download(*, document, user, memo: dict | None = None) -> bool | None:
     """True if ``user`` may download; None if they must log in first; False if refused.
 
     Teachers-only files need a teacher. A school's own unpublished document (not listed in
     the library) is for that school's staff and the bureau only.
     """
+    return documents_download_access(documents=[document], user=user, memo=memo)[document.pk]
+
+
+def documents_download_access(
+    *, documents, user, memo: dict | None = None
+) -> dict[int, bool | None]:
+    """The download rule of ``document_may_download`` for many documents at once (site
+    search asks it of every restricted file): document id → True / None / False, in a
+    constant number of queries."""
     from schools.selectors import is_bureau
 
-    needs_teacher = document_is_teachers_only(document=document)
-    school_private = bool(document.school_id) and not document.listed
-    if not (needs_teacher or school_private):
-        return True
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if needs_teacher and not user_is_teacher(user=user):
-        return False
-    if school_private and not is_bureau(user=user):
-        return any(m.school_id == document.school_id for m in memberships_of(user=user))
-    return True
+    documents = list(documents)
+    teachers_only = documents_teachers_only(documents=documents, memo=memo)
+    access: dict[int, bool | None] = {}
+    for document in documents:
+        needs_teacher = document.pk in teachers_only
+        school_private = bool(document.school_id) and not document.listed
+        if not (needs_teacher or school_private):
+            access[document.pk] = True
+        elif not getattr(user, "is_authenticated", False):
+            access[document.pk] = None
+        elif needs_teacher and not user_is_teacher(user=user):
+            access[document.pk] = False
+        elif school_private and not is_bureau(user=user):
+            access[document.pk] = any(
+                m.school_id == document.school_id for m in memberships_of(user=user)
+            )
+        else:
+            access[document.pk] = True
+    return access
 
 
 def _documents():
@@ -58,7 +114,7 @@ def _documents():
 
 def resource_filters_from(params) -> dict:
     """Clean the library's query-string filters; unknown values are dropped."""
-    from schools.vocab import Stage
+    from schools.vocab import Grade, Stage
 
     def pick(name, allowed):
         value = params.get(name, "")
@@ -68,6 +124,7 @@ def resource_filters_from(params) -> dict:
     return {
         "resource_type": pick("type", ResourceType.values),
         "stage": pick("stage", Stage.values),
+        "grade": pick("grade", [str(g) for g in Grade.values]),
         "audience": pick("audience", Audience.values),
         "topic": topic,
         "sort": pick("sort", SORTS) or "newest",
@@ -78,6 +135,7 @@ def resources_list(
     *,
     resource_type: str = "",
     stage: str = "",
+    grade: str = "",
     audience: str = "",
     topic: str = "",
     sort: str = "newest",
@@ -88,6 +146,8 @@ def resources_list(
         qs = qs.filter(resource_type=resource_type)
     if stage:
         qs = qs.filter(stages__has=stage)
+    if grade:
+        qs = qs.filter(grades__has=grade)
     if audience:
         qs = qs.filter(audience=audience)
     if topic:
@@ -135,6 +195,34 @@ def parent_guides_list(*, index, stage: str = "", topic: str = "") -> QuerySet:
     if topic:
         qs = qs.filter(topic=topic)
     return qs.order_by("-first_published_at", "-pk")
+
+
+def parent_guides_related(*, guide, limit: int = 3) -> list:
+    """Guides a parent reading ``guide`` is likely to need next: live public siblings of the
+    same topic first, then those sharing more tags, then those for the same stages; newest
+    breaks ties. Two queries, however many guides there are."""
+    from .models import ParentGuidePage
+
+    tag_ids = list(guide.tags.values_list("pk", flat=True))
+    related = Q(topic=guide.topic) | Q(shared_tags__gt=0)
+    for stage in guide.stages or []:
+        related |= Q(stages__has=stage)
+    qs = (
+        ParentGuidePage.objects.sibling_of(guide, inclusive=False)
+        .live()
+        .public()
+        .annotate(
+            same_topic=Case(
+                When(topic=guide.topic, then=1), default=0, output_field=IntegerField()
+            ),
+            shared_tags=Count(
+                "tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids or [0]), distinct=True
+            ),
+        )
+        .filter(related)
+        .order_by("-same_topic", "-shared_tags", "-first_published_at", "-pk")
+    )
+    return list(qs[:limit])
 
 
 def notices_list(*, index, kind: str = "") -> QuerySet:

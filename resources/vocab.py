@@ -31,6 +31,13 @@ class GuideTopic(models.TextChoices):
     SLEEP = "sleep", "睡眠"
     BULLYING = "bullying", "校园欺凌"
     GROWTH = "growth", "成长特点"
+    TRANSITION = "transition", "入学与升学适应"
+    ROMANCE = "romance", "青春期情感"
+    FAMILY = "family", "家庭关系"
+    BEHAVIOUR = "behaviour", "行为习惯"
+    SOCIAL = "social", "同伴交往"
+    LEARNING = "learning", "学习习惯与专注"
+    HOME_SCHOOL = "home_school", "家校共育"
 
 
 class NoticeKind(models.TextChoices):

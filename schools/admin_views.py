@@ -3,13 +3,17 @@
 import django_filters
 from django import forms
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+
+from portal.downloads import download_name_set
 
 from . import imports, selectors
 from .forms import (
@@ -21,12 +25,13 @@ from .forms import (
     StudentForm,
 )
 from .models import AccessLog, Facility, Membership, School, SchoolClass, Student
-from .services import staff_member_add, staff_member_update
+from .services import access_log_record, staff_member_add, staff_member_update, staff_password_reset
 from .viewsets import (
     PredicateMenuItem,
     PredicateRequiredMixin,
     ScopedCreateView,
     ScopedEditView,
+    ScopedIndexView,
     ScopedModelViewSet,
 )
 from .vocab import Grade, Role, SchoolKind
@@ -193,6 +198,92 @@ class StaffEditView(ScopedEditView):
         return staff_member_update(by=self.request.user, membership=self.form.instance)
 
 
+class StaffPasswordResetView(WagtailAdminTemplateMixin, TemplateView):
+    """重置密码: a school admin gives a colleague of their school a temporary password.
+    GET asks for confirmation, POST resets and shows the password once."""
+
+    template_name = "schools/admin/password_reset.html"
+    page_title = "重置密码"
+    header_icon = "key"
+
+    def dispatch(self, request, pk):
+        self.membership = selectors.staff_managed_by(user=request.user).filter(pk=pk).first()
+        if self.membership is None:
+            access_log_record(
+                request=request,
+                action="password-reset-denied",
+                object_type="schools.membership",
+                object_id=str(pk)[:50],
+                allowed=False,
+            )
+            raise Http404
+        self.password = None
+        self.error = None
+        return super().dispatch(request, pk=pk)
+
+    def post(self, request, pk):
+        from django.core.exceptions import ValidationError
+
+        try:
+            self.password = staff_password_reset(
+                by=request.user, membership=self.membership, request=request
+            )
+        except ValidationError as exc:
+            self.error = " ".join(exc.messages)
+        return self.get(request, pk)
+
+    def get_page_subtitle(self):
+        return str(self.membership.user)
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "membership": self.membership,
+            "password": self.password,
+            "error": self.error,
+            "index_url": reverse("schools_staff:index"),
+        }
+
+
+class StaffIndexView(ScopedIndexView):
+    @cached_property
+    def columns(self):
+        # The name is the title column: it links to the entry and carries the row's
+        # buttons (edit, 重置密码, delete).
+        columns = super().columns
+        from wagtail.admin.ui.tables import TitleColumn
+
+        title = self._get_title_column_class(TitleColumn)(
+            "user",
+            label="姓名",
+            accessor="user",
+            get_url=lambda m: self.get_edit_url(m) or self.get_inspect_url(m),
+        )
+        return [title, *columns[1:]]
+
+    def get_list_more_buttons(self, instance):
+        from wagtail.admin.widgets.button import ListingButton
+
+        buttons = super().get_list_more_buttons(instance)
+        if not hasattr(self, "_managed_school_ids"):
+            # One query for the whole listing: the schools whose staff this user manages.
+            self._managed_school_ids = set(
+                selectors.staff_managed_by(user=self.request.user).values_list(
+                    "school_id", flat=True
+                )
+            )
+        if instance.school_id in self._managed_school_ids:
+            buttons.append(
+                ListingButton(
+                    "重置密码",
+                    url=reverse("schools_staff:password_reset", args=[instance.pk]),
+                    icon_name="key",
+                    priority=30,
+                )
+            )
+        return buttons
+
+
 class StaffViewSet(ScopedModelViewSet):
     model = Membership
     menu_label = "教职工"
@@ -212,6 +303,16 @@ class StaffViewSet(ScopedModelViewSet):
     ]
     filterset_class = StaffFilterSet
     search_fields = ["user__username", "user__real_name", "school__name"]
+    index_view_class = StaffIndexView
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path(
+                "password/<int:pk>/",
+                StaffPasswordResetView.as_view(),
+                name="password_reset",
+            )
+        ]
 
     def get_form_class(self, for_update=False):
         return StaffEditForm if for_update else StaffCreateForm
@@ -279,6 +380,11 @@ class ImportForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         managed = selectors.schools_managed_by(user=user)
+        if not selectors.may_manage_students(user=user):
+            # The bureau manages schools and staff, never a student roll.
+            self.fields["kind"].choices = [
+                (k, v[0]) for k, v in imports.KINDS.items() if k != "students"
+            ]
         self.fields["school"].queryset = managed
         if managed.count() == 1:
             self.fields["school"].initial = managed.first().pk
@@ -302,9 +408,14 @@ class ImportView(PredicateRequiredMixin, WagtailAdminTemplateMixin, TemplateView
             upload = form.cleaned_data["file"]
             school = form.cleaned_data["school"]
             kind = form.cleaned_data["kind"]
-            run = imports.student_import if kind == "students" else imports.staff_import
             try:
-                table = imports.table_read(name=upload.name, data=upload.read())
+                table = imports.table_read(name=upload.name, data=upload)
+                if kind == "staff" and len(table.rows) > imports.STAFF_INLINE_ROWS:
+                    job = imports.staff_import_job_start(
+                        by=request.user, school=school, table=table
+                    )
+                    return redirect("schools_import:job", job.pk)
+                run = imports.student_import if kind == "students" else imports.staff_import
                 result = run(by=request.user, school=school, table=table)
             except imports.ImportFailed as failed:
                 context["errors"] = failed.errors
@@ -312,6 +423,9 @@ class ImportView(PredicateRequiredMixin, WagtailAdminTemplateMixin, TemplateView
                 context["result"] = result
                 context["imported_kind"] = imports.KINDS[kind][0]
                 context["school"] = school
+                context["first_login_links"] = imports.first_login_links(
+                    user_ids=[pk for _u, _n, pk in result.new_accounts]
+                )
         return self.render_to_response(self.get_context_data(**context))
 
     def get_context_data(self, **kwargs):
@@ -324,6 +438,7 @@ class ImportView(PredicateRequiredMixin, WagtailAdminTemplateMixin, TemplateView
                 "、".join(columns),
             )
             for kind, (label, columns) in imports.KINDS.items()
+            if kind != "students" or selectors.may_manage_students(user=self.request.user)
         ]
         return context
 
@@ -343,13 +458,37 @@ class ImportTemplateView(PredicateRequiredMixin, View):
             data = imports.template_csv(kind=kind)
             mime = "text/csv; charset=utf-8"
         response = HttpResponse(data, content_type=mime)
-        filename = f"{kind}-template.{fmt}"
-        response["Content-Disposition"] = (
-            f"attachment; filename={filename}; filename*=UTF-8''{label}导入模板.{fmt}".encode().decode(
-                "latin-1"
+        return download_name_set(response, filename=f"{label}导入模板.{fmt}")
+
+
+class ImportJobView(PredicateRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    """A large staff import's progress, then its outcome: only for the person who started it
+    (while they still manage that school)."""
+
+    template_name = "schools/admin/import_job.html"
+    page_title = "教职工导入进度"
+    header_icon = "upload"
+    predicate = selectors.may_manage_school_records
+    denied_object_type = "schools.import"
+
+    def get(self, request, pk):
+        from .models import StaffImportJob
+
+        job = (
+            StaffImportJob.objects.filter(
+                pk=pk,
+                created_by=request.user,
+                school__in=selectors.schools_managed_by(user=request.user),
             )
+            .select_related("school")
+            .first()
         )
-        return response
+        if job is None:
+            raise Http404
+        context = {"job": job}
+        if job.status == job.Status.DONE:
+            context["first_login_links"] = imports.first_login_links(user_ids=job.new_user_ids)
+        return self.render_to_response(self.get_context_data(**context))
 
 
 class ImportViewSet(ViewSet):
@@ -362,6 +501,7 @@ class ImportViewSet(ViewSet):
         return [
             path("", ImportView.as_view(), name="index"),
             path("template/<str:kind>.<str:fmt>", ImportTemplateView.as_view(), name="template"),
+            path("jobs/<int:pk>/", ImportJobView.as_view(), name="job"),
         ]
 
     def get_menu_item(self, order=None):

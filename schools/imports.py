@@ -7,9 +7,7 @@ nothing is written. Classes named in a student file must already exist (an unkno
 error, never silently created: a typo would otherwise make a new class).
 """
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -17,13 +15,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import phone_validator
+from portal import spreadsheets
 
 from .models import Membership, SchoolClass, Student
-from .services import staff_member_add, staff_role_check
+from .services import staff_role_check
 from .vocab import BUREAU_ROLES, Gender, PsychEmployment, Role, grade_from_label
 
-MAX_ROWS = 5000
-MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = spreadsheets.MAX_ROWS
+PROGRESS_EVERY = 250
+# Files with more staff rows than this are imported by a background task with a progress page.
+STAFF_INLINE_ROWS = 300
 
 STUDENT_COLUMNS = ["学号", "姓名", "性别", "出生日期", "年级", "班级", "监护人", "监护人电话"]
 STUDENT_REQUIRED = ["学号", "姓名", "性别", "出生日期", "班级"]
@@ -37,9 +38,11 @@ KINDS = {
 
 
 class ImportFailed(Exception):
+    """Nothing was written; ``errors`` (at most 200 shown, ``errors.total`` in all) say why."""
+
     def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
+        self.errors = spreadsheets.errors_capped(errors)
+        super().__init__("\n".join(self.errors))
 
 
 @dataclass
@@ -53,8 +56,8 @@ class Table:
 @dataclass
 class ImportResult:
     count: int
-    # New staff accounts and their initial passwords, shown once to the importer.
-    new_accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    # New staff accounts (username, name, user id): each gets a first-login link.
+    new_accounts: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 # --- reading files ----------------------------------------------------------------------------
@@ -72,36 +75,22 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK, as Chinese Excel saves)."""
+def rows_read(*, name: str, data, max_rows: int = MAX_ROWS) -> list[list]:
+    """The cells of an uploaded .xlsx or .csv (UTF-8 or GBK), header first, read by
+    ``portal.spreadsheets`` with its hard limits; ImportFailed with the user's message."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFailed(["无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV 文件。"]) from None
+        return spreadsheets.rows_read(
+            name=name, data=data, limits=spreadsheets.Limits(max_rows=max_rows)
+        )
+    except spreadsheets.SpreadsheetRejected as exc:
+        raise ImportFailed(exc.errors) from None
 
 
-def rows_read(*, name: str, data: bytes) -> list[list]:
-    """The cells of an uploaded .xlsx (first sheet, typed values) or .csv (UTF-8 or GBK), row
-    by row, header first; ImportFailed with a message for the user if it cannot be read."""
-    lower = name.lower()
-    if lower.endswith(".xlsx"):
-        return _xlsx_rows(data)
-    if lower.endswith(".csv"):
-        return list(csv.reader(io.StringIO(_decode(data))))
-    raise ImportFailed(["只支持 .xlsx 或 .csv 文件。"])
-
-
-def table_read(*, name: str, data: bytes) -> Table:
+def table_read(*, name: str, data) -> Table:
     """Read an uploaded .xlsx or .csv into its headers and ``[(row_number, {header: text})]``.
 
     Blank rows are skipped; row numbers are those the user sees in the spreadsheet.
     """
-    if len(data) > MAX_BYTES:
-        raise ImportFailed(["文件过大（上限 5 MB），请分批导入。"])
     raw = rows_read(name=name, data=data)
     if not raw:
         raise ImportFailed(["文件是空的。"])
@@ -114,22 +103,7 @@ def table_read(*, name: str, data: bytes) -> Table:
         rows.append(
             (number, {h: (texts[i] if i < len(texts) else "") for i, h in enumerate(headers) if h})
         )
-    if len(rows) > MAX_ROWS:
-        raise ImportFailed([f"一次最多导入 {MAX_ROWS} 行，请分批导入。"])
     return Table(headers=[h for h in headers if h], rows=rows)
-
-
-def _xlsx_rows(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable workbook is the user's file problem
-        raise ImportFailed(["无法读取该 Excel 文件，请确认是 .xlsx 格式。"]) from None
-    sheet = book.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
 
 
 def _check_headers(table: Table, required: list[str]) -> None:
@@ -177,10 +151,10 @@ _EMPLOYMENT = {label: value for value, label in PsychEmployment.choices}
 
 def student_import(*, by, school, table: Table) -> ImportResult:
     """Create the students in ``rows`` at ``school``; all or none."""
-    from .selectors import schools_managed_by
+    from .selectors import student_schools_managed_by
 
-    if not schools_managed_by(user=by).filter(pk=school.pk).exists():
-        raise ImportFailed(["您不能向这所学校导入学生。"])
+    if not student_schools_managed_by(user=by).filter(pk=school.pk).exists():
+        raise ImportFailed(["您不能向这所学校导入学生：学生名册由本校学校管理员维护。"])
     body = table.rows
     _check_headers(table, STUDENT_REQUIRED)
     if not body:
@@ -261,8 +235,10 @@ def student_import(*, by, school, table: Table) -> ImportResult:
 # --- staff --------------------------------------------------------------------------------------
 
 
-def staff_import(*, by, school, table: Table) -> ImportResult:
-    """Give the people in ``rows`` their roles at ``school`` (creating accounts); all or none."""
+def staff_import_check(*, by, school, table: Table, progress=None) -> list[dict]:
+    """Check every row of a staff file against the school and the rest of the file; writes
+    nothing and takes no lock. The planned rows, or ImportFailed naming row and column.
+    ``progress(rows_checked)`` is called every :data:`PROGRESS_EVERY` rows."""
     body = table.rows
     _check_headers(table, STAFF_REQUIRED)
     if not body:
@@ -277,7 +253,9 @@ def staff_import(*, by, school, table: Table) -> ImportResult:
     active = set(
         Membership.objects.active().filter(school=school).values_list("user__username", "role")
     )
-    for number, row in body:
+    for index, (number, row) in enumerate(body, start=1):
+        if progress and index % PROGRESS_EVERY == 0:
+            progress(index)
 
         def err(column, message, number=number):
             errors.append(f"第 {number} 行“{column}”：{message}")
@@ -329,6 +307,7 @@ def staff_import(*, by, school, table: Table) -> ImportResult:
             seen[key] = number
         planned.append(
             dict(
+                row=number,
                 username=username,
                 real_name=name,
                 phone=phone,
@@ -339,17 +318,126 @@ def staff_import(*, by, school, table: Table) -> ImportResult:
         )
     if errors:
         raise ImportFailed(errors)
-    new_accounts = []
-    with transaction.atomic():
-        for (number, _row), item in zip(body, planned, strict=True):
-            try:
-                _membership, password = staff_member_add(by=by, school=school, **item)
-            except ValidationError as exc:
-                # The whole file rolls back with the atomic block.
-                raise ImportFailed([f"第 {number} 行：{'；'.join(exc.messages)}"]) from None
-            if password:
-                new_accounts.append((item["username"], item["real_name"], password))
-    return ImportResult(count=len(planned), new_accounts=new_accounts)
+    return planned
+
+
+def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
+    """Write checked rows in one short transaction: no password is hashed (new accounts get
+    an unusable password and a first-login link), users, roles and groups go in bulk, so the
+    database's write lock is held for about a second even for thousands of rows. All or
+    nothing; someone else taking a username meanwhile → ImportFailed, nothing written."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+    from django.db import IntegrityError
+
+    from resources.services import _school_group_name, school_collection_ensure
+
+    from .services import (
+        BACK_OFFICE_ROLES,
+        GROUP_BACK_OFFICE,
+        membership_sync_groups,
+        role_groups_ensure,
+    )
+
+    User = get_user_model()
+    # Groups and the school's folder exist before the transaction (created at most once).
+    back_office = role_groups_ensure()[GROUP_BACK_OFFICE]
+    editors = None
+    if any(p["role"] in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER) for p in planned):
+        school_collection_ensure(school=school)
+        editors = Group.objects.get(name=_school_group_name(school))
+    usernames = {p["username"] for p in planned}
+    try:
+        with transaction.atomic():
+            existing = {u.username: u for u in User.objects.filter(username__in=usernames)}
+            new_users, first_row = {}, {}
+            for p in planned:
+                if p["username"] in existing or p["username"] in new_users:
+                    continue
+                new_users[p["username"]] = User(
+                    username=p["username"],
+                    real_name=p["real_name"],
+                    phone=p["phone"],
+                    password=make_password(None),  # unusable until the first-login link
+                )
+                first_row[p["username"]] = p["row"]
+            User.objects.bulk_create(new_users.values(), batch_size=500)
+            if new_users and any(u.pk is None for u in new_users.values()):
+                ids = dict(
+                    User.objects.filter(username__in=list(new_users)).values_list("username", "pk")
+                )
+                for name, user in new_users.items():
+                    user.pk = user.id = ids[name]
+            users = existing | new_users
+            clash = Membership.objects.active().filter(
+                school=school,
+                user__in=list(existing.values()),
+                role__in={p["role"] for p in planned},
+            )
+            clash_keys = set(clash.values_list("user__username", "role"))
+            memberships = []
+            for p in planned:
+                if (p["username"], p["role"]) in clash_keys:
+                    raise ImportFailed(
+                        [f"第 {p['row']} 行“角色”：用户“{p['username']}”在本校已有此角色。"]
+                    )
+                memberships.append(
+                    Membership(
+                        user=users[p["username"]],
+                        school=school,
+                        role=p["role"],
+                        grade=p["grade"] if p["role"] == Role.GRADE_LEADER else None,
+                        psych_employment=p["psych_employment"]
+                        if p["role"] == Role.PSYCH_TEACHER
+                        else "",
+                    )
+                )
+            Membership.objects.bulk_create(memberships, batch_size=500)
+            # New accounts: their groups follow from the roles in this file alone.
+            through = User.groups.through
+            links = set()
+            for p in planned:
+                user = new_users.get(p["username"])
+                if user is None:
+                    continue
+                if p["role"] in BACK_OFFICE_ROLES:
+                    links.add((user.pk, back_office.pk))
+                if editors and p["role"] in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER):
+                    links.add((user.pk, editors.pk))
+            through.objects.bulk_create(
+                [through(user_id=u, group_id=g) for u, g in sorted(links)], batch_size=500
+            )
+            # Existing accounts (few): fill empty name/phone, recompute their groups.
+            for name, user in existing.items():
+                rows = [p for p in planned if p["username"] == name]
+                changed = []
+                if rows[0]["real_name"] and not user.real_name:
+                    user.real_name = rows[0]["real_name"]
+                    changed.append("real_name")
+                if rows[0]["phone"] and not user.phone:
+                    user.phone = rows[0]["phone"]
+                    changed.append("phone")
+                if changed:
+                    user.save(update_fields=changed)
+                membership_sync_groups(user=user)
+    except IntegrityError:
+        raise ImportFailed(
+            [
+                "导入时有人同时添加了相同的用户名或岗位（例如另一份名单正在导入），"
+                "本次没有导入任何数据。请稍后重新上传这份文件。"
+            ]
+        ) from None
+    return ImportResult(
+        count=len(planned),
+        new_accounts=[(u.username, u.real_name, u.pk) for u in new_users.values()],
+    )
+
+
+def staff_import(*, by, school, table: Table, progress=None) -> ImportResult:
+    """Give the people in ``table`` their roles at ``school`` (creating accounts); all or
+    none. Checked first without any lock, then written in one short transaction."""
+    planned = staff_import_check(by=by, school=school, table=table, progress=progress)
+    return staff_import_write(by=by, school=school, planned=planned)
 
 
 # --- templates ----------------------------------------------------------------------------------
@@ -371,18 +459,11 @@ _EXAMPLES = {
 
 def template_xlsx(*, kind: str) -> bytes:
     """An .xlsx with the header row, and the allowed values on a second sheet."""
-    from openpyxl import Workbook
-
     label, columns = KINDS[kind]
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{label}名单"
-    sheet.append(columns)
-    for index in range(len(columns)):
-        sheet.column_dimensions[chr(ord("A") + index)].width = 16
-    notes = book.create_sheet("填写说明")
-    notes.append(["第一张表的第 1 行是表头，请勿修改；从第 2 行起每行一人。"])
-    notes.append(["示例（请勿原样导入）：", *_EXAMPLES[kind]])
+    notes = [
+        ["第一张表的第 1 行是表头，请勿修改；从第 2 行起每行一人。"],
+        ["示例（请勿原样导入）：", *_EXAMPLES[kind]],
+    ]
     if kind == "students":
         notes.append(["性别", "男 / 女"])
         notes.append(["出生日期", "2012-03-01 或 2012/3/1"])
@@ -394,20 +475,99 @@ def template_xlsx(*, kind: str) -> bytes:
         )
         notes.append(["分管年级", "仅年级组长填写，例如：七年级"])
         notes.append(["专兼职", "仅心理健康教育教师填写：专职 / 兼职"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_build(
+        spreadsheets.Sheet(title=f"{label}名单", headers=columns, widths=[16] * len(columns)),
+        spreadsheets.Sheet(title="填写说明", preface=notes),
+    )
 
 
 def template_csv(*, kind: str) -> bytes:
     """A UTF-8 (with BOM, so Excel opens it correctly) CSV with the header row."""
     _label, columns = KINDS[kind]
-    out = io.StringIO()
-    csv.writer(out).writerow(columns)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheets.csv_build(columns)
 
 
 def _grade_labels():
     from .vocab import Grade
 
     return Grade.choices
+
+
+# --- large staff files: a background task with progress ------------------------------------------
+
+
+def staff_import_job_start(*, by, school, table: Table):
+    """Queue a large staff import; returns the job (its page shows the progress)."""
+    from .models import StaffImportJob
+    from .tasks import staff_import_run
+
+    job = StaffImportJob.objects.create(
+        school=school,
+        created_by=by,
+        total=len(table.rows),
+        headers=table.headers,
+        rows=[[number, row] for number, row in table.rows],
+    )
+    staff_import_run.enqueue(job_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def staff_import_job_run(*, job_id: int) -> None:
+    """The task's work: check (progress saved every few hundred rows, each a tiny write of
+    its own), then write everything in one short transaction. All or nothing."""
+    from .models import StaffImportJob
+
+    job = StaffImportJob.objects.select_related("school", "created_by").get(pk=job_id)
+    if not job.running:
+        return  # a task delivered twice does nothing the second time
+    Status = StaffImportJob.Status
+
+    def progress(checked: int) -> None:
+        StaffImportJob.objects.filter(pk=job.pk).update(status=Status.CHECKING, checked=checked)
+
+    table = Table(headers=job.headers, rows=[(number, row) for number, row in job.rows])
+    try:
+        progress(0)
+        planned = staff_import_check(
+            by=job.created_by, school=job.school, table=table, progress=progress
+        )
+        StaffImportJob.objects.filter(pk=job.pk).update(status=Status.WRITING, checked=job.total)
+        result = staff_import_write(by=job.created_by, school=job.school, planned=planned)
+    except ImportFailed as failed:
+        StaffImportJob.objects.filter(pk=job.pk).update(
+            status=Status.FAILED,
+            errors=list(failed.errors),
+            error_total=failed.errors.total,
+            rows=[],
+        )
+        return
+    StaffImportJob.objects.filter(pk=job.pk).update(
+        status=Status.DONE,
+        checked=job.total,
+        count=result.count,
+        new_user_ids=[pk for _username, _name, pk in result.new_accounts],
+        rows=[],
+    )
+
+
+def first_login_links(*, user_ids) -> list[tuple[str, str, str]]:
+    """``(username, name, path)`` of a first-login link for each account that still has no
+    password; the link lets its owner set one (valid for three days, and only until a
+    password is set)."""
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from accounts.tokens import first_login_tokens
+
+    User = get_user_model()
+    links = []
+    for user in User.objects.filter(pk__in=list(user_ids)).order_by("username"):
+        if user.has_usable_password():
+            continue
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = first_login_tokens.make_token(user)
+        path = reverse("accounts:first_login", args=[uid, token])
+        links.append((user.username, user.real_name, path))
+    return links

@@ -291,3 +291,55 @@ class AccessLog(models.Model):
     def __str__(self):
         verdict = "允许" if self.allowed else "拒绝"
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type}#{self.object_id} {verdict}"
+
+
+class StaffImportJob(models.Model):
+    """A large staff file being imported by a background task, with its progress.
+
+    The checked rows wait here (no account exists until the whole file is written in one
+    short transaction); once done, only the ids of the new accounts stay, so that the person
+    who imported can hand out first-login links.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        CHECKING = "checking", "正在校验"
+        WRITING = "writing", "正在写入"
+        DONE = "done", "已完成"
+        FAILED = "failed", "未导入"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, verbose_name="学校")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name="导入人"
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    status = models.CharField("状态", max_length=10, choices=Status, default=Status.QUEUED)
+    total = models.PositiveIntegerField("行数", default=0)
+    checked = models.PositiveIntegerField("已校验", default=0)
+    headers = models.JSONField(default=list)
+    rows = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+    error_total = models.PositiveIntegerField(default=0)
+    new_user_ids = models.JSONField(default=list)
+    count = models.PositiveIntegerField("导入条数", default=0)
+
+    class Meta:
+        verbose_name = "教职工导入任务"
+        verbose_name_plural = "教职工导入任务"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.school} · 教职工导入 · {self.get_status_display()}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.CHECKING, self.Status.WRITING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        share = 90 * self.checked // self.total
+        return share + (5 if self.status == self.Status.WRITING else 0)

@@ -4,7 +4,8 @@
 | ----------------- | -------------------------------------------------- | ----------------------- |
 | school            | bureau; school admin / leader / psych teacher (own) | bureau admin; school admin edits own (no add/delete) |
 | facility, staff   | bureau; school admin / leader / psych teacher (own) | bureau admin; school admin (own school) |
-| class, student    | as above, plus grade leader (own grade) and class teacher (own class) | bureau admin; school admin (own school) |
+| class             | as above, plus grade leader (own grade) and class teacher (own class) | bureau admin; school admin (own school) |
+| student           | school staff as for classes; never the bureau (counts only)        | school admin (own school) |
 | access log        | bureau admin and auditor                            | nobody                  |
 
 Registered in ``schools/wagtail_hooks.py``.
@@ -61,8 +62,8 @@ student_policy = ScopedPermissionPolicy(
     Student,
     read=selectors.students_visible_to,
     write=selectors.students_managed_by,
-    may_read=selectors.may_read_pupils,
-    may_write=selectors.may_manage_school_records,
+    may_read=selectors.may_read_students,
+    may_write=selectors.may_manage_students,
 )
 
 access_log_policy = ScopedPermissionPolicy(

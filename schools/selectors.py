@@ -130,9 +130,14 @@ def user_has_back_office(*, user) -> bool:
 # --- classes and students ----------------------------------------------------------------
 
 
-def _class_filter(*, user) -> Q | None:
-    """A Q over SchoolClass for the classes the user may see; None means all."""
-    if is_bureau(user=user):
+def _no_one(*, user) -> bool:
+    return False
+
+
+def _class_filter(*, user, bureau_reaches_all: bool = True) -> Q | None:
+    """A Q over SchoolClass for the classes the user may see; None means all (the bureau,
+    unless ``bureau_reaches_all`` is off: then only the user's own school memberships count)."""
+    if bureau_reaches_all and is_bureau(user=user):
         return None
     q = Q(pk__in=[])
     for m in memberships_of(user=user):
@@ -158,17 +163,22 @@ def classes_managed_by(*, user) -> QuerySet[SchoolClass]:
 
 
 def students_visible_to(*, user) -> QuerySet[Student]:
-    """Students whose basic record the user may read: school, grade or own class."""
+    """Students whose record the user may read: school-wide roles their school, grade leaders
+    their grade, class teachers their own class. Never the bureau (design.md: bureau roles see
+    students only as counts; a student's record belongs to their school)."""
     qs = Student.objects.select_related("school", "school_class__school")
-    scope = _class_filter(user=user)
-    if scope is None:
-        return qs
+    scope = _class_filter(user=user, bureau_reaches_all=False)
     return qs.filter(school_class__in=SchoolClass.objects.filter(scope).values("pk"))
+
+
+def student_schools_managed_by(*, user) -> QuerySet[School]:
+    """Schools whose student roll the user changes (edit, add, import): their school admins."""
+    return school_scope(user=user, roles={Role.SCHOOL_ADMIN}, bureau=_no_one)
 
 
 def students_managed_by(*, user) -> QuerySet[Student]:
     return Student.objects.select_related("school", "school_class__school").filter(
-        school__in=schools_managed_by(user=user)
+        school__in=student_schools_managed_by(user=user)
     )
 
 
@@ -240,8 +250,19 @@ def may_read_school_records(*, user) -> bool:
 
 
 def may_read_pupils(*, user) -> bool:
-    """Classes and students: also grade leaders (own grade) and class teachers (own class)."""
+    """Classes: also grade leaders (own grade) and class teachers (own class)."""
     return is_bureau(user=user) or bool(roles_of(user=user) & PUPIL_READER_ROLES)
+
+
+def may_read_students(*, user) -> bool:
+    """Students' records: the school's own staff in reach (``students_visible_to``), never
+    the bureau, which sees students only as counts. Menu entry and pages ask this."""
+    return bool(roles_of(user=user) & PUPIL_READER_ROLES)
+
+
+def may_manage_students(*, user) -> bool:
+    """Adding, changing and importing students: school admins, for their own school."""
+    return Role.SCHOOL_ADMIN in roles_of(user=user)
 
 
 def schools_readable_by(*, user) -> QuerySet[School]:

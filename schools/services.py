@@ -11,7 +11,13 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from portal.clientip import client_ip
 
 from .models import AccessLog, Membership
-from .selectors import forget_memberships, is_bureau_admin, memberships_of, schools_managed_by
+from .selectors import (
+    forget_memberships,
+    is_bureau_admin,
+    memberships_of,
+    schools_managed_by,
+    staff_managed_by,
+)
 from .vocab import BACK_OFFICE_ROLES, BUREAU_ROLES, Role
 
 # Wagtail permissions are group-based; a user's groups follow their active roles.
@@ -221,3 +227,38 @@ def staff_member_update(*, by, membership: Membership) -> Membership:
     if membership.role != Role.PSYCH_TEACHER:
         membership.psych_employment = ""
     return membership_save(membership=membership)
+
+
+@transaction.atomic
+def staff_password_reset(*, by, membership, request=None) -> str:
+    """A school admin gives a colleague of their school a new temporary password, returned
+    once (never stored in clear). The colleague's sessions end (Django's session hash
+    changes with the password). Logged in the access log.
+
+    Refused: a staff entry ``by`` does not manage, one's own account (use 修改密码),
+    bureau accounts and superusers, and a colleague who also works at a school ``by``
+    does not manage (the password opens that school too).
+    """
+    if not staff_managed_by(user=by).filter(pk=membership.pk).exists():
+        raise ValidationError("您不能管理这名教职工的账号。")
+    user = membership.user
+    if user.pk == by.pk:
+        raise ValidationError("不能在这里重置自己的密码，请在“修改密码”中设置。")
+    if user.is_superuser or any(m.role in BUREAU_ROLES for m in memberships_of(user=user)):
+        raise ValidationError("市局账号的密码请联系市局管理员重置。")
+    managed = set(schools_managed_by(user=by).values_list("pk", flat=True))
+    elsewhere = Membership.objects.active().filter(user=user).exclude(school_id__in=managed)
+    if not is_bureau_admin(user=by) and elsewhere.exists():
+        raise ValidationError("该教职工还在其他学校任职，请联系市局管理员重置密码。")
+    password = _initial_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    access_log_record(
+        request=request,
+        user=by,
+        action="password-reset",
+        object_type="accounts.user",
+        object_id=user.pk,
+        school=membership.school,
+    )
+    return password

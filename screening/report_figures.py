@@ -4,16 +4,16 @@ Imported in ``ScreeningConfig.ready``. Coverage is over *target* students: the u
 targets of a school's rounds in the period (``selectors.coverage_counts``), each student
 counted once. Only shares and suppressed counts leave this module: no share where the target
 group or the count behind it is under 5 (``selectors.coverage_share``), and warning counts go through
-``oversight.suppression.suppress_row``.
+``oversight.suppression.suppress_table`` (rows, columns and totals together).
 """
 
 from oversight.charts import Bar, bar_chart
 from oversight.figures import Period, register_figure
 from oversight.panels import PanelContent, register_panel
-from oversight.suppression import suppress_row, suppress_small
+from oversight.suppression import suppress_small
 
 from .models import WarningLevel
-from .selectors import coverage_counts, coverage_share, warning_level_counts
+from .selectors import coverage_counts, coverage_share, warning_level_counts, warning_table
 
 SOURCE = "心理测评与档案"
 
@@ -93,15 +93,9 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
         title="全市心理测评覆盖率与建档率",
     )
     levels = WarningLevel.choices
-    city_levels = {
-        level: sum(extra["warnings"].get(s.pk, {}).get(level, 0) for s in schools)
-        for level, _ in levels
-    }
-    city_row = suppress_row(city_levels)
+    table = warning_table(counts=extra["warnings"], school_ids=_ids(schools))
     rows = []
     for s in schools:
-        counts = {level: extra["warnings"].get(s.pk, {}).get(level, 0) for level, _ in levels}
-        cells = suppress_row(counts)
         rows.append(
             [
                 s.name,
@@ -109,8 +103,8 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
                 _percent_text(screened_share.get(s.pk)),
                 _percent_text(archive_share.get(s.pk)),
             ]
-            + [cells[level] for level, _ in levels]
-            + [cells["total"]]
+            + [table[(s.pk, level)] for level, _ in levels]
+            + [table[(s.pk, "total")]]
         )
     return PanelContent(
         chart=chart,
@@ -120,8 +114,8 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
             ["测评覆盖率", _percent_text(city_screened)],
             ["建档率", _percent_text(city_archived)],
         ]
-        + [[f"未结预警：{label}", city_row[level]] for level, label in levels]
-        + [["未结预警合计", city_row["total"]]],
+        + [[f"未结预警：{label}", table[("total", level)]] for level, label in levels]
+        + [["未结预警合计", table[("total", "total")]]],
         school_headers=["学校", "目标学生（人）", "测评覆盖率", "建档率"]
         + [f"预警：{label}" for _, label in levels]
         + ["预警合计"],
@@ -129,7 +123,8 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
         note=(
             "目标学生为统计期内各筛查批次目标年级、班级的在读学生（多个批次只计一次）；"
             "测评覆盖率为其中统计期内参加测评的占比，建档率为其中已建心理健康档案的占比。"
-            "不足 5 人的数字显示为“<5”，为防止相减推算，同行另一最小数字以“*”隐藏；"
+            "不足 5 人的数字显示为“<5”；为防止由合计相减推算，另有若干数字以“*”隐藏，"
+            "使任何隐藏的数字都无法由行、列合计推出；"
             "不足 5 名目标学生的学校不计比例。"
         ),
     )

@@ -276,10 +276,9 @@ def may_define_instrument(*, user) -> bool:
 # --- warnings and concerns ------------------------------------------------------------------
 
 
-def warnings_for(*, user) -> QuerySet[Warning]:
-    """Warnings the user may read (with level and notes, never scores)."""
-    if not getattr(user, "is_authenticated", False):
-        return Warning.objects.none()
+def _full_warning_q(*, user) -> Q:
+    """Warnings the user reads in full (level, owner, the psychology teacher's notes): their
+    school as psychology teacher, 重点/危机 as leader, their grade, their counselling case."""
     psych = school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
     leaders = school_ids_with(user=user, roles={Role.SCHOOL_LEADER})
     q = Q(school_id__in=psych) if psych else Q(pk__in=[])
@@ -287,9 +286,42 @@ def warnings_for(*, user) -> QuerySet[Warning]:
         q |= Q(school_id__in=leaders, level__in=LEADER_LEVELS)
     for school_id, grade in _grade_scopes(user=user):
         q |= Q(school_id=school_id, grade=grade)
-    q |= Q(source=Warning.Source.CONCERN, raised_by=user)
     q |= Q(student_id__in=_case_student_ids(user=user))
+    return q
+
+
+def _own_concern_q(*, user) -> Q:
+    """Concerns the user raised, while they are today the class teacher (an active
+    membership) of the class the student is in: the "I raised it" access ends with that role."""
+    from schools.models import SchoolClass
+
+    schools = school_ids_with(user=user, roles={Role.CLASS_TEACHER})
+    if not schools:
+        return Q(pk__in=[])
+    headed = SchoolClass.objects.filter(school_id__in=schools, head_teacher=user).values("pk")
+    return Q(
+        source=Warning.Source.CONCERN,
+        raised_by=user,
+        school_id__in=schools,
+        student__school_class__in=headed,
+    )
+
+
+def warnings_for(*, user) -> QuerySet[Warning]:
+    """Warnings the user may list and open (never scores). Concern authors reach their own
+    concerns only as status (``warnings_read_in_full_by`` says who reads the notes)."""
+    if not getattr(user, "is_authenticated", False):
+        return Warning.objects.none()
+    q = _full_warning_q(user=user) | _own_concern_q(user=user)
     return Warning.objects.select_related("student__school_class", "owner", "raised_by").filter(q)
+
+
+def warnings_read_in_full_by(*, user) -> QuerySet[Warning]:
+    """Warnings whose follow-up (owner and the psychology teacher's notes) the user reads.
+    A class teacher who raised a concern sees its status and that it is followed up, not this."""
+    if not getattr(user, "is_authenticated", False):
+        return Warning.objects.none()
+    return Warning.objects.filter(_full_warning_q(user=user))
 
 
 def warnings_managed_by(*, user) -> QuerySet[Warning]:
@@ -352,11 +384,6 @@ def has_screening_access(*, user) -> bool:
 # --- figures (bureau, and schools' own summaries) --------------------------------------------
 
 
-def _suppress(n: int) -> int | None:
-    """Cells under SMALL_CELL are shown as “<5” (None) so no small group can be singled out."""
-    return n if n >= SMALL_CELL else None
-
-
 def _suppress_count(n: int) -> int | str:
     """A published count: 0 and 5 or more as they are, 1–4 as “<5”."""
     return f"<{SMALL_CELL}" if 0 < n < SMALL_CELL else n
@@ -369,21 +396,28 @@ def figure_schools_for(*, user) -> QuerySet[School]:
     )
 
 
+def warning_table(*, counts: dict, school_ids: list[int]) -> dict:
+    """Active warnings per school and level with school totals, totals per level and the
+    grand total, suppressed together (``oversight.suppression.suppress_table``): no hidden
+    count follows from the shown ones. The one rule for the figures page and the dashboard.
+    Keys: ``(school_id, level)``, ``(school_id, "total")``, ``("total", level)``,
+    ``("total", "total")``."""
+    from oversight.suppression import suppress_table
+
+    levels = WarningLevel.values
+    cells = {(pk, lv): counts.get(pk, {}).get(lv, 0) for pk in school_ids for lv in levels}
+    return suppress_table(cells, rows=list(school_ids), cols=levels)
+
+
 def warning_counts(*, user) -> list[dict]:
-    """Active warnings per school and level, cells under 5 suppressed. No names, ever."""
+    """Active warnings per school and level, suppressed as on the dashboard
+    (``warning_table``); the last row holds the totals. No names, ever."""
     schools = list(figure_schools_for(user=user).only("pk", "name", "code"))
-    counts = {
-        (row["school_id"], row["level"]): row["n"]
-        for row in Warning.objects.filter(
-            school__in=[s.pk for s in schools], status__in=ACTIVE_WARNING
-        )
-        .values("school_id", "level")
-        .annotate(n=Count("pk"))
-    }
-    rows = []
-    for school in schools:
-        cells = [_suppress(counts.get((school.pk, level), 0)) for level in WarningLevel.values]
-        rows.append({"school": school, "cells": cells})
+    ids = [s.pk for s in schools]
+    table = warning_table(counts=warning_level_counts(school_ids=ids), school_ids=ids)
+    columns = [*WarningLevel.values, "total"]
+    rows = [{"school": s, "cells": [table[(s.pk, c)] for c in columns]} for s in schools]
+    rows.append({"school": None, "cells": [table[("total", c)] for c in columns]})
     return rows
 
 
@@ -520,27 +554,41 @@ def coverage(*, user, school_year_start) -> dict:
     }
 
 
-def deidentified_results(*, user, school_year_start) -> QuerySet[ScreeningResult]:
-    """Results for the bureau's de-identified export (student ids are hashed by the view)."""
+RESULT_LEVELS = ["none", *WarningLevel.values]
+"""Columns of the bureau's aggregate: students by the highest level of their results."""
+
+
+def bureau_aggregate(*, user, school_year_start) -> tuple[list[tuple], dict]:
+    """The bureau's screening export: students screened this school year per school × stage
+    (学段, the grade band) by the highest warning level of their results, with the same
+    suppression as the dashboard (``suppress_table``: “<5” and “*”, totals included). No row
+    per student, no score, no date: nothing row-level leaves the school.
+
+    Returns the row keys ``(school, stage)`` in order and ``{(key, column): shown}`` with
+    ``"total"`` for the totals row and column. Empty for anyone but the bureau."""
+    from oversight.suppression import suppress_table
+    from schools.vocab import STAGE_GRADES, stage_of_grade
+
     if not is_bureau(user=user):
-        return ScreeningResult.objects.none()
-    return (
-        ScreeningResult.objects.filter(taken_on__gte=school_year_start)
-        .select_related("school", "instrument")
-        .only(
-            "pk",
-            "student_id",
-            "taken_on",
-            "total",
-            "band",
-            "level",
-            "critical",
-            "school__code",
-            "instrument__code",
-            "instrument__version",
-        )
-        .order_by("school__code", "pk")
-    )
+        return [], {}
+    schools = {s.pk: s for s in School.objects.only("pk", "name", "code")}
+    rank = {"": 0, **{lv: i + 1 for i, lv in enumerate(WarningLevel.values)}}
+    highest: dict[int, tuple] = {}
+    for student_id, school_id, level, grade in ScreeningResult.objects.filter(
+        taken_on__gte=school_year_start, school_id__in=list(schools)
+    ).values_list("student_id", "school_id", "level", "student__school_class__grade"):
+        key = (school_id, stage_of_grade(grade))
+        if student_id not in highest or rank[level or ""] > rank[highest[student_id][1]]:
+            highest[student_id] = (key, level or "")
+    cells: dict[tuple, int] = defaultdict(int)
+    for key, level in highest.values():
+        cells[(key, RESULT_LEVELS[rank[level]])] += 1
+    stage_order = {stage: i for i, stage in enumerate(STAGE_GRADES)}
+    keys = sorted({key for key, _ in cells}, key=lambda k: (schools[k[0]].code, stage_order[k[1]]))
+    shown = suppress_table(dict(cells), rows=keys, cols=RESULT_LEVELS)
+    return [(schools[school_id], stage) for school_id, stage in keys], {
+        ((schools[k[0]], k[1]) if k != "total" else "total", c): v for (k, c), v in shown.items()
+    }
 
 
 # --- back-office form choices ---------------------------------------------------------------

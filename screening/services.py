@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import spreadsheets
 from schools.imports import ImportFailed, date_parse, rows_read
 from schools.models import Membership, Student
 from schools.vocab import Role
@@ -47,7 +48,9 @@ class ScreeningError(Exception):
     """Refused input. ``errors`` is a list of Chinese messages, each naming row/field."""
 
     def __init__(self, errors, *, consent_missing=()):
-        self.errors = list(errors) if isinstance(errors, (list, tuple)) else [errors]
+        self.errors = spreadsheets.errors_capped(
+            list(errors) if isinstance(errors, (list, tuple)) else [errors]
+        )
         # Students refused for want of a guardian's consent (the screen links to it).
         self.consent_missing = list(consent_missing)
         super().__init__("；".join(self.errors))
@@ -554,7 +557,7 @@ def _item_number(header: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def table_read(*, data: bytes, filename: str) -> list[list]:
+def table_read(*, data, filename: str) -> list[list]:
     """Rows (header first) of an uploaded .xlsx or .csv; ScreeningError if unreadable."""
     try:
         return rows_read(name=filename, data=data)

@@ -6,20 +6,17 @@ URLs add ``never_cache``; ``_no_store`` makes it explicit on each response.
 """
 
 import datetime
-import hashlib
-import hmac
-import io
 from collections import defaultdict
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from portal import spreadsheets
 from schools.selectors import is_bureau, memberships_of
 from schools.services import access_log_record
 from schools.vocab import Role
@@ -189,7 +186,7 @@ def round_import(request, pk):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rows = services.table_read(data=upload.read(), filename=upload.name)
+            rows = services.table_read(data=upload, filename=upload.name)
             created = services.results_import(
                 round=rnd,
                 instrument=form.cleaned_data["instrument"],
@@ -289,8 +286,6 @@ def result_enter(request, pk):
 
 @_no_store
 def round_export(request, pk):
-    from openpyxl import Workbook
-
     rnd = _scoped_get(
         request,
         selectors.rounds_managed_by(user=request.user),
@@ -298,46 +293,26 @@ def round_export(request, pk):
         action="export",
         object_type="screening.round",
     )
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("结果")
-    sheet.append(
+    headers = ["学号", "姓名", "班级", "量表", "测评日期", "得分", "分级", "预警级别"]
+    headers += ["关键题阳性", "作答"]
+    rows = (
         [
-            "学号",
-            "姓名",
-            "班级",
-            "量表",
-            "测评日期",
-            "得分",
-            "分级",
-            "预警级别",
-            "关键题阳性",
-            "作答",
+            r.student.student_number,
+            r.student.name,
+            r.student.school_class.name,
+            r.instrument.code,
+            r.taken_on,
+            float(r.total),
+            r.band,
+            r.get_level_display(),
+            "是" if r.critical else "否",
+            ",".join(str(a) for a in r.answers),
         ]
+        for r in selectors.round_results(user=request.user, round=rnd)
     )
-    for r in selectors.round_results(user=request.user, round=rnd):
-        sheet.append(
-            [
-                r.student.student_number,
-                r.student.name,
-                r.student.school_class.name,
-                r.instrument.code,
-                r.taken_on,
-                float(r.total),
-                r.band,
-                r.get_level_display(),
-                "是" if r.critical else "否",
-                ",".join(str(a) for a in r.answers),
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
+    data = spreadsheets.xlsx_build(spreadsheets.Sheet(title="结果", headers=headers, rows=rows))
     _log(request, "export", "screening.round", rnd.pk, rnd.school)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="screening-round-{rnd.pk}.xlsx"'
-    return response
+    return spreadsheets.xlsx_response(data, filename=f"筛查结果-{rnd.school.name}-{rnd.name}.xlsx")
 
 
 # --- guardian consent --------------------------------------------------------------------------------
@@ -499,7 +474,7 @@ def consent_import(request, pk):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rows = services.table_read(data=upload.read(), filename=upload.name)
+            rows = services.table_read(data=upload, filename=upload.name)
             n = services.consents_import(
                 round=rnd,
                 rows=rows,
@@ -794,6 +769,7 @@ def warning_detail(request, pk):
         "screening/admin/warning_detail.html",
         {
             "warning": warning,
+            "in_full": selectors.warnings_read_in_full_by(user=user).filter(pk=warning.pk).exists(),
             "form": form if may_update else None,
             "may_open_archive": selectors.archive_students_for(user=user)
             .filter(pk=warning.student_id)
@@ -857,57 +833,44 @@ def figures(request):
     )
 
 
-def student_key(student_id: int) -> str:
-    """A keyed hash standing in for a student in de-identified exports."""
-    key = (settings.SECRET_KEY + ":screening-export").encode()
-    return hmac.new(key, str(student_id).encode(), hashlib.sha256).hexdigest()[:16]
-
-
 @_no_store
 def figures_export(request):
-    from openpyxl import Workbook
+    """The bureau's screening figures as .xlsx: aggregates per school × 学段, suppressed as on
+    the dashboard (``selectors.bureau_aggregate``); nothing row-level leaves the school."""
+    from schools.vocab import Stage
 
     user = request.user
     if not is_bureau(user=user):
         _deny(request, "export", "screening.figures")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("去标识化结果")
-    sheet.append(
+    keys, shown = selectors.bureau_aggregate(user=user, school_year_start=_school_year_start())
+    columns = [*selectors.RESULT_LEVELS, "total"]
+    rows = [
+        [school.code, school.name, Stage(stage).label]
+        + [shown[((school, stage), c)] for c in columns]
+        for school, stage in keys
+    ]
+    rows.append(["", "合计", ""] + [shown[("total", c)] for c in columns])
+    notes = [
+        ["统计期", f"{_school_year_start():%Y-%m-%d} 起本学年"],
+        ["口径", "本学年参加测评的学生人数，按其各次测评中最高的预警级别计一次。"],
         [
-            "学校代码",
-            "学生代号",
-            "量表",
-            "版本",
-            "测评日期",
-            "得分",
-            "分级",
-            "预警级别",
-            "关键题阳性",
-        ]
+            "隐藏",
+            f"不足 {selectors.SMALL_CELL} 人的数字显示为“<{selectors.SMALL_CELL}”；"
+            "为防止由合计相减推算，另有若干数字以“*”隐藏。不含任何学生个人信息。",
+        ],
+    ]
+    data = spreadsheets.xlsx_build(
+        spreadsheets.Sheet(
+            title="测评汇总",
+            headers=["学校代码", "学校", "学段", "未达预警", *WarningLevel.labels, "测评人数"],
+            rows=rows,
+            freeze="A2",
+            autofilter=True,
+        ),
+        spreadsheets.Sheet(title="说明", rows=notes),
     )
-    for r in selectors.deidentified_results(user=user, school_year_start=_school_year_start()):
-        sheet.append(
-            [
-                r.school.code,
-                student_key(r.student_id),
-                r.instrument.code,
-                r.instrument.version,
-                r.taken_on,
-                float(r.total),
-                r.band,
-                r.get_level_display(),
-                "是" if r.critical else "否",
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    _log(request, "export-deidentified", "screening.figures")
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="screening-deidentified.xlsx"'
-    return response
+    _log(request, "export-aggregate", "screening.figures")
+    return spreadsheets.xlsx_response(data, filename=f"筛查汇总-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @_no_store

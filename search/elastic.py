@@ -15,7 +15,7 @@ FIELD = {
     "kind": "kind_filter",
     "stage": "stage_values_filter",
     "topic": "topic_values_filter",
-    "teachers_only": "teachers_only_filter",
+    "restricted": "restricted_filter",
 }
 
 
@@ -38,14 +38,14 @@ class EntryFacetedSearch(FacetedSearch):
         operator: str = "and",
         raw_query: str = "",
         filters: dict | None = None,
-        teachers: bool = False,
+        allowed: list[int] | None = None,
         index: str | None = None,
         using=None,
     ):
         self.words = list(words)
         self.operator = operator
         self.raw_query = normalise(raw_query)
-        self.teachers = teachers
+        self.allowed = list(allowed or [])
         if index:
             self.index = index
         if using is not None:
@@ -54,9 +54,11 @@ class EntryFacetedSearch(FacetedSearch):
 
     def search(self):
         s = Search(index=self.index, using=self.using)
-        if not self.teachers:
-            s = s.filter("term", **{FIELD["teachers_only"]: False})
-        return s.source(False)
+        # Restricted files only for users the download rule lets open them.
+        visible = Q("term", **{FIELD["restricted"]: False})
+        if self.allowed:
+            visible |= Q("terms", id_filter=self.allowed)
+        return s.filter(visible).source(False)
 
     def query(self, search, query):
         if not self.words:
@@ -86,44 +88,66 @@ class EntryFacetedSearch(FacetedSearch):
 
 
 class ElasticEngine:
-    """Same interface as ``selectors.DatabaseEngine``."""
+    """Same interface as ``selectors.DatabaseEngine``: each rung of the ladder is one
+    request; results of later rungs rank after earlier ones. Facets are those of the first
+    rung that found anything (the bulk of the results)."""
 
-    def __init__(self, visible, *, teachers: bool):
+    WINDOW = 200
+
+    def __init__(self, visible, *, allowed: list[int]):
         from wagtail.search.backends import get_search_backend
 
         self.visible = visible
         self.backend = get_search_backend()
         self.index = self.backend.get_index_for_model(SearchEntry).name
-        self.teachers = teachers
-        self._cache = {}
+        self.allowed = allowed
 
-    def _faceted(self, terms, operator, filters, start=0, stop=10):
-        query_words = [term.word for term in terms if term.core]
-        key = (tuple(query_words), operator, tuple(sorted(filters.items())), start, stop)
-        if key not in self._cache:
-            faceted = EntryFacetedSearch(
-                words=query_words,
-                operator=operator,
-                filters=filters,
-                teachers=self.teachers,
-                index=self.index,
-                using=self.backend.es,
-            )
-            self._cache[key] = faceted[start:stop].execute()
-        return self._cache[key]
+    def _faceted(self, step, filters, start=0, stop=10):
+        words = [t.word for t in step.terms if t.core] or [t.word for t in step.terms]
+        operator = "and" if step.name in ("all",) else "or"
+        faceted = EntryFacetedSearch(
+            words=words,
+            operator=operator,
+            filters=filters,
+            allowed=self.allowed,
+            index=self.index,
+            using=self.backend.es,
+        )
+        return faceted[start:stop].execute()
 
-    def count(self, terms, operator, filters) -> int:
-        return self._faceted(terms, operator, filters).hits.total.value
+    def run(self, steps, filters) -> list[str]:
+        from .selectors import MIN_RESULTS
 
-    def page(self, terms, operator, filters, start, stop):
-        response = self._faceted(terms, operator, filters, start, stop)
-        ids = [int(hit.meta.id) for hit in response]
+        self.ids: list[int] = []
+        self.total = 0
+        self.facets = {}
+        used = []
+        for step in steps:
+            normal = sum(1 for _ in self.ids) - getattr(self, "_crisis", 0)
+            if step.fallback and normal >= MIN_RESULTS:
+                break
+            response = self._faceted(step, filters, 0, self.WINDOW)
+            new = [int(hit.meta.id) for hit in response if int(hit.meta.id) not in self.ids]
+            if not new:
+                continue
+            used.append(step.name)
+            if step.name == "crisis":
+                self._crisis = len(new)
+            elif not self.facets:
+                self.facets = {
+                    name: {value: count for value, count, _selected in values}
+                    for name, values in response.facets.to_dict().items()
+                }
+            self.ids += new
+        return used
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def page(self, start, stop):
+        ids = self.ids[start:stop]
         rows = self.visible.select_related("page", "document").in_bulk(ids)
         return [rows[i] for i in ids if i in rows]
 
-    def facet_counts(self, terms, operator, filters):
-        response = self._faceted(terms, operator, filters)
-        return {
-            name: {value: count for value, count, _selected in values}
-            for name, values in response.facets.to_dict().items()
-        }
+    def facet_counts(self):
+        return self.facets

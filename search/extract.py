@@ -43,19 +43,20 @@ def _pptx(fh) -> list[str]:
 
 
 def _xlsx(fh) -> list[str]:
-    from openpyxl import load_workbook
+    from portal import spreadsheets
 
-    workbook = load_workbook(fh, read_only=True, data_only=True)
+    # The portal's one spreadsheet reader and its streaming limits: a hostile workbook
+    # (a padded dimension, a zip bomb) is refused, and the document simply has no text.
+    limits = spreadsheets.Limits(
+        max_bytes=50 * 1024 * 1024, max_rows=50_000, max_columns=200, max_cell_chars=MAX_CHARS
+    )
     parts = []
-    try:
-        for sheet in workbook.worksheets:
-            parts.append(sheet.title)
-            for row in sheet.iter_rows(values_only=True):
-                cells = [str(v) for v in row if v is not None and str(v).strip()]
-                if cells:
-                    parts.append(" ".join(cells))
-    finally:
-        workbook.close()
+    for title, rows in spreadsheets.xlsx_sheets_read(data=fh, limits=limits):
+        parts.append(title)
+        for row in rows:
+            cells = [str(v) for v in row if v is not None and str(v).strip()]
+            if cells:
+                parts.append(" ".join(cells))
     return parts
 
 

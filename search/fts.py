@@ -37,8 +37,15 @@ class Match:
     score: float = 0.0
 
 
+def _is_bigram(term: Term) -> bool:
+    return term.prefix and len(term.word) == 2 and not term.word.isascii()
+
+
 def _sqlite_expression(term: Term) -> str:
-    whole = f'"{term.word}"'
+    whole = f'"{term.word}"' + ("*" if term.prefix else "")
+    if _is_bigram(term):
+        # Also the two characters as consecutive one-character words (家 校 → 家校).
+        whole = f'{whole} OR "{term.word[0]} {term.word[1]}"'
     if not term.parts:
         return whole
     parts = " AND ".join(f'"{part}"' for part in term.parts)
@@ -46,7 +53,9 @@ def _sqlite_expression(term: Term) -> str:
 
 
 def _postgres_expression(term: Term) -> str:
-    whole = f"'{term.word}'"
+    whole = f"'{term.word}'" + (":*" if term.prefix else "")
+    if _is_bigram(term):
+        whole = f"({whole} | '{term.word[0]}' <-> '{term.word[1]}')"
     if not term.parts:
         return whole
     parts = " & ".join(f"'{part}'" for part in term.parts)
@@ -61,13 +70,19 @@ def _index_table() -> str:
 
 
 def matches(
-    *, terms: list[Term], visible, need: int = 1, search_config: str | None = None
+    *,
+    terms: list[Term],
+    visible,
+    need: int = 1,
+    search_config: str | None = None,
+    title_only: bool = False,
 ) -> dict[int, Match]:
     """Entries of ``visible`` (a SearchEntry queryset) containing at least ``need`` of the
     core terms, with the terms they contain (bit mask) and their summed score.
 
     Optional terms only add to the score (at half the weight of core terms). Grouping and
     the ``need`` filter run in the database, so only the entries that qualify come back.
+    ``title_only`` matches the title column alone (title, tags and topics).
     """
     from .models import SearchEntry
 
@@ -88,7 +103,8 @@ def matches(
         fts = f"{index_table}_fts"
 
         def fts_query(expression):
-            return "{title body} : (" + expression + ")"
+            columns = "{title}" if title_only else "{title body}"
+            return columns + " : (" + expression + ")"
 
         # Which core terms each entry contains: plain matches, no scoring.
         for i, term in core:
@@ -108,10 +124,11 @@ def matches(
     elif connection.vendor == "postgresql":
         to_query = "to_tsquery(%s::regconfig, %s)" if search_config else "to_tsquery(%s)"
         config = [search_config] if search_config else []
+        where = "ie.title @@ {q}" if title_only else "(ie.title @@ {q} OR ie.body @@ {q})"
         for i, term in core:
             selects.append(
                 f"SELECT ie.id, {1 << i}, 1, 0.0 FROM {index_table} ie, {to_query} q "  # noqa: S608
-                "WHERE ie.content_type_id = %s AND (ie.title @@ q OR ie.body @@ q)"
+                f"WHERE ie.content_type_id = %s AND {where.format(q='q')}"
             )
             params += [*config, _postgres_expression(term), content_type]
         any_core = " | ".join(f"({_postgres_expression(t)})" for _, t in core)
@@ -121,7 +138,7 @@ def matches(
             f"ts_rank(ie.title, q) * {TITLE_WEIGHT} + ts_rank(ie.body, q) "
             f"+ ts_rank(ie.title, c) * {TITLE_WEIGHT} + ts_rank(ie.body, c) "
             f"FROM {index_table} ie, {to_query} q, {to_query} c "
-            "WHERE ie.content_type_id = %s AND (ie.title @@ c OR ie.body @@ c)"
+            f"WHERE ie.content_type_id = %s AND {where.format(q='c')}"
         )
         params += [*config, every, *config, any_core, content_type]
     else:  # pragma: no cover - the project runs on SQLite or PostgreSQL

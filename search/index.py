@@ -52,6 +52,70 @@ KINDS = {
 }
 
 MAX_TEXT_CHARS = 200_000
+# Choice fields whose label says what an object is about / whom it is for.
+TOPIC_FIELDS = ("topic", "theme", "subject")
+AUDIENCE_FIELDS = ("audience", "resource_type", "kind", "grade")
+
+
+def _labels(obj, names) -> list[str]:
+    labels = []
+    for name in names:
+        getter = getattr(obj, f"get_{name}_display", None)
+        if callable(getter) and getattr(obj, name, None) not in (None, ""):
+            labels.append(str(getter()))
+    return labels
+
+
+def document_is_public(document) -> bool:
+    """Anyone may download ``document`` (the download rule, asked for an anonymous
+    visitor)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from resources.selectors import document_may_download
+
+    return document_may_download(document=document, user=AnonymousUser()) is True
+
+
+def attached_documents(obj) -> list:
+    """Documents ``obj`` refers to: foreign keys to the document model and documents
+    chosen in its StreamFields (in any block, at any depth)."""
+    from wagtail.documents import get_document_model
+    from wagtail.documents.blocks import DocumentChooserBlock
+    from wagtail.fields import StreamField
+
+    model = get_document_model()
+    found = []
+
+    def walk(block, value):
+        from wagtail import blocks
+
+        if value is None:
+            return
+        if isinstance(block, DocumentChooserBlock):
+            if isinstance(value, model):
+                found.append(value)
+        elif isinstance(block, blocks.StreamBlock):
+            for child in value:
+                walk(child.block, child.value)
+        elif isinstance(block, blocks.ListBlock):
+            for item in value:
+                walk(block.child_block, item)
+        elif isinstance(block, blocks.StructBlock):
+            for name, child in block.child_blocks.items():
+                walk(child, value.get(name))
+
+    for field in obj._meta.get_fields():
+        if getattr(field, "many_to_one", False) and field.related_model is model:
+            document = getattr(obj, field.name, None)
+            if document is not None:
+                found.append(document)
+        elif isinstance(field, StreamField):
+            value = getattr(obj, field.name, None)
+            if value is not None:
+                walk(value.stream_block, value)
+    if isinstance(obj, model):
+        found = [d for d in found if d.pk != obj.pk]
+    return list({d.pk: d for d in found}.values())
 
 
 def plain_text(value) -> str:
@@ -125,6 +189,49 @@ class SegmentedSearchMixin:
 
     def is_teachers_only(self) -> bool:
         return False
+
+    def search_keywords(self) -> list[str]:
+        """Words that say what the object is about without being in its text — tag names
+        and the labels of choice fields such as topic, theme or subject — searched with the
+        title's weight (a page tagged 幼小衔接 is found by 幼小衔接)."""
+        words = list(self.search_topics() or [])
+        words += _labels(self, TOPIC_FIELDS)
+        return list(dict.fromkeys(w for w in words if w))
+
+    def search_audience_words(self) -> list[str]:
+        """Who the object is for — the labels of its stages, audience, resource type,
+        grade — searched as body text."""
+        from schools.vocab import Stage
+
+        words = []
+        for value in self.search_stages() or []:
+            try:
+                words.append(str(Stage(value).label))
+            except ValueError:
+                continue
+        words += _labels(self, AUDIENCE_FIELDS)
+        return list(dict.fromkeys(w for w in words if w))
+
+    def search_attached_text(self) -> str:
+        """Text inside the files attached to the object (a lesson's plan, slides and
+        worksheets; an activity's attachments): any foreign key to a document and any
+        document chosen in a StreamField. Only files anyone may download contribute, so no
+        snippet ever quotes a restricted file."""
+        parts = []
+        for document in attached_documents(self):
+            if not document_is_public(document):
+                continue
+            text = "\n".join(
+                t
+                for t in (
+                    document.title,
+                    getattr(document, "description", ""),
+                    getattr(document, "extracted_text", ""),
+                )
+                if t
+            )
+            parts.append(text)
+        return "\n".join(parts)[:MAX_TEXT_CHARS]
 
 
 SEGMENTED_SEARCH_FIELDS = [index.SearchField("segmented_text")]

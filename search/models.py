@@ -33,7 +33,11 @@ class SearchEntry(index.Indexed, models.Model):
     title = models.TextField("标题分词")
     body = models.TextField("正文分词", blank=True)
     text = models.TextField("正文", blank=True)
-    teachers_only = models.BooleanField("仅限教师", default=False)
+    restricted = models.BooleanField(
+        "限制下载",
+        default=False,
+        help_text="匿名访客不能下载的文件：只对能下载它的用户列出。",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     search_fields = [
@@ -42,7 +46,7 @@ class SearchEntry(index.Indexed, models.Model):
         index.SearchField("raw_text", es_extra={"analyzer": CJK_ANALYZER}),
         index.FilterField("id"),
         index.FilterField("kind"),
-        index.FilterField("teachers_only"),
+        index.FilterField("restricted"),
         index.FilterField("page_id"),
         index.FilterField("document_id"),
         index.FilterField("stage_values", es_extra={"type": "keyword"}),
@@ -99,3 +103,63 @@ class SearchFacetValue(models.Model):
 
     def __str__(self):
         return f"{self.facet}={self.value}"
+
+
+class SearchQuery(models.Model):
+    """A query typed into the site search, normalised, for the "大家都在搜" list and for
+    editors to see content gaps. Nothing about who searched is kept: a visitor counts once
+    per day (``SearchQueryDay.visitors``), judged by a salted hash held only in the cache.
+
+    Only queries that pass ``search.popular.query_blocked_reason`` and that an editor
+    approved are ever shown to the public; queries naming a person are never stored.
+    """
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    STATUSES = [(PENDING, "待审核"), (APPROVED, "已采用"), (REJECTED, "不采用")]
+
+    text = models.CharField("搜索词", max_length=50, unique=True)
+    results = models.PositiveIntegerField("最近一次结果数", default=0)
+    blocked_reason = models.CharField(
+        "不可公开的原因", max_length=30, blank=True, help_text="含联系方式、网址、数字串或危机词"
+    )
+    status = models.CharField("审核", max_length=10, choices=STATUSES, default=PENDING)
+    reviewed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    last_searched = models.DateField("最近搜索日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "搜索词"
+        verbose_name_plural = "搜索词"
+        indexes = [models.Index(fields=["status", "results"])]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def approvable(self) -> bool:
+        return not self.blocked_reason and self.results > 0
+
+
+class SearchQueryDay(models.Model):
+    """How many visitors searched a query on one day."""
+
+    query = models.ForeignKey(SearchQuery, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField()
+    visitors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["query", "date"], name="search_query_day_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.query_id} {self.date}: {self.visitors}"

@@ -188,6 +188,8 @@ class Term:
     word: str
     core: bool = True
     parts: tuple[str, ...] = ()
+    # Also match indexed words that start with ``word`` (家校 → 家校沟通, 家校合作).
+    prefix: bool = False
 
 
 def word_parts(word: str) -> tuple[str, ...]:
@@ -214,6 +216,14 @@ def word_parts(word: str) -> tuple[str, ...]:
     return tuple(parts) if len(parts) > 1 else ()
 
 
+def match_parts(word: str) -> tuple[str, ...]:
+    """The parts a compound also matches as: its dictionary parts of two or more
+    characters (语文课 → 语文; 心理班会 → 心理 + 班会). A lone character is no evidence
+    (课, 打 are everywhere or nowhere in the index)."""
+    parts = tuple(p for p in word_parts(word) if len(p) > 1)
+    return parts
+
+
 def query_terms(text: str) -> list[Term]:
     """The terms of a query: the words of ``words(text, mode="query")`` are core; soft stop
     words and single characters that query mode drops are kept as optional terms."""
@@ -228,7 +238,7 @@ def query_terms(text: str) -> list[Term]:
         if _WORD_RE.match(word) and word not in stop and word not in core:
             if word not in optional:
                 optional.append(word)
-    terms = [Term(word, True, word_parts(word)) for word in core]
+    terms = [Term(word, True, match_parts(word)) for word in core]
     terms += [Term(word, False) for word in optional]
     return terms[:MAX_QUERY_WORDS]
 
@@ -245,3 +255,77 @@ def correct(query: str) -> str:
     for wrong, right in sorted(corrections().items(), key=lambda kv: -len(kv[0])):
         corrected = corrected.replace(wrong, right)
     return corrected if corrected != text else ""
+
+
+# --- the fallback ladder's vocabulary ------------------------------------------------------
+
+
+def _sections(name: str) -> dict[str, list[str]]:
+    """``[section]`` headers and the words under them (for ``dict/crisis.txt``)."""
+    sections: dict[str, list[str]] = {}
+    current = ""
+    for line in _read_lines(name):
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            continue
+        sections.setdefault(current, []).extend(line.split())
+    return sections
+
+
+@lru_cache(maxsize=1)
+def crisis_words() -> tuple[str, ...]:
+    """Words of self-harm, suicide or harming others (simplified and traditional)."""
+    words = _sections("crisis.txt").get("words", [])
+    forms = {form for word in words for form in (word, normalise(word)) if form}
+    return tuple(sorted(forms, key=lambda w: (-len(w), w)))
+
+
+@lru_cache(maxsize=1)
+def crisis_guidance_words() -> tuple[str, ...]:
+    return tuple(_sections("crisis.txt").get("guidance", []))
+
+
+def _compact(text: str) -> str:
+    return "".join(str(text or "").split())
+
+
+def is_crisis(query: str) -> bool:
+    """Does the query speak of self-harm, suicide or harming others? Judged on the text
+    itself (simplified or traditional, spaces ignored), never on what the index holds."""
+    raw = _compact(query).lower()
+    if not raw:
+        return False
+    simplified = _compact(normalise(query))
+    return any(word in raw or word in simplified for word in crisis_words())
+
+
+@lru_cache(maxsize=1)
+def _related_map() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(
+        (line.split()[0], tuple(line.split()[1:]))
+        for line in _read_lines("related.txt")
+        if len(line.split()) > 1
+    )
+
+
+def related_words(words_: list[str]) -> list[str]:
+    """Related topics of the query's words (``dict/related.txt``): a line applies when its
+    topic is one of the words, or one contains the other."""
+    out: list[str] = []
+    for word in words_:
+        for topic, related in _related_map():
+            if topic == word or (len(word) > 1 and (topic in word or word in topic)):
+                out += [w for w in (topic, *related) if w != word]
+    return [canonical(w) for w in dict.fromkeys(out)][:MAX_QUERY_WORDS]
+
+
+def fragments(word: str) -> tuple[str, ...]:
+    """Pieces of a word for the ladder's "parts" step: its dictionary parts when it is a
+    compound (心理班会 → 心理, 班会), else — an out-of-dictionary or unsplittable word —
+    its character bigrams (家校共育 → 家校, 校共, 共育). Matched as prefixes."""
+    if len(word) < 3 or word.isascii():
+        return ()
+    parts = word_parts(word)
+    if parts and all(len(p) > 1 for p in parts):
+        return parts
+    return tuple(dict.fromkeys(word[i : i + 2] for i in range(len(word) - 1)))

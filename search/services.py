@@ -11,6 +11,7 @@ from django_tasks import task
 from wagtail.models import Page
 from wagtail.search import index as wagtail_index
 
+from . import cache as search_cache
 from .backend import using_elasticsearch
 from .extract import extract_text
 from .index import KINDS, SegmentedSearchMixin
@@ -36,6 +37,41 @@ def _is_searchable(obj) -> bool:
     return True
 
 
+def _is_restricted(obj) -> bool:
+    """A file an anonymous visitor may not download (the download rule itself decides);
+    pages are never restricted here (their visibility is Wagtail's privacy, checked at
+    search time)."""
+    from wagtail.documents import get_document_model
+
+    from .index import document_is_public
+
+    if isinstance(obj, get_document_model()):
+        return not document_is_public(obj)
+    return bool(obj.is_teachers_only())
+
+
+def pages_attaching_sync(*, document) -> int:
+    """Refresh the entries of live pages that attach ``document`` (its text is part of
+    theirs, see ``SegmentedSearchMixin.search_attached_text``). Uses Wagtail's reference
+    index, so any page type and any field that refers to documents is covered."""
+    from wagtail.models import ReferenceIndex
+
+    refreshed = 0
+    references = ReferenceIndex.get_references_to(document)
+    for source, _refs in references.group_by_source_object():
+        if isinstance(source, Page) and source.live:
+            entry_sync(obj=source)
+            refreshed += 1
+    return refreshed
+
+
+def _invalidate() -> None:
+    """Drop cached anonymous results now and again once the change is committed (a
+    request served in between must not keep the old results)."""
+    search_cache.invalidate()
+    transaction.on_commit(search_cache.invalidate)
+
+
 @transaction.atomic
 def entry_sync(*, obj) -> SearchEntry | None:
     """Create, refresh or remove the search entry of a page or document.
@@ -53,15 +89,20 @@ def entry_sync(*, obj) -> SearchEntry | None:
     kind = obj.search_kind if obj.search_kind in KINDS else "page"
     title = obj.search_title()
     text = obj.search_plain_text()
+    attached = obj.search_attached_text()
+    if attached:
+        text = f"{text}\n{attached}" if text else attached
+    keywords = " ".join(obj.search_keywords())
+    audience = " ".join(obj.search_audience_words())
     entry, _ = SearchEntry.objects.update_or_create(
         **lookup,
         defaults={
             "kind": kind,
             "display_title": title[:255],
-            "title": segment(title),
-            "body": segment(text),
+            "title": segment(f"{title}\n{keywords}"),
+            "body": segment(f"{text}\n{audience}"),
             "text": text,
-            "teachers_only": bool(obj.is_teachers_only()),
+            "restricted": _is_restricted(obj),
         },
     )
     wanted = {(SearchFacetValue.STAGE, str(s)[:100]) for s in obj.search_stages() or [] if s}
@@ -79,12 +120,14 @@ def entry_sync(*, obj) -> SearchEntry | None:
     if using_elasticsearch() and (stale or wanted - existing.keys()):
         # Facet values are part of the Elasticsearch document: index again with them.
         wagtail_index.insert_or_update_object(entry)
+    _invalidate()
     return entry
 
 
 def entry_delete(*, obj) -> None:
     for entry in SearchEntry.objects.filter(**_entry_lookup(obj)):
         entry.delete()  # one by one so the search backend drops it too
+    _invalidate()
 
 
 @task()
@@ -109,6 +152,7 @@ def document_extract_text(document_id: int) -> int:
     document.extracted_text = text
     document.extracted_file = name
     entry_sync(obj=document)
+    pages_attaching_sync(document=document)
     return len(text)
 
 
@@ -119,15 +163,64 @@ def document_uploaded(*, document) -> None:
         transaction.on_commit(lambda: document_extract_text.enqueue(document_id))
 
 
-def query_stat_record(*, query: str) -> None:
-    """Count one search for the popular-searches list: the normalised query and a daily
-    count, nothing about who searched."""
-    from wagtail.contrib.search_promotions.models import Query
+def query_stat_record(*, query: str, results: int, request=None) -> bool:
+    """Count one visitor's search for the popular list and the editors' gap list.
+
+    Once per visitor per day: the visitor is a salted hash of their address and browser
+    held only in the cache for a day, never stored. Queries naming a student or a staff
+    member are not stored at all; contact handles, URLs, digit runs and crisis words are
+    stored with the reason they can never be shown. Returns True when counted.
+    """
+    import hashlib
+
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db.models import F
+
+    from portal.clientip import client_ip
+
+    from .models import SearchQuery, SearchQueryDay
+    from .popular import query_blocked_reason
 
     text = " ".join(normalise(query).split())
     if not text or len(text) > MAX_STAT_QUERY_CHARS:
-        return
-    Query.get(text).add_hit(date=timezone.localdate())
+        return False
+    today = timezone.localdate()
+    visitor = ""
+    if request is not None:
+        agent = request.META.get("HTTP_USER_AGENT", "")[:200]
+        visitor = f"{client_ip(request) or ''}|{agent}|{getattr(request.user, 'pk', '')}"
+    seen = hashlib.sha256(f"{settings.SECRET_KEY}|{today}|{visitor}|{text}".encode()).hexdigest()
+    if not cache.add(f"search:seen:{seen}", 1, 60 * 60 * 24):
+        return False
+    reason = query_blocked_reason(text)
+    if reason == "人名":
+        return False
+    with transaction.atomic():
+        stat, _ = SearchQuery.objects.get_or_create(text=text)
+        SearchQuery.objects.filter(pk=stat.pk).update(
+            results=results, blocked_reason=reason, last_searched=today
+        )
+        day, _ = SearchQueryDay.objects.get_or_create(query=stat, date=today)
+        SearchQueryDay.objects.filter(pk=day.pk).update(visitors=F("visitors") + 1)
+    return True
+
+
+def search_query_review(*, query, user, approve: bool) -> None:
+    """An editor approves a query for "大家都在搜" (only one that found results and passes
+    the filter) or turns it down."""
+    from django.core.exceptions import ValidationError
+
+    from .models import SearchQuery
+
+    if approve and not query.approvable:
+        raise ValidationError(
+            f"“{query.text}”不能采用：" + (query.blocked_reason or "没有搜索结果")
+        )
+    query.status = SearchQuery.APPROVED if approve else SearchQuery.REJECTED
+    query.reviewed_by = user
+    query.reviewed_at = timezone.now()
+    query.save(update_fields=["status", "reviewed_by", "reviewed_at"])
 
 
 def entries_rebuild(*, extract: bool = False, progress=None) -> dict[str, int]:

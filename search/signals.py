@@ -1,6 +1,6 @@
 """Thin adapters from Wagtail/Django events to ``search.services`` (no logic here)."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
 
 
@@ -19,10 +19,19 @@ def _on_unpublished(sender, instance, **kwargs):
 def _on_document_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    from .services import document_uploaded, entry_sync
+    from .services import document_uploaded, entry_sync, pages_attaching_sync
 
     entry_sync(obj=instance)
+    # Whether the file may be downloaded by anyone decides whether its text is part of
+    # the pages that attach it.
+    pages_attaching_sync(document=instance)
     document_uploaded(document=instance)
+
+
+def _on_promotion_changed(sender, instance, **kwargs):
+    from .cache import invalidate
+
+    invalidate()
 
 
 def connect():
@@ -31,3 +40,9 @@ def connect():
     page_published.connect(_on_published, dispatch_uid="search_page_published")
     page_unpublished.connect(_on_unpublished, dispatch_uid="search_page_unpublished")
     post_save.connect(_on_document_saved, sender=XinyuDocument, dispatch_uid="search_doc_saved")
+    from wagtail.contrib.search_promotions.models import SearchPromotion
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _on_promotion_changed, sender=SearchPromotion, dispatch_uid=f"search_promo_{signal}"
+        )

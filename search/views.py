@@ -18,13 +18,14 @@ def search(request):
         page=request.GET.get("page", 1),
         request=request,
     )
-    if outcome.total and outcome.page == 1 and not outcome.filters:
-        query_stat_record(query=outcome.query)
+    if outcome.page == 1 and not outcome.filters and outcome.words:
+        query_stat_record(query=outcome.query, results=outcome.total, request=request)
     if request.GET.get("format") == "json":
         response = JsonResponse(outcome.as_json(), json_dumps_params={"ensure_ascii": False})
     else:
         response = render(request, "search/search.html", {"outcome": outcome})
-    # Results depend on who asks (teachers see more): never shared by caches.
+    # Results depend on who asks (teachers see more): never shared by HTTP caches. Anonymous
+    # results are cached inside the application (search/cache.py).
     response["Cache-Control"] = "private, max-age=0"
     response["Vary"] = "Cookie"
     return response

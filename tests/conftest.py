@@ -30,9 +30,18 @@ def home(db):
 def _clear_cache():
     from django.core.cache import cache
 
+    from portal.cache import page_cache_purge
+
     cache.clear()
+    page_cache_purge()  # a new generation; never clear(): Redis may be shared (CI)
     yield
     cache.clear()
+
+
+@pytest.fixture
+def page_cache_off(settings):
+    """Pages rendered every time: query budgets measure the uncached path (a cache miss)."""
+    settings.XINYU_PAGE_CACHE = {**settings.XINYU_PAGE_CACHE, "ENABLED": False}
 
 
 LIVE_FIXTURES = {"live_server", "transactional_db"}

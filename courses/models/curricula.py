@@ -11,12 +11,12 @@ from wagtail.search import index
 
 from portal.blocks import RICH_FEATURES, BodyStreamBlock
 from portal.models import BasePage
-from portal.params import choice_param
+from portal.params import choice_param, int_choice_param
 from resources.fields import VocabularySetField, labels_of
 from schools.vocab import Grade, Stage
 from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
-from ..blocks import StepsStreamBlock
+from ..blocks import StepsStreamBlock, WorksheetStreamBlock
 
 __all__ = [
     "ActivityIndexPage",
@@ -29,6 +29,7 @@ __all__ = [
     "CurriculumTheme",
     "LessonPage",
     "LessonPageTag",
+    "LessonTopic",
     "Subject",
     "SubjectGuidePage",
 ]
@@ -39,6 +40,20 @@ class CurriculumTheme(models.TextChoices):
     FRUSTRATION = "frustration", "挫折教育"
     MENTAL_HEALTH = "mental_health", "心理健康课"
     SUBJECT = "subject", "学科渗透"
+
+
+class LessonTopic(models.TextChoices):
+    """What a lesson is about: the six areas of the national guidance for mental-health
+    education, and the two themes the bureau's plan names."""
+
+    SELF = "self", "认识自我"
+    LEARNING = "learning", "学会学习"
+    RELATIONS = "relations", "人际交往"
+    EMOTIONS = "emotions", "情绪调适"
+    CAREER = "career", "升学择业"
+    ADAPTATION = "adaptation", "生活和社会适应"
+    LIFE = "life", "生命教育"
+    FRUSTRATION = "frustration", "挫折教育"
 
 
 class ActivityKind(models.TextChoices):
@@ -66,6 +81,7 @@ class Subject(models.TextChoices):
 
 
 class CurriculumIndexPage(BasePage):
+    og_type = "website"
     intro = models.TextField("导语", blank=True)
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
@@ -85,13 +101,16 @@ class CurriculumIndexPage(BasePage):
         context = super().get_context(request, *args, **kwargs)
         stage = choice_param(request, "stage", Stage)
         theme = choice_param(request, "theme", CurriculumTheme)
+        grade = int_choice_param(request, "grade", Grade)
         context.update(
             {
-                "curricula": curricula_list(index=self, stage=stage, theme=theme),
+                "curricula": curricula_list(index=self, stage=stage, theme=theme, grade=grade),
                 "guides": subject_guides_of(self),
                 "stage": stage,
                 "theme": theme,
+                "grade": grade,
                 "stages": Stage.choices,
+                "grades": Grade.choices,
                 "themes": CurriculumTheme.choices,
             }
         )
@@ -111,6 +130,7 @@ class CurriculumPageTag(TaggedItemBase):
 class CurriculumPage(SegmentedSearchMixin, BasePage):
     """One curriculum: a theme for one school stage, made of lessons."""
 
+    og_type = "website"
     theme = models.CharField("主题", max_length=20, choices=CurriculumTheme.choices, db_index=True)
     stage = models.CharField("学段", max_length=20, choices=Stage.choices, db_index=True)
     grades = VocabularySetField("适用年级", vocabulary="grade")
@@ -162,7 +182,10 @@ class CurriculumPage(SegmentedSearchMixin, BasePage):
         from courses.selectors import lessons_of
 
         context = super().get_context(request, *args, **kwargs)
-        context["lessons"] = lessons_of(curriculum=self)
+        grade = int_choice_param(request, "grade", Grade)
+        context["grade"] = grade
+        context["lessons"] = lessons_of(curriculum=self, grade=grade)
+        context["grades"] = [(g, label) for g, label in Grade.choices if g in (self.grades or [])]
         return context
 
 
@@ -173,20 +196,47 @@ class LessonPageTag(TaggedItemBase):
 
 
 class LessonPage(SegmentedSearchMixin, BasePage):
-    """One lesson with its plan, steps, notes and downloadable materials."""
+    """One lesson, written as structured content from which the page, its in-browser
+    preview and its package (教案 .docx, 课件 .pptx, 学习单 .docx, .zip) are generated."""
 
     grade = models.PositiveSmallIntegerField("年级", choices=Grade.choices, null=True, blank=True)
+    topic = models.CharField(
+        "主题领域", max_length=20, choices=LessonTopic.choices, blank=True, db_index=True
+    )
     duration_minutes = models.PositiveSmallIntegerField("课时长度（分钟）", default=40)
     summary = models.TextField("简介")
-    objectives = RichTextField("教学目标", features=RICH_FEATURES)
-    preparation = RichTextField("课前准备", features=RICH_FEATURES, blank=True)
-    steps = StreamField(StepsStreamBlock(), verbose_name="教学过程")
+    goal_cognitive = models.TextField("教学目标·认知", help_text="学生知道、理解什么。")
+    goal_affective = models.TextField("教学目标·情感", blank=True, help_text="学生体验、认同什么。")
+    goal_behavioural = models.TextField(
+        "教学目标·行为", blank=True, help_text="学生课后能做到什么。"
+    )
+    key_point = models.TextField("教学重点", blank=True)
+    difficulty = models.TextField("教学难点", blank=True)
+    learner_analysis = models.TextField("学情分析", blank=True)
+    preparation = RichTextField("教学准备", features=RICH_FEATURES, blank=True)
+    steps = StreamField(
+        StepsStreamBlock(),
+        verbose_name="教学过程",
+        help_text="按导入、活动、分享、总结、延伸填写，每步写明时长和设计意图。",
+    )
+    board_design = models.TextField("板书设计", blank=True, help_text="每行一条。")
+    worksheet_prompts = StreamField(
+        WorksheetStreamBlock(),
+        blank=True,
+        verbose_name="学习单题目",
+        help_text="学生用学习单上的题目与书写空间，随课例自动生成 A4 学习单。",
+    )
     teacher_notes = RichTextField("教师提示", features=RICH_FEATURES, blank=True)
     safety_notes = RichTextField(
         "安全提示",
         features=RICH_FEATURES,
         blank=True,
         help_text="涉及死亡、丧失、自伤等敏感话题时，提醒教师留意学生反应、及时转介。",
+    )
+    touches_crisis = models.BooleanField(
+        "涉及危机话题",
+        default=False,
+        help_text="勾选后，页面、教案和课件附求助信息，教案附“学生倾诉时怎么做”的教师指引。",
     )
     lesson_plan = models.ForeignKey(
         "resources.XinyuDocument",
@@ -195,6 +245,7 @@ class LessonPage(SegmentedSearchMixin, BasePage):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        editable=False,
     )
     slides = models.ForeignKey(
         "resources.XinyuDocument",
@@ -203,39 +254,80 @@ class LessonPage(SegmentedSearchMixin, BasePage):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        editable=False,
+    )
+    worksheet = models.ForeignKey(
+        "resources.XinyuDocument",
+        verbose_name="学习单",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    bundle = models.ForeignKey(
+        "resources.XinyuDocument",
+        verbose_name="全部材料（.zip）",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     worksheets = StreamField(
-        [("document", DocumentChooserBlock(label="学习单"))], blank=True, verbose_name="学习单"
+        [("document", DocumentChooserBlock(label="学习单"))],
+        blank=True,
+        verbose_name="补充材料",
+        help_text="教案、课件和学习单在发布时自动生成；这里可另附其他材料。",
     )
     tags = ClusterTaggableManager("话题标签", through=LessonPageTag, blank=True)
 
     content_panels = BasePage.content_panels + [
-        FieldRowPanel([FieldPanel("grade"), FieldPanel("duration_minutes")]),
+        FieldRowPanel([FieldPanel("grade"), FieldPanel("topic"), FieldPanel("duration_minutes")]),
         FieldPanel("summary"),
-        FieldPanel("objectives"),
+        MultiFieldPanel(
+            [
+                FieldPanel("goal_cognitive"),
+                FieldPanel("goal_affective"),
+                FieldPanel("goal_behavioural"),
+            ],
+            heading="教学目标",
+        ),
+        FieldRowPanel([FieldPanel("key_point"), FieldPanel("difficulty")]),
+        FieldPanel("learner_analysis"),
         FieldPanel("preparation"),
         FieldPanel("steps"),
+        FieldPanel("board_design"),
+        FieldPanel("worksheet_prompts"),
         FieldPanel("teacher_notes"),
+        FieldPanel("touches_crisis"),
         FieldPanel("safety_notes"),
-        MultiFieldPanel(
-            [FieldPanel("lesson_plan"), FieldPanel("slides"), FieldPanel("worksheets")],
-            heading="教学材料",
-        ),
+        FieldPanel("worksheets"),
         FieldPanel("tags"),
     ]
     search_fields = (
         BasePage.search_fields
         + [
             index.SearchField("summary", boost=2),
-            index.SearchField("objectives"),
+            index.SearchField("goal_cognitive"),
             index.SearchField("steps"),
             index.SearchField("teacher_notes"),
             index.FilterField("grade"),
+            index.FilterField("topic"),
         ]
         + SEGMENTED_SEARCH_FIELDS
     )
     search_kind = "lesson"
-    search_segmented_fields = ["summary", "objectives", "preparation", "steps", "teacher_notes"]
+    search_segmented_fields = [
+        "summary",
+        "goal_cognitive",
+        "goal_affective",
+        "goal_behavioural",
+        "learner_analysis",
+        "preparation",
+        "steps",
+        "teacher_notes",
+    ]
 
     template = "pages/lesson_page.html"
     parent_page_types = ["courses.CurriculumPage"]
@@ -251,11 +343,21 @@ class LessonPage(SegmentedSearchMixin, BasePage):
     def total_minutes(self) -> int:
         return sum(b.value.get("minutes") or 0 for b in self.steps)
 
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import lesson_neighbours, lesson_outline, lesson_slides
+
+        context = super().get_context(request, *args, **kwargs)
+        context["outline"] = lesson_outline(lesson=self)
+        context["slides_preview"] = lesson_slides(lesson=self)
+        context["previous_lesson"], context["next_lesson"] = lesson_neighbours(lesson=self)
+        return context
+
 
 # --- activities and subject infusion ----------------------------------------------------------
 
 
 class ActivityIndexPage(BasePage):
+    og_type = "website"
     intro = models.TextField("导语", blank=True)
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]

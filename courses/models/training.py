@@ -62,6 +62,7 @@ class TrainingFormat(models.TextChoices):
 
 
 class TrainingIndexPage(BasePage):
+    og_type = "website"
     intro = models.TextField("导语", blank=True)
 
     content_panels = BasePage.content_panels + [FieldPanel("intro")]
@@ -197,7 +198,7 @@ class TrainingModulePage(SegmentedSearchMixin, BasePage):
 
 
 class SectionView(models.Model):
-    """A teacher opened one section (a StreamField block, by its id) of an online module."""
+    """A teacher marked one section (a StreamField block, by its id) of a module as studied."""
 
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="教师"

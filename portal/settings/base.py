@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous visitors' pages from the page cache: after the security headers (a cached
+    # page gets them too), before sessions, CSRF and authentication (it needs none).
+    "portal.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,6 +154,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:me"
 LOGOUT_REDIRECT_URL = "/"
+# A forgotten-password link works for one hour (and once: it dies with the password).
+PASSWORD_RESET_TIMEOUT = 3600
 # Private pages and collections (teachers-only files) send visitors to the portal's login.
 WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 
@@ -202,18 +207,42 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Cache ----------------------------------------------------------------------------
+# "default" for small things (the menu); "pages" for the anonymous full-page cache
+# (portal/cache.py). With REDIS_URL both are shared by every worker; without it each worker
+# keeps its own and learns of a purge through a stamp file under var/.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "xinyu",
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "xinyu-pages",
+        },
     }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "xinyu",
-        }
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "xinyu-pages",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
     }
+XINYU_PAGE_CACHE = {
+    "ENABLED": env_bool("XINYU_PAGE_CACHE", True),
+    "ALIAS": "pages",
+    # Seconds a cached page lives at most without a purge (download counts, dates).
+    "TIMEOUT": int(os.environ.get("XINYU_PAGE_CACHE_SECONDS", "600")),
+    "STAMP_FILE": None if REDIS_URL else VAR_DIR / "page-cache.stamp",
+}
 
 # --- Background tasks -----------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -18,3 +18,11 @@ def main_nav(context):
         ],
         "request": request,
     }
+
+
+@register.filter
+def kind_label(title: str, kind: str) -> str:
+    """ "教案：小小种子" — the kind before a file's title, unless the title already names it
+    (a title "教案-七年级-挫折教育-第1课" is shown as it is, never "教案：教案-…")."""
+    title = str(title or "")
+    return title if title.startswith(kind) else f"{kind}：{title}"

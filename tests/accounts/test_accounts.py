@@ -70,3 +70,24 @@ def test_logout_is_post_only(client, home):
     assert client.get("/logout/").status_code == 405
     assert client.post("/logout/").status_code == 302
     assert client.get("/me/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_first_login_link_lasts_three_days_and_is_not_a_reset_token(monkeypatch):
+    import datetime
+
+    from django.contrib.auth.tokens import default_token_generator
+
+    from accounts.tokens import first_login_tokens
+
+    user = UserFactory(username="newcomer")
+    user.set_unusable_password()
+    user.save()
+    token = first_login_tokens.make_token(user)
+    assert first_login_tokens.check_token(user, token)
+    assert not default_token_generator.check_token(user, token)
+    now = datetime.datetime.now()
+    monkeypatch.setattr(first_login_tokens, "_now", lambda: now + datetime.timedelta(days=2))
+    assert first_login_tokens.check_token(user, token)
+    monkeypatch.setattr(first_login_tokens, "_now", lambda: now + datetime.timedelta(days=4))
+    assert not first_login_tokens.check_token(user, token)

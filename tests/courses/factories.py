@@ -51,7 +51,7 @@ def make_lesson(curriculum, *, revision=True, **kw):
         "slug": f"lesson-{n}",
         "grade": 13,
         "summary": "观察种子发芽，体会生命的成长。",
-        "objectives": "<p>说出种子成长需要的条件。</p>",
+        "goal_cognitive": "说出种子成长需要的条件。",
         "steps": [
             (
                 "step",

@@ -21,6 +21,7 @@ from oversight.figures import Period, figure_get
 from schools.imports import ImportFailed, Table
 from schools.models import AccessLog
 from schools.vocab import Grade, Role
+from tests.csrf import form_token
 from tests.factories import SchoolClassFactory, SchoolFactory, make_member
 
 from .factories import curriculum_index, make_curriculum, make_lesson
@@ -146,6 +147,7 @@ def test_same_lesson_twice_for_a_class_and_day_is_refused(teacher, klass, lesson
 
 
 def test_teacher_records_from_a_lesson_page(client, home, teacher, klass, lesson):
+    client.handler.enforce_csrf_checks = True  # as a browser: the page must carry the token
     link = f"{reverse('lessons:new')}?lesson={lesson.pk}"
     assert link not in client.get(lesson.url).content.decode()  # parents see no action
     client.force_login(teacher)
@@ -158,6 +160,7 @@ def test_teacher_records_from_a_lesson_page(client, home, teacher, klass, lesson
     response = client.post(
         link,
         {
+            "csrfmiddlewaretoken": form_token(response),
             "school_class": klass.pk,
             "taught_on": TODAY.isoformat(),
             "lesson": lesson.pk,

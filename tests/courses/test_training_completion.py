@@ -1,8 +1,10 @@
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import Client
 
 from courses import training_selectors as sel
 from courses import training_services as svc
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _open_all(teacher, module):
     for block in module.sections:
-        svc.section_open(teacher=teacher, module=module, section_id=block.id)
+        svc.section_complete(teacher=teacher, module=module, section_id=block.id)
 
 
 def test_quiz_failed_then_passed_credits_once_and_keeps_attempts(home):
@@ -48,13 +50,13 @@ def test_passed_quiz_without_every_section_is_not_complete_until_last_section(ho
     teacher = make_member(Role.TEACHER)
     module = make_module(home, sections=2)
     first, last = list(module.sections)
-    svc.section_open(teacher=teacher, module=module, section_id=first.id)
+    svc.section_complete(teacher=teacher, module=module, section_id=first.id)
     svc.quiz_submit(teacher=teacher, module=module, answers=answers(module, [RIGHT, RIGHT]))
     assert not HoursEntry.objects.exists()
     with pytest.raises(ValidationError, match="1 个小节没有学习"):
         svc.completion_record(teacher=teacher, module=module)
 
-    svc.section_open(teacher=teacher, module=module, section_id=last.id)
+    svc.section_complete(teacher=teacher, module=module, section_id=last.id)
     assert HoursEntry.objects.filter(teacher=teacher, module=module).count() == 1
 
 
@@ -159,7 +161,8 @@ def test_other_schools_admin_cannot_reverse(home):
     assert HoursEntry.objects.count() == 1
 
 
-def test_learner_flow_through_pages(client, home):
+def test_learner_flow_through_pages(home):
+    client = Client(enforce_csrf_checks=True)
     teacher = make_member(Role.TEACHER)
     module = make_module(home, sections=2)
     client.force_login(teacher)
@@ -167,17 +170,83 @@ def test_learner_flow_through_pages(client, home):
     page = client.get(f"/me/training/modules/{module.pk}/")
     assert page.status_code == 200 and "已学 0/2 小节" in page.content.decode()
     for block in module.sections:
-        response = client.get(f"/me/training/modules/{module.pk}/sections/{block.id}/")
+        url = f"/me/training/modules/{module.pk}/sections/{block.id}/"
+        response = client.get(url)
         assert response.status_code == 200
+        done = _done_form(response.content.decode())
+        response = client.post(done["action"], {"csrfmiddlewaretoken": done["token"]})
+        assert response.status_code == 302
+    assert "已学 2/2 小节" in client.get(f"/me/training/modules/{module.pk}/").content.decode()
     assert client.get(f"/me/training/modules/{module.pk}/sections/nope/").status_code == 404
     quiz = list(module.quiz)
+    token = client.cookies["csrftoken"].value
     failed = client.post(
-        f"/me/training/modules/{module.pk}/quiz/", {f"q-{b.id}": [WRONG] for b in quiz}
+        f"/me/training/modules/{module.pk}/quiz/",
+        {"csrfmiddlewaretoken": token, **{f"q-{b.id}": [WRONG] for b in quiz}},
     )
     assert "未达到" in failed.content.decode()
     passed = client.post(
-        f"/me/training/modules/{module.pk}/quiz/", {f"q-{b.id}": [RIGHT] for b in quiz}
+        f"/me/training/modules/{module.pk}/quiz/",
+        {"csrfmiddlewaretoken": token, **{f"q-{b.id}": [RIGHT] for b in quiz}},
     )
     body = passed.content.decode()
     assert "恭喜完成本模块" in body
     assert HoursEntry.objects.filter(teacher=teacher).count() == 1
+
+
+def _done_form(html: str) -> dict:
+    """The 完成本节 form of a section page: its action and CSRF token."""
+    form = BeautifulSoup(html, "html.parser").find("form", attrs={"method": "post"})
+    assert form is not None and "完成本节" in form.get_text()
+    token = form.find("input", attrs={"name": "csrfmiddlewaretoken"})["value"]
+    return {"action": form["action"], "token": token}
+
+
+def test_a_section_shows_its_text_not_template_internals(client, home):
+    teacher = make_member(Role.TEACHER)
+    module = make_module(home, sections=2)
+    client.force_login(teacher)
+    first = list(module.sections)[0]
+    html = client.get(f"/me/training/modules/{module.pk}/sections/{first.id}/").content.decode()
+    assert "<h2>第1节</h2>" in html and "内容1" in html
+    assert "Block Node" not in html and "<title>第1节 · 培训模块" in html
+
+
+def test_opening_sections_credits_nothing(client, home):
+    """Only 完成本节 counts: a teacher who opens every section and passes the quiz without
+    studying has no hours."""
+    teacher = make_member(Role.TEACHER)
+    module = make_module(home, sections=2)
+    client.force_login(teacher)
+    for block in module.sections:
+        client.get(f"/me/training/modules/{module.pk}/sections/{block.id}/")
+    quiz = list(module.quiz)
+    client.post(f"/me/training/modules/{module.pk}/quiz/", {f"q-{b.id}": [RIGHT] for b in quiz})
+    assert not HoursEntry.objects.filter(teacher=teacher).exists()
+    assert sel.module_progress(teacher=teacher, module=module).opened == 0
+
+
+def test_marking_a_section_studied_needs_a_post_with_csrf(home):
+    client = Client(enforce_csrf_checks=True)
+    teacher = make_member(Role.TEACHER)
+    module = make_module(home, sections=2)
+    client.force_login(teacher)
+    first, second = list(module.sections)
+    done = f"/me/training/modules/{module.pk}/sections/{first.id}/done/"
+    assert client.get(done).status_code == 405
+    assert client.post(done).status_code == 403  # no CSRF token
+    assert sel.module_progress(teacher=teacher, module=module).opened == 0
+    page = client.get(f"/me/training/modules/{module.pk}/sections/{first.id}/")
+    form = _done_form(page.content.decode())
+    response = client.post(form["action"], {"csrfmiddlewaretoken": form["token"]})
+    # On to the next section, which says the first is recorded.
+    assert response["Location"] == f"/me/training/modules/{module.pk}/sections/{second.id}/"
+    assert "已学完" in client.get(response["Location"]).content.decode()
+    assert sel.module_progress(teacher=teacher, module=module).opened == 1
+    again = client.get(f"/me/training/modules/{module.pk}/sections/{first.id}/").content.decode()
+    assert "本节已记录为学完" in again and "完成本节</button>" not in again
+    # The last section leads to the quiz.
+    page = client.get(response["Location"])
+    form = _done_form(page.content.decode())
+    last = client.post(form["action"], {"csrfmiddlewaretoken": form["token"]})
+    assert last["Location"] == f"/me/training/modules/{module.pk}/quiz/"

@@ -103,3 +103,46 @@ def test_submit_and_approve_through_pages(client, people):
     assert submission.title in client.get("/admin/training/external/").content.decode()
     client.post(f"/admin/training/external/{submission.pk}/decide/", {"decision": "approve"})
     assert HoursEntry.objects.get().hours == Decimal("2.5")
+
+
+def test_teacher_is_told_of_each_decision_in_the_learner_area(
+    people, client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from accounts.models import Notification
+
+    teacher = people["teacher"]
+    teacher.email = "t@example.cn"
+    teacher.save()
+    approved = _submit(teacher)
+    rejected = _submit(teacher)
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.external_decide(submission=approved, user=people["admin"], approve=True)
+        svc.external_decide(
+            submission=rejected, user=people["admin"], approve=False, reason="证明材料看不清"
+        )
+    titles = list(
+        Notification.objects.filter(recipient=teacher).order_by("pk").values_list("title", "body")
+    )
+    assert titles[0][0].startswith("校外培训申报已通过") and "4" in titles[0][1]
+    assert titles[1][0].startswith("校外培训申报未通过") and "证明材料看不清" in titles[1][1]
+    # Nobody else is told.
+    assert not Notification.objects.exclude(recipient=teacher).exists()
+    # The teacher sees the unread count on /me/ and the messages in the list.
+    client.force_login(teacher)
+    assert "2 条未读" in client.get("/me/").content.decode()
+    page = client.get("/me/notifications/").content.decode()
+    assert "证明材料看不清" in page
+    # E-mail goes out too, once the decision has committed (an address is on file).
+    assert [m.to for m in mail.outbox] == [["t@example.cn"], ["t@example.cn"]]
+    assert "证明材料看不清" in mail.outbox[1].body
+
+
+def test_no_notification_when_a_decision_is_refused(people):
+    from accounts.models import Notification
+
+    submission = _submit(people["teacher"])
+    with pytest.raises(ValidationError):
+        svc.external_decide(submission=submission, user=people["other_admin"], approve=True)
+    assert not Notification.objects.exists()

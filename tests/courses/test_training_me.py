@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _complete(teacher, module):
     for block in module.sections:
-        svc.section_open(teacher=teacher, module=module, section_id=block.id)
+        svc.section_complete(teacher=teacher, module=module, section_id=block.id)
     svc.quiz_submit(teacher=teacher, module=module, answers=answers(module, [RIGHT, RIGHT]))
     return HoursEntry.objects.get(teacher=teacher, module=module)
 

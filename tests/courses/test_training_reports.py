@@ -213,3 +213,132 @@ def test_a_denied_report_is_a_logged_no_store_back_office_page(client, city):
     client.force_login(teacher)
     line = logged_forbidden(client, "/admin/training/reports/city/", user=teacher)
     assert (line.action, line.object_type) == ("training-admin-forbidden", "courses.training")
+
+
+# --- any period, the city export, spreadsheets people can filter --------------------------
+
+
+def _saved_name(response) -> str:
+    from urllib.parse import unquote
+
+    return unquote(response["Content-Disposition"].split("filename*=UTF-8''", 1)[1])
+
+
+def test_report_periods_school_year_term_and_custom():
+    import datetime
+
+    assert sel.period_of_school_year(2025).first == datetime.date(2025, 9, 1)
+    assert sel.period_of_school_year(2025).last == datetime.date(2026, 8, 31)
+    term1, term2 = sel.period_of_term(2025, 1), sel.period_of_term(2025, 2)
+    assert (term1.first, term1.last) == (datetime.date(2025, 9, 1), datetime.date(2026, 1, 19))
+    assert (term2.first, term2.last) == (datetime.date(2026, 2, 21), datetime.date(2026, 7, 9))
+    period, errors = sel.report_period_from(
+        {"period": "custom", "start": "2026-03-01", "end": "2026-04-15"}
+    )
+    assert not errors and period.label == "2026-03-01 至 2026-04-15" and not period.judged
+    _period, errors = sel.report_period_from(
+        {"period": "custom", "start": "2026-05-01", "end": "2026-04-15"}
+    )
+    assert errors == ["开始日期不能晚于结束日期。"]
+    _period, errors = sel.report_period_from({"period": "custom", "start": "昨天", "end": ""})
+    assert errors[0].startswith("开始日期无效") and errors[1].startswith("结束日期无效")
+
+
+def test_custom_period_counts_only_its_days(client, city):
+    import datetime
+
+    HoursEntry.objects.create(
+        teacher=city["ta1"],
+        school=city["a"],
+        hours=Decimal("4"),
+        source=HoursEntry.Source.SESSION,
+        module=city["module"],
+        session=make_session(city["module"], days=-400),
+        credited_on=datetime.date(2024, 3, 5),
+    )
+    client.force_login(city["admin_a"])
+    page = client.get(
+        "/admin/training/reports/school/",
+        {"period": "custom", "start": "2024-03-01", "end": "2024-03-31"},
+    ).content.decode()
+    assert "2024-03-01 至 2024-03-31" in page
+    assert "本时段只统计学时，不判断达标" in page and "未达标</span>" not in page
+    report = sel.school_hours_report(
+        school=city["a"],
+        period=sel.report_period_from(
+            {"period": "custom", "start": "2024-03-01", "end": "2024-03-31"}
+        )[0],
+    )
+    assert {r.username: r.hours for r in report["rows"]}[city["ta1"].username] == Decimal("4")
+    assert report["total_hours"] == Decimal("4")
+    bad = client.get(
+        "/admin/training/reports/school/", {"period": "custom", "start": "x", "end": "2024-03-31"}
+    ).content.decode()
+    assert "开始日期无效" in bad
+
+
+def test_school_export_is_named_in_chinese_with_frozen_header_and_filter(client, city):
+    client.force_login(city["admin_a"])
+    year = sel.current_year()
+    response = client.get("/admin/training/reports/school/", {"export": "xlsx", "year": year})
+    assert _saved_name(response) == f"培训学时-甲校-{year}.xlsx"
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref == f"A2:G{sheet.max_row}"
+
+
+def test_city_export_has_every_school_and_the_city_total(client, city):
+    client.force_login(city["bureau"])
+    response = client.get(
+        "/admin/training/reports/city/",
+        {"export": "xlsx", "period": "school_year", "school_year": "2025"},
+    )
+    assert response.status_code == 200
+    assert _saved_name(response) == "培训学时-全市-2025-2026学年.xlsx"
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "全市教师培训学时（2025-2026学年）"
+    assert list(rows[1]) == ["学校代码", "学校", "教职工（人）", "期间学时", "人均学时"]
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == f"A2:E{sheet.max_row}"
+    report = sel.bureau_hours_report(user=city["bureau"], period=sel.period_of_school_year(2025))
+    assert [r[1] for r in rows[2:-1]] == [r.school.name for r in report["rows"]]
+    assert rows[-1][1] == "全市合计" and rows[-1][2] == report["total_staff"]
+    assert Decimal(str(rows[-1][3])) == report["total_hours"]
+
+
+def test_city_export_is_the_bureaus_only(client, city):
+    client.force_login(city["admin_a"])
+    response = client.get("/admin/training/reports/city/", {"export": "xlsx"})
+    assert response.status_code == 403
+    assert "Content-Disposition" not in response
+
+
+def test_ledger_of_a_school_holds_only_hours_it_credited(city):
+    """A teacher who moved from 乙校 to 甲校 keeps 乙校's lines at 乙校: 甲校's admin neither
+    lists nor reverses them (issue 12, item 13)."""
+    from django.test import Client
+
+    from schools.models import Membership
+
+    mover = city["tb"]
+    earned_at_b = HoursEntry.objects.get(teacher=mover)
+    Membership.objects.filter(user=mover).update(active_to=earned_at_b.credited_on)
+    Membership.objects.create(
+        user=mover, school=city["a"], role=Role.TEACHER, active_from=earned_at_b.credited_on
+    )
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(city["admin_a"])
+    body = client.get("/admin/training/ledger/").content.decode()
+    assert f"/admin/training/ledger/{earned_at_b.pk}/reverse/" not in body
+    assert earned_at_b not in sel.ledger_for(user=city["admin_a"])
+    assert earned_at_b not in sel.ledger_reversible_by(user=city["admin_a"])
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        f"/admin/training/ledger/{earned_at_b.pk}/reverse/",
+        {"reason": "越权", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 404
+    assert not HoursEntry.objects.filter(reverses=earned_at_b).exists()
+    # 乙校's own admin still reads and may reverse what 乙校 credited.
+    admin_b = make_member(Role.SCHOOL_ADMIN, school=city["b"])
+    assert earned_at_b in sel.ledger_reversible_by(user=admin_b)

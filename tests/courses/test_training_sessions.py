@@ -38,6 +38,7 @@ def _sheet(*usernames, header="用户名"):
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)
+    buffer.name = "签到表.xlsx"  # an upload from a browser always carries its file name
     return buffer
 
 

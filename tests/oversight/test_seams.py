@@ -159,9 +159,10 @@ def test_screening_panel_suppresses_small_warning_cells(client, db):
     extra = warnings_by_level(user=None, schools=[school], period=PERIOD)
     content = build_screening_panel(schools=[school], values=values, period=PERIOD, extra=extra)
     [row] = content.school_rows
-    # 危机 2 is a small cell; 一般关注 7 is hidden too, else total 9 − 7 would reveal it.
-    assert row[4:] == ["*", 0, "<5", 9]
-    assert 7 not in row
+    # 危机 2 is a small cell; 一般关注 7, the zero beside it and the total are hidden too
+    # (complementary suppression: no hidden value follows from those shown).
+    assert row[4:] == ["*", "*", "<5", "*"]
+    assert 7 not in row and 9 not in row
 
 
 def test_incident_figures_and_clock_shares(client, db):

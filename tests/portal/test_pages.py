@@ -134,6 +134,7 @@ class TestRendering:
         assert "隐藏页面" not in html
 
 
+@pytest.mark.usefixtures("page_cache_off")  # the uncached path
 def test_anonymous_home_page_query_budget(client, home, django_assert_max_num_queries):
     """The anonymous home page costs a constant number of queries, however many sections."""
     pages = [_standard(home, title=f"页面{n}", slug=f"p{n}", show_in_menus=True) for n in range(8)]

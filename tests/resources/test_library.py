@@ -116,6 +116,7 @@ def _count(client, url):
     return len(ctx.captured_queries)
 
 
+@pytest.mark.usefixtures("page_cache_off")  # the uncached path
 def test_library_query_count_same_for_10_and_200(client, home):
     index = resource_index(home, per_page=500)
     bulk_documents(10)

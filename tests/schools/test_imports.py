@@ -2,10 +2,12 @@
 
 import datetime
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -114,14 +116,14 @@ def test_class_of_another_school_is_unknown(world):
         ),
     )
     with pytest.raises(imports.ImportFailed) as failed:
-        imports.student_import(by=world.users["bureau_admin"], school=world.b, table=table)
+        imports.student_import(by=world.users["b_admin"], school=world.b, table=table)
     assert "第 2 行“班级”" in failed.value.errors[0]
 
 
 def test_missing_columns_are_named(world):
     table = imports.table_read(name="s.csv", data=csv_bytes([["学号", "姓名"], ["1", "某"]]))
     with pytest.raises(imports.ImportFailed) as failed:
-        imports.student_import(by=world.users["bureau_admin"], school=world.a, table=table)
+        imports.student_import(by=world.users["school_admin"], school=world.a, table=table)
     assert failed.value.errors == ["缺少列：性别、出生日期、班级（第 1 行应为表头）。"]
 
 
@@ -160,7 +162,7 @@ def test_bureau_imports_into_the_school_it_chooses(world, login):
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
-def test_good_staff_file_imports_and_shows_initial_passwords(world, login, fmt):
+def test_good_staff_file_imports_and_shows_first_login_links(world, login, fmt):
     client = login(world.users["school_admin"])
     rows = [STAFF_HEADER, *GOOD_STAFF]
     data = xlsx(rows) if fmt == "xlsx" else csv_bytes(rows, "gbk")
@@ -174,7 +176,28 @@ def test_good_staff_file_imports_and_shows_initial_passwords(world, login, fmt):
         "part",
     )
     assert Membership.objects.get(user__username="lisi").grade == Grade.J2
-    assert "zhangsan" in text and "初始密码" in text
+    assert "zhangsan" in text and "首次登录链接" in text
+    # No password was hashed: the new account has none until its owner follows the link.
+    zhangsan = User.objects.get(username="zhangsan")
+    assert not zhangsan.has_usable_password()
+    # One row per new account (by username): zhangsan's own link.
+    link = re.search(r"zhangsan</td>.*?http://testserver(/first-login/[^<]+/)", text, re.S).group(1)
+    anonymous = Client(enforce_csrf_checks=True)
+    form_page = anonymous.get(link, follow=True)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page.content.decode())
+    done = anonymous.post(
+        form_page.redirect_chain[-1][0],
+        {
+            "csrfmiddlewaretoken": token.group(1),
+            "new_password1": "Qing-shan-2026",
+            "new_password2": "Qing-shan-2026",
+        },
+    )
+    assert done.status_code == 302
+    zhangsan.refresh_from_db()
+    assert zhangsan.check_password("Qing-shan-2026")
+    # The link is spent once used.
+    assert "链接已失效" in anonymous.get(link, follow=True).content.decode()
 
 
 def test_bad_staff_rows_write_nothing(world, login):
@@ -209,24 +232,17 @@ def test_bad_staff_rows_write_nothing(world, login):
 
 
 def test_staff_import_rolls_back_when_a_late_row_fails_in_the_service(world, monkeypatch):
-    from schools import services
+    from django.db import IntegrityError
 
-    calls = {"n": 0}
-    real = services.staff_member_add
+    def clash(*args, **kwargs):
+        # As when another import takes one of the usernames between check and write.
+        raise IntegrityError("UNIQUE constraint failed: accounts_user.username")
 
-    def flaky(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            from django.core.exceptions import ValidationError
-
-            raise ValidationError("模拟失败")
-        return real(**kwargs)
-
-    monkeypatch.setattr(imports, "staff_member_add", flaky)
+    monkeypatch.setattr(Membership.objects, "bulk_create", clash)
     table = imports.table_read(name="s.xlsx", data=xlsx([STAFF_HEADER, *GOOD_STAFF]))
     with pytest.raises(imports.ImportFailed) as failed:
         imports.staff_import(by=world.users["school_admin"], school=world.a, table=table)
-    assert failed.value.errors == ["第 4 行：模拟失败"]
+    assert "同时添加了相同的用户名" in failed.value.errors[0]
     assert not User.objects.filter(username__in=["zhangsan", "lisi", "wangwu"]).exists()
 
 

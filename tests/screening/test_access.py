@@ -276,23 +276,54 @@ def test_bureau_figures_suppress_small_cells_and_never_name_students(client, wor
     body = client.get(reverse("screening:figures")).content.decode()
     assert "&lt;5" in body
     row_b = body.split(world.b.name, 1)[1].split("</tr>", 1)[0]
-    assert "<td>5</td>" in row_b  # 5 general warnings at school B: shown
+    # 5 general warnings and 1 crisis at school B: the 1 shows as <5 and, the row total (6)
+    # being shown, the 5 is hidden too — else 6 − 5 would give the crisis count back.
+    assert row_b == "</td><td>*</td><td>0</td><td>&lt;5</td><td>6</td>"
     for student in (world.own, world.other_school):
         assert student.name not in body and student.student_number not in body
 
 
-def test_bureau_export_is_deidentified(client, world, records):
+def test_bureau_export_is_aggregate_and_suppressed_like_the_dashboard(client, world, records):
+    """No row per student leaves the school: counts per school × 学段 by level, and four crisis
+    students at one school show as “<5”, never 4 (issue 12, item 6)."""
     import io
 
     from openpyxl import load_workbook
 
+    for _ in range(3):  # 4 crisis students at school B in all
+        result_save(
+            round=records["round_b"],
+            instrument=phq9(),
+            student=StudentFactory(school_class=world.b7_1),
+            answers=answers_for(21),
+            taken_on=TODAY,
+        )
+    assert ScreeningResult.objects.filter(school=world.b, level="crisis").count() == 4
     client.force_login(world.auditor)
     response = client.get(reverse("screening:figures_export"))
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert len(rows) == 1 + ScreeningResult.objects.count()
+    rows = list(load_workbook(io.BytesIO(response.content))["测评汇总"].iter_rows(values_only=True))
+    assert rows[0] == (
+        "学校代码",
+        "学校",
+        "学段",
+        "未达预警",
+        "一般关注",
+        "重点关注",
+        "危机",
+        "测评人数",
+    )
+    by_school = {row[1]: row for row in rows[1:]}
+    assert set(by_school) == {world.a.name, world.b.name, "合计"}
+    assert by_school[world.b.name][2] == "初中"
+    assert by_school[world.b.name][6] == "<5"
+    assert 4 not in by_school[world.b.name]
     flat = " ".join(str(c) for row in rows for c in row)
     for student in (world.own, world.other_school):
         assert student.name not in flat and student.student_number not in flat
+    assert "2026-11-20" not in flat and "21" not in by_school[world.b.name]
+    assert AccessLog.objects.filter(
+        user=world.auditor, action="export-aggregate", object_type="screening.figures"
+    ).exists()
 
 
 def test_psychology_teacher_export_is_own_school_and_logged(client, world, records):

@@ -16,7 +16,7 @@ def _body(**kwargs):
 
 
 def test_and_query_needs_every_word_and_boosts_raw_text():
-    body = _body(words=["厌学", "父母"], raw_query="孩子厌學", teachers=True)
+    body = _body(words=["厌学", "父母"], raw_query="孩子厌學", allowed=[7])
     query = body["query"]["bool"]
     words = query["must"][0]["bool"]["must"]
     assert words == [
@@ -25,12 +25,22 @@ def test_and_query_needs_every_word_and_boosts_raw_text():
     ]
     # The raw query (Traditional converted) against the cjk-analysed raw text.
     assert query["should"] == [{"match": {"raw_text": {"query": "孩子厌学", "boost": 0.5}}}]
-    assert "filter" not in query  # teachers see teachers-only files
+    # Restricted files only where the download rule allowed them (ids passed in).
+    assert query["filter"] == [
+        {
+            "bool": {
+                "should": [
+                    {"term": {"restricted_filter": False}},
+                    {"terms": {"id_filter": [7]}},
+                ]
+            }
+        }
+    ]
     assert body["_source"] is False
 
 
 def test_or_query_and_anonymous_filter():
-    body = _body(words=["留守儿童", "早恋"], operator="or", teachers=False)
+    body = _body(words=["留守儿童", "早恋"], operator="or", allowed=[])
     query = body["query"]["bool"]
     assert query["must"][0] == {
         "multi_match": {
@@ -40,11 +50,11 @@ def test_or_query_and_anonymous_filter():
             "type": "most_fields",
         }
     }
-    assert query["filter"] == [{"term": {"teachers_only_filter": False}}]
+    assert query["filter"] == [{"term": {"restricted_filter": False}}]
 
 
 def test_facets_are_aggregations_and_selected_values_post_filter():
-    body = _body(words=["厌学"], filters={"kind": "page", "stage": "primary"}, teachers=True)
+    body = _body(words=["厌学"], filters={"kind": "page", "stage": "primary"}, allowed=[7])
     aggs = body["aggs"]
     assert set(aggs) == {"_filter_kind", "_filter_stage", "_filter_topic"}
     # A facet is counted with the other facets' filters applied, not its own.
@@ -128,7 +138,7 @@ def test_elasticsearch_round_trip(client, home, settings):
 
 
 def test_long_and_queries_need_all_but_one_word():
-    body = _body(words=["留守儿童", "父母", "务工"], teachers=True)
+    body = _body(words=["留守儿童", "父母", "务工"], allowed=[7])
     must = body["query"]["bool"]["must"][0]["bool"]
     assert must["minimum_should_match"] == 2
     assert [c["multi_match"]["query"] for c in must["should"]] == ["留守儿童", "父母", "务工"]

@@ -1,0 +1,65 @@
+"""Writes for accounts: notifications (消息)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def notification_send(
+    *, recipient, kind: str, title: str, body: str = "", link: str = "", email: bool = True
+) -> Notification:
+    """Leave a message for ``recipient`` in the learner area; mail it too when they have an
+    e-mail address on file (after the surrounding transaction commits, so a rolled-back
+    decision never mails)."""
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, title=title[:200], body=body, link=link[:300]
+    )
+    if email and recipient.email:
+        pk = notification.pk
+        transaction.on_commit(lambda: notification_mail(pk=pk))
+    return notification
+
+
+def notification_mail(*, pk: int) -> bool:
+    """Mail one notification (once). A failure is logged by id only, never its content."""
+    notification = (
+        Notification.objects.select_related("recipient").filter(pk=pk, emailed_at=None).first()
+    )
+    if notification is None or not notification.recipient.email:
+        return False
+    site = settings.WAGTAIL_SITE_NAME
+    text = render_to_string(
+        "accounts/email/notification.txt",
+        {
+            "n": notification,
+            "site_name": site,
+            "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+            + (notification.link or "/me/notifications/"),
+        },
+    )
+    try:
+        send_mail(f"{site}：{notification.title}", text, None, [notification.recipient.email])
+    except (OSError, smtplib.SMTPException):  # the message stays in the learner area
+        logger.warning("notification mail failed: id=%s", pk)
+        return False
+    Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())
+    return True
+
+
+def notification_mark_read(*, user, pk: int | None = None) -> int:
+    """Mark one of ``user``'s notifications read (or all of them when ``pk`` is None)."""
+    qs = Notification.objects.filter(recipient=user, read_at=None)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    return qs.update(read_at=timezone.now())

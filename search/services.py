@@ -3,7 +3,9 @@ extract text from uploaded documents, count popular queries."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +23,42 @@ from .segment import normalise, segment
 logger = logging.getLogger(__name__)
 
 MAX_STAT_QUERY_CHARS = 50
+
+_state = threading.local()
+
+
+def indexing_is_deferred() -> bool:
+    return getattr(_state, "deferred", 0) > 0
+
+
+@contextlib.contextmanager
+def indexing_deferred():
+    """Bulk loads (the demo, imports of many pages): no search entry or index write per
+    saved object; the caller rebuilds them once at the end (``entries_rebuild`` and
+    ``update_index``). Indexing everything per save made ``load_demo`` twice as slow.
+    """
+    from django.db.models.signals import post_delete, post_save
+    from modelsearch import index as modelsearch_index
+    from modelsearch.signal_handlers import post_delete_signal_handler, post_save_signal_handler
+
+    models = [
+        m
+        for m in modelsearch_index.get_indexed_models()
+        if getattr(m, "search_auto_update", True)
+    ]
+    _state.deferred = getattr(_state, "deferred", 0) + 1
+    if _state.deferred == 1:
+        for model in models:
+            post_save.disconnect(post_save_signal_handler, sender=model)
+            post_delete.disconnect(post_delete_signal_handler, sender=model)
+    try:
+        yield
+    finally:
+        _state.deferred -= 1
+        if _state.deferred == 0:
+            for model in models:
+                post_save.connect(post_save_signal_handler, sender=model)
+                post_delete.connect(post_delete_signal_handler, sender=model)
 
 
 def _entry_lookup(obj) -> dict:
@@ -151,6 +189,8 @@ def document_extract_text(document_id: int) -> int:
     XinyuDocument.objects.filter(pk=document_id).update(extracted_text=text, extracted_file=name)
     document.extracted_text = text
     document.extracted_file = name
+    if indexing_is_deferred():
+        return len(text)
     entry_sync(obj=document)
     pages_attaching_sync(document=document)
     return len(text)

@@ -5,8 +5,10 @@ from wagtail.signals import page_published, page_unpublished
 
 
 def _on_published(sender, instance, **kwargs):
-    from .services import entry_sync
+    from .services import entry_sync, indexing_is_deferred
 
+    if indexing_is_deferred():
+        return
     entry_sync(obj=instance)
 
 
@@ -19,8 +21,16 @@ def _on_unpublished(sender, instance, **kwargs):
 def _on_document_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    from .services import document_uploaded, entry_sync, pages_attaching_sync
+    from .services import (
+        document_uploaded,
+        entry_sync,
+        indexing_is_deferred,
+        pages_attaching_sync,
+    )
 
+    if indexing_is_deferred():
+        document_uploaded(document=instance)
+        return
     entry_sync(obj=instance)
     # Whether the file may be downloaded by anyone decides whether its text is part of
     # the pages that attach it.

@@ -5,7 +5,9 @@ from portal.models import HomePage
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
+def _media_root(request, settings, tmp_path):
+    if "demo_city" in request.fixturenames:
+        return  # the demo's own folders (see ``demo_city``)
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
@@ -54,10 +56,16 @@ def pytest_collection_modifyitems(config, items):
     collection that migrations created; running them after everything else keeps the other
     tests on the migrated database they expect.
     """
-    live = [i for i in items if LIVE_FIXTURES & set(getattr(i, "fixturenames", ()))]
-    if live:
-        rest = [i for i in items if i not in set(live)]
-        items[:] = rest + live
+
+    def uses(item, names):
+        return bool(set(names) & set(getattr(item, "fixturenames", ())))
+
+    live = [i for i in items if uses(i, LIVE_FIXTURES)]
+    demo = [i for i in items if uses(i, {"demo_city"}) and i not in live]
+    for item in demo:
+        item.add_marker(pytest.mark.xdist_group(DEMO_GROUP))
+    rest = [i for i in items if i not in set(live) and i not in set(demo)]
+    items[:] = rest + demo + live
 
 
 @pytest.fixture(autouse=True)
@@ -99,3 +107,85 @@ def django_db_setup(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+# --- the demo city, loaded once per test process -------------------------------------------
+# ``load_demo`` takes about a minute. Tests that read the demo ask for ``demo_city``: it is
+# loaded inside one outer transaction the first time and kept while demo tests follow each
+# other (they are collected together and sent to one xdist worker); the first test that does
+# not ask for it rolls it back, so every other test still starts from the migrated database.
+DEMO_GROUP = "demo_city"
+
+
+class _DemoCity:
+    def __init__(self):
+        self.atomic = None
+        self.blocker = None
+        self.media = None
+
+    @property
+    def loaded(self) -> bool:
+        return self.atomic is not None
+
+    def load(self, blocker, media):
+        if self.loaded:
+            return
+        from django.core.management import call_command
+        from django.db import transaction
+        from django.test import override_settings
+
+        self.media = media
+        blocker.unblock()
+        self.blocker = blocker
+        with override_settings(MEDIA_ROOT=media / "media", PRIVATE_MEDIA_ROOT=media / "private"):
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            try:
+                call_command("load_demo", verbosity=0)
+            except BaseException:
+                self.unload()
+                raise
+
+    def unload(self):
+        if not self.loaded:
+            return
+        from django.db import transaction
+
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+        self.atomic = None
+        self.blocker.restore()
+        self.blocker = None
+
+
+_demo = _DemoCity()
+
+
+@pytest.fixture
+def _demo_city_loaded(django_db_setup, django_db_blocker, tmp_path_factory):
+    if not _demo.loaded:
+        from django.db import connection
+
+        # Loaded under the test's own transaction it would vanish with it: a demo test
+        # names ``demo_city`` first and carries no ``django_db`` mark (it gets ``db`` here).
+        assert not connection.in_atomic_block, "ask for demo_city before db/home/world"
+        _demo.load(django_db_blocker, tmp_path_factory.mktemp("demo-city"))
+
+
+@pytest.fixture
+def demo_city(_demo_city_loaded, db, settings):
+    """The whole demo city (``load_demo``); changes a test makes are rolled back after it.
+
+    Name it first among a test's fixtures (see ``_demo_city_loaded``)."""
+    settings.MEDIA_ROOT = _demo.media / "media"
+    settings.PRIVATE_MEDIA_ROOT = _demo.media / "private"
+    return _demo
+
+
+def pytest_runtest_setup(item):
+    if _demo.loaded and "demo_city" not in getattr(item, "fixturenames", ()):
+        _demo.unload()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _demo.unload()

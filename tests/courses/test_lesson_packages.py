@@ -2,7 +2,6 @@
 structured content; the demo curricula; the page's preview, grade filters and pager."""
 
 import io
-import random
 import re
 import zipfile
 
@@ -10,8 +9,6 @@ import docx
 import pptx
 import pytest
 from django.test import Client
-
-pytestmark = pytest.mark.django_db
 
 PLAN_SECTIONS = [
     "教学目标",
@@ -45,12 +42,8 @@ def _plan_text(d) -> str:
 
 
 @pytest.fixture
-def demo(home):
-    from courses import demo as courses_demo
-    from resources import demo as resources_demo
-
-    resources_demo.load(out=Out(), rng=random.Random(1))
-    courses_demo.load(out=Out(), rng=random.Random(1))
+def demo(demo_city):
+    """The demo city (loaded once for all demo tests, see ``tests/conftest.py``)."""
 
 
 def _lessons():

@@ -1,8 +1,6 @@
-import io
 import random
 
 import pytest
-from django.core.management import call_command
 
 from courses import training_demo
 from courses import training_selectors as sel
@@ -76,9 +74,3 @@ def test_demo_pages_render(client, home):
     assert index.status_code == 200
     for module in TrainingModulePage.objects.all():
         assert client.get(module.url).status_code == 200
-
-
-def test_load_demo_command_includes_training(home):
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)
-    assert "courses.training_demo" in out.getvalue()

@@ -1,14 +1,9 @@
-from django.core.management import call_command
-
-from oversight.models import Campaign, ReminderSent, Submission
+from oversight.models import Campaign, ReminderSent
 from oversight.selectors import campaign_board
 
 
-def test_demo_campaigns_idempotent(db):
-    call_command("load_demo", verbosity=0)
-    counts = (Campaign.objects.count(), Submission.objects.count())
-    call_command("load_demo", verbosity=0)
-    assert (Campaign.objects.count(), Submission.objects.count()) == counts
+def test_demo_campaigns(demo_city):
+    """The demo's report campaigns (idempotency: ``tests/schools/test_demo``)."""
     assert ReminderSent.objects.count() == 0
     current, last = Campaign.objects.order_by("-deadline")
     _, now_counts = campaign_board(campaign=current)
@@ -23,15 +18,12 @@ def test_demo_campaigns_idempotent(db):
     assert draft.status == "draft" and draft.answers.exists()
 
 
-def test_demo_lessons_and_school_documents_vary_across_schools(db):
+def test_demo_lessons_and_school_documents_vary_across_schools(demo_city):
     from courses.models import LessonRecord
     from oversight.figures import Period, figure_get
     from schools.models import School
 
-    call_command("load_demo", verbosity=0)
-    records = LessonRecord.objects.count()
-    call_command("load_demo", verbosity=0)
-    assert LessonRecord.objects.count() == records > 0
+    assert LessonRecord.objects.count() > 0
     schools = list(School.objects.order_by("code"))
     period = Period.school_year()
     coverage = figure_get("curriculum_coverage").compute_many(schools=schools, period=period)

@@ -12,9 +12,7 @@ and how pages of one kind are folded), over the demo city that ``load_demo`` bui
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from wagtail.models import Page
 
 from tests.crawl import crawl, url_kind
@@ -34,29 +32,9 @@ ROLES = [
 MAX_PAGES = 200
 
 
-@pytest.fixture(scope="module")
-def demo_media(tmp_path_factory):
-    return tmp_path_factory.mktemp("crawl-media")
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, demo_media):
-    """The demo city, loaded once for this module and rolled back after it."""
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=demo_media):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("load_demo", verbosity=0)
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
 @pytest.fixture
-def site(demo, db, settings, demo_media):
-    # The autouse fixture gives each test an empty media folder; the crawl needs the demo's.
-    settings.MEDIA_ROOT = demo_media
+def site(demo_city):
+    """The demo city (loaded once for all demo tests, see ``tests/conftest.py``)."""
 
 
 def public_or_learner(path: str) -> bool:

@@ -1,4 +1,7 @@
+import io
+
 from django.core.management import call_command
+from wagtail.models import Page
 
 from accounts.models import User
 from schools.models import Membership, School, Student
@@ -6,11 +9,27 @@ from schools.selectors import schools_without_psych_teacher
 from schools.vocab import Role
 
 
-def test_load_demo_is_idempotent_and_complete(db):
-    call_command("load_demo", verbosity=0)
-    counts = (School.objects.count(), Membership.objects.count(), Student.objects.count())
-    call_command("load_demo", verbosity=0)
-    assert (School.objects.count(), Membership.objects.count(), Student.objects.count()) == counts
+def _demo_counts() -> dict[str, int]:
+    from courses.models import HoursEntry, LessonRecord
+    from duty.models import IncidentReport
+    from oversight.models import Campaign, ReminderSent, Submission
+    from resources.models import XinyuDocument
+    from screening.models import Warning
+    from search.models import SearchEntry
+
+    models = [School, Membership, Student, User, Page, XinyuDocument, LessonRecord]
+    models += [HoursEntry, IncidentReport, Campaign, Submission, ReminderSent, Warning, SearchEntry]
+    return {m.__name__: m.objects.count() for m in models}
+
+
+def test_load_demo_is_idempotent_and_complete(demo_city):
+    counts = _demo_counts()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)  # a second run changes nothing
+    assert _demo_counts() == counts
+    assert counts["ReminderSent"] == 0
+    for step in ("schools.demo", "courses.training_demo", "oversight.demo", "search.demo"):
+        assert step in out.getvalue()
     assert School.objects.count() == 12
     assert 1800 <= Student.objects.count() <= 2300
     assert set(School.objects.values_list("kind", flat=True)) >= {

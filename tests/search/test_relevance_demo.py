@@ -2,7 +2,6 @@
 and teachers' words, and restricted files listed exactly to those who may open them."""
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.management import call_command
 
 from resources.models import XinyuDocument
 from resources.selectors import document_may_download
@@ -16,8 +15,7 @@ from tests.search.relevance_set import DEMO_CASES, ZERO_RESULT_REASONS, hit_at_k
 DEMO_HIT_AT_3 = 0.9
 
 
-def test_search_on_demo(db):
-    call_command("load_demo", verbosity=0)
+def test_search_on_demo(demo_city):
     _relevance()
     _restricted_documents()
 

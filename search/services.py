@@ -42,9 +42,7 @@ def indexing_deferred():
     from modelsearch.signal_handlers import post_delete_signal_handler, post_save_signal_handler
 
     models = [
-        m
-        for m in modelsearch_index.get_indexed_models()
-        if getattr(m, "search_auto_update", True)
+        m for m in modelsearch_index.get_indexed_models() if getattr(m, "search_auto_update", True)
     ]
     _state.deferred = getattr(_state, "deferred", 0) + 1
     if _state.deferred == 1:

@@ -44,7 +44,7 @@ run: $(VENV)/.runtime-installed $(VAR)/secret_key
 
 # --- make test: set up and run the whole suite -------------------------------------------
 test: $(VENV)/.dev-installed
-	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -265,14 +265,7 @@ class StaffIndexView(ScopedIndexView):
         from wagtail.admin.widgets.button import ListingButton
 
         buttons = super().get_list_more_buttons(instance)
-        if not hasattr(self, "_managed_school_ids"):
-            # One query for the whole listing: the schools whose staff this user manages.
-            self._managed_school_ids = set(
-                selectors.staff_managed_by(user=self.request.user).values_list(
-                    "school_id", flat=True
-                )
-            )
-        if instance.school_id in self._managed_school_ids:
+        if selectors.staff_may_manage(user=self.request.user, membership=instance):
             buttons.append(
                 ListingButton(
                     "重置密码",

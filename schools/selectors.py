@@ -203,6 +203,14 @@ def staff_managed_by(*, user) -> QuerySet[Membership]:
     return qs.filter(school__in=schools_managed_by(user=user))
 
 
+def staff_may_manage(*, user, membership) -> bool:
+    """``membership`` is in ``staff_managed_by(user=…)``, answered from the memberships in
+    hand (no query): listings ask it once per row."""
+    if is_bureau_admin(user=user):
+        return True
+    return membership.school_id in school_ids_with(user=user, roles={Role.SCHOOL_ADMIN})
+
+
 def facilities_for(*, user) -> QuerySet[Facility]:
     return Facility.objects.select_related("school").filter(school__in=schools_for(user=user))
 

@@ -16,7 +16,7 @@ from .selectors import (
     is_bureau_admin,
     memberships_of,
     schools_managed_by,
-    staff_managed_by,
+    staff_may_manage,
 )
 from .vocab import BACK_OFFICE_ROLES, BUREAU_ROLES, Role
 
@@ -239,7 +239,7 @@ def staff_password_reset(*, by, membership, request=None) -> str:
     bureau accounts and superusers, and a colleague who also works at a school ``by``
     does not manage (the password opens that school too).
     """
-    if not staff_managed_by(user=by).filter(pk=membership.pk).exists():
+    if not staff_may_manage(user=by, membership=membership):
         raise ValidationError("您不能管理这名教职工的账号。")
     user = membership.user
     if user.pk == by.pk:

@@ -50,6 +50,8 @@ def query_blocked_reason(text: str, *, names: bool = True) -> str:
     plain = normalise(text)
     if not plain.strip():
         return "空"
+    if names and person_names_in(plain):  # first: a query naming a person is never kept
+        return "人名"
     if DIGIT_RUN.search(_compact(plain)):
         return "数字串"
     if URL.search(plain):
@@ -60,6 +62,4 @@ def query_blocked_reason(text: str, *, names: bool = True) -> str:
         return "危机词"
     if len(_compact(plain)) > MAX_SHOWN_CHARS:
         return "过长"
-    if names and person_names_in(plain):
-        return "人名"
     return ""

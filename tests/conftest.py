@@ -62,8 +62,6 @@ def pytest_collection_modifyitems(config, items):
 
     live = [i for i in items if uses(i, LIVE_FIXTURES)]
     demo = [i for i in items if uses(i, {"demo_city"}) and i not in live]
-    for item in demo:
-        item.add_marker(pytest.mark.xdist_group(DEMO_GROUP))
     rest = [i for i in items if i not in set(live) and i not in set(demo)]
     items[:] = rest + demo + live
 
@@ -75,6 +73,12 @@ def _wagtail_tree(request):
         yield
         return
     request.getfixturevalue("transactional_db")
+    migrated_rows_restore()
+    yield
+
+
+def migrated_rows_restore():
+    """The rows migrations create that a flush (a live-server test's teardown) removes."""
     from django.conf import settings
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import Collection, Locale
@@ -85,7 +89,6 @@ def _wagtail_tree(request):
         Collection.add_root(name="Root")
     if not Page.get_first_root_node():
         Page.add_root(instance=Page(title="Root", slug="root"))
-    yield
     ContentType.objects.clear_cache()
 
 
@@ -112,9 +115,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 # --- the demo city, loaded once per test process -------------------------------------------
 # ``load_demo`` takes about a minute. Tests that read the demo ask for ``demo_city``: it is
 # loaded inside one outer transaction the first time and kept while demo tests follow each
-# other (they are collected together and sent to one xdist worker); the first test that does
-# not ask for it rolls it back, so every other test still starts from the migrated database.
-DEMO_GROUP = "demo_city"
+# other (they are collected together, after the others and before the live-server tests, and
+# xdist's default scheduling keeps that order on each worker); the first test that does not
+# ask for it rolls it back, so every other test still starts from the migrated database.
 
 
 class _DemoCity:
@@ -141,6 +144,8 @@ class _DemoCity:
             self.atomic = transaction.atomic()
             self.atomic.__enter__()
             try:
+                # xdist may have run a live-server test (its flush) on this worker already.
+                migrated_rows_restore()
                 call_command("load_demo", verbosity=0)
             except BaseException:
                 self.unload()

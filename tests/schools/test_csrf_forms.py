@@ -22,7 +22,10 @@ def _plain_urls(patterns=None, prefix=""):
             if "<" in route or "(?P" in route or "\\" in route or "*" in route:
                 continue
             path = "/" + prefix + route.lstrip("^").rstrip("$")
-            if any(part in path for part in ("logout", "healthz", "export", "media/", "static/")):
+            if any(
+                part in path
+                for part in ("logout", "healthz", "export", "media/", "static/", "failwhale")
+            ):
                 continue
             yield path
 

@@ -154,11 +154,14 @@ def test_readers_cannot_import(world, login, role):
     assert {line.user for line in denied} == {world.users[role]}
 
 
-def test_bureau_imports_into_the_school_it_chooses(world, login):
+def test_bureau_imports_staff_into_the_school_it_chooses_but_never_students(world, login):
     client = login(world.users["bureau_admin"])
+    upload(client, "staff", world.b, "staff.csv", csv_bytes([STAFF_HEADER, *GOOD_STAFF]))
+    assert Membership.objects.get(user__username="wangwu").school == world.b
+    # Students belong to their school: the bureau sees them only as counts (design.md).
     rows = [STUDENT_HEADER, ["B100", "乙新", "男", "2012-01-01", "七年级", "七年级（1）班", "", ""]]
     upload(client, "students", world.b, "s.csv", csv_bytes(rows))
-    assert Student.objects.get(student_number="B100").school_class == world.b7
+    assert not Student.objects.filter(student_number="B100").exists()
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])

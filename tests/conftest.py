@@ -49,6 +49,14 @@ def page_cache_off(settings):
 LIVE_FIXTURES = {"live_server", "transactional_db"}
 
 
+def _transactional(item) -> bool:
+    """A test on a live server or a transactional database (its teardown flushes)."""
+    if LIVE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
 def pytest_collection_modifyitems(config, items):
     """Run tests on a live server / transactional database last.
 
@@ -60,7 +68,7 @@ def pytest_collection_modifyitems(config, items):
     def uses(item, names):
         return bool(set(names) & set(getattr(item, "fixturenames", ())))
 
-    live = [i for i in items if uses(i, LIVE_FIXTURES)]
+    live = [i for i in items if _transactional(i)]
     demo = [i for i in items if uses(i, {"demo_city"}) and i not in live]
     rest = [i for i in items if i not in set(live) and i not in set(demo)]
     items[:] = rest + demo + live
@@ -69,7 +77,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _wagtail_tree(request):
     """Recreate what migrations put in the database when a flush has removed it."""
-    if not LIVE_FIXTURES & set(request.fixturenames):
+    if not _transactional(request.node):
         yield
         return
     request.getfixturevalue("transactional_db")

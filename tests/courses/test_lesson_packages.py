@@ -10,6 +10,8 @@ import pptx
 import pytest
 from django.test import Client
 
+from courses.services import bureau_name
+
 PLAN_SECTIONS = [
     "教学目标",
     "教学重难点",
@@ -94,11 +96,14 @@ def _every_package_opens_is_a4_and_has_the_sections():
         assert text.count("设计意图：") >= 5, lesson.title
         assert all(w in text for w in ("认知：", "情感：", "行为：")), lesson.title
         # Compact but complete: about 1,000–1,500 characters (the issue hopes for 1,500+).
-        assert len(re.sub(r"\s", "", text)) >= 850, (lesson.title, len(text))
+        # A kindergarten activity lasts 20 minutes: its plan is shorter.
+        least = 750 if lesson.get_parent().specific.stage == "kindergarten" else 850
+        assert len(re.sub(r"\s", "", text)) >= least, (lesson.title, len(text))
         section = plan.sections[0]
         assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
         props = plan.core_properties
-        assert props.title == f"教案：{lesson.title}" and props.author == "市教育局"
+        # The author is the bureau named in the portal's settings (the demo's: 临澜市教育局).
+        assert props.title == f"教案：{lesson.title}" and props.author == bureau_name()
         assert props.keywords and props.author != "python-docx"
         if lesson.touches_crisis:
             assert "学生倾诉时怎么做" in text and "求助信息" in text, lesson.title

@@ -133,12 +133,19 @@ def lesson_meta(*, lesson) -> list[tuple[str, str]]:
     ]
 
 
+SECTION_PARTS = ("items", "paragraphs", "steps", "board", "prompts", "disclosure", "help", "blanks")
+
+
 def lesson_outline(*, lesson) -> dict:
     """The lesson plan (教案) as sections: the page's preview and the .docx both render it."""
     sections = []
 
     def add(heading, **content):
-        sections.append({"heading": heading, **content})
+        # Every key a template reads is present: a dict without "items" would answer
+        # ``section.items`` in a template with ``dict.items()`` and print its own keys.
+        section = dict.fromkeys(SECTION_PARTS, ())
+        section.update(heading=heading, **content)
+        sections.append(section)
 
     goals = [
         (label, text.strip())

@@ -96,7 +96,7 @@ def lesson_plan_docx(*, lesson) -> bytes:
             p.add_run(text)
         for text in section.get("paragraphs", []):
             d.add_paragraph(text)
-        if "steps" in section:
+        if section.get("steps"):
             for n, step in enumerate(section["steps"], 1):
                 minutes = f"（{step['minutes']} 分钟）" if step["minutes"] else ""
                 d.add_heading(f"{n}. {step['phase_label']}：{step['title']}{minutes}", level=2)

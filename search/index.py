@@ -212,15 +212,20 @@ class SegmentedSearchMixin:
         words += _labels(self, AUDIENCE_FIELDS)
         return list(dict.fromkeys(w for w in words if w))
 
-    def search_attached_text(self) -> str:
-        """Text inside the files attached to the object (a lesson's plan, slides and
-        worksheets; an activity's attachments): any foreign key to a document and any
-        document chosen in a StreamField. Only files anyone may download contribute, so no
-        snippet ever quotes a restricted file."""
+    def search_attached_documents(self) -> list:
+        """The files attached to the object (a lesson's plan, slides and worksheets; an
+        activity's attachments) that anyone may download: any foreign key to a document and
+        any document chosen in a StreamField. Their text is part of the object's entry."""
+        return [d for d in attached_documents(self) if document_is_public(d)]
+
+    def search_attached_text(self, documents=None) -> str:
+        """Text inside the attached files (``search_attached_documents``, or the
+        ``documents`` given). Only files anyone may download contribute, so no snippet ever
+        quotes a restricted file."""
+        if documents is None:
+            documents = self.search_attached_documents()
         parts = []
-        for document in attached_documents(self):
-            if not document_is_public(document):
-                continue
+        for document in documents:
             text = "\n".join(
                 t
                 for t in (

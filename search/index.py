@@ -51,6 +51,9 @@ KINDS = {
     "file": "文件",
 }
 
+# Kinds whose label says something about the content ("页面", "文件" do not).
+LABELLED_KINDS = set(KINDS) - {"page", "file"}
+
 MAX_TEXT_CHARS = 200_000
 # Choice fields whose label says what an object is about / whom it is for.
 TOPIC_FIELDS = ("topic", "theme", "subject")
@@ -199,11 +202,11 @@ class SegmentedSearchMixin:
         return list(dict.fromkeys(w for w in words if w))
 
     def search_audience_words(self) -> list[str]:
-        """Who the object is for — the labels of its stages, audience, resource type,
-        grade — searched as body text."""
+        """Who the object is for and what it is — the labels of its kind (课程, 家长指导,
+        教师培训 …), stages, audience, resource type, grade — searched as body text."""
         from schools.vocab import Stage
 
-        words = []
+        words = [KINDS[self.search_kind]] if self.search_kind in LABELLED_KINDS else []
         for value in self.search_stages() or []:
             try:
                 words.append(str(Stage(value).label))

@@ -36,6 +36,7 @@ from .segment import (
     crisis_guidance_words,
     fragments,
     is_crisis,
+    match_parts,
     normalise,
     query_terms,
     related_words,
@@ -635,7 +636,9 @@ def ladder(query: str) -> tuple[list[Step], str]:
         steps.append(Step("parts", pieces_terms + optional, 1, tier=2))
     related = [w for w in related_words([t.word for t in core]) if w not in pieces]
     if related:
-        steps.append(Step("related", tuple(Term(w) for w in related), 1, tier=3))
+        # A related topic that is a compound (危机信号) also matches as its parts.
+        related_terms = tuple(Term(w, True, match_parts(w)) for w in related)
+        steps.append(Step("related", related_terms, 1, tier=3))
     return steps, corrected
 
 

@@ -250,13 +250,29 @@ PACKAGE_KINDS = {
 }
 
 
-def lesson_download_name(*, lesson, kind: str) -> str:
-    """The one place a package file is named: 教案-七年级-挫折教育-第1课.docx."""
-    _field, label, ext, _type = PACKAGE_KINDS[kind]
+def _lesson_place(lesson) -> tuple[str, str, int]:
+    """Where a lesson sits: its grade (or the curriculum's stage), the curriculum's theme
+    and its number among the curriculum's lessons — ("七年级", "挫折教育", 1)."""
     curriculum = lesson.get_parent().specific
     grade = lesson.get_grade_display() if lesson.grade else curriculum.get_stage_display()
     number = lesson.get_prev_siblings().type(type(lesson)).count() + 1
-    return f"{label}-{grade}-{curriculum.get_theme_display()}-第{number}课.{ext}"
+    return str(grade), str(curriculum.get_theme_display()), number
+
+
+def lesson_download_name(*, lesson, kind: str) -> str:
+    """The one place a package file is named: 教案-七年级-挫折教育-第1课.docx."""
+    _field, label, ext, _type = PACKAGE_KINDS[kind]
+    grade, theme, number = _lesson_place(lesson)
+    return f"{label}-{grade}-{theme}-第{number}课.{ext}"
+
+
+def lesson_document_title(*, lesson, kind: str) -> str:
+    """The title a package file is listed and found under — it names the lesson:
+    教案：考砸了的那一天（七年级·挫折教育第1课）. The file itself downloads under
+    ``lesson_download_name``."""
+    _field, label, _ext, _type = PACKAGE_KINDS[kind]
+    grade, theme, number = _lesson_place(lesson)
+    return f"{label}：{lesson.title}（{grade}·{theme}第{number}课）"
 
 
 def lesson_package_build(*, lesson) -> None:
@@ -274,8 +290,10 @@ def lesson_package_build(*, lesson) -> None:
     with transaction.atomic():
         for kind, content in files.items():
             field, label, ext, resource_type = PACKAGE_KINDS[kind]
-            # The title is the download name too (教案-七年级-挫折教育-第1课.docx).
-            title = lesson_download_name(lesson=lesson, kind=kind).rsplit(".", 1)[0]
+            # Listed and found as 教案：考砸了的那一天（七年级·挫折教育第1课）; saved as
+            # 教案-七年级-挫折教育-第1课.docx.
+            title = lesson_document_title(lesson=lesson, kind=kind)
+            download_title = lesson_download_name(lesson=lesson, kind=kind).rsplit(".", 1)[0]
             filename = f"lesson-{lesson.pk}-{kind}.{ext}"
             document = (
                 XinyuDocument.objects.filter(pk=getattr(lesson, f"{field}_id")).first()
@@ -286,6 +304,7 @@ def lesson_package_build(*, lesson) -> None:
             if document is None:
                 document = document_create(
                     title=title,
+                    download_title=download_title,
                     filename=filename,
                     content=content,
                     resource_type=resource_type,
@@ -299,6 +318,7 @@ def lesson_package_build(*, lesson) -> None:
 
                 old = document.file.name
                 document.title = title
+                document.download_title = download_title
                 document.description = lesson.summary
                 document.file.save(filename, ContentFile(content, name=filename), save=False)
                 document._set_document_file_metadata()

@@ -84,6 +84,14 @@ class XinyuDocument(SegmentedSearchMixin, AbstractDocument):
         help_text="学校自己的工作方案与制度；市局资料留空。",
     )
     download_count = models.PositiveIntegerField("下载次数", default=0, editable=False)
+    download_title = models.CharField(
+        "下载文件名",
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="下载保存时的文件名（不含扩展名），如课例生成的“教案-七年级-挫折教育-第1课”；"
+        "留空则用标题。",
+    )
 
     admin_form_fields = (
         "title",
@@ -134,10 +142,13 @@ class XinyuDocument(SegmentedSearchMixin, AbstractDocument):
 
     @property
     def download_name(self) -> str:
-        """The name the file is saved under: its title and the file's extension
-        (``教案-七年级-挫折教育-第1课.docx``), not the upload's name."""
+        """The name the file is saved under: its download title (a generated lesson file
+        listed as “教案：考砸了的那一天（七年级·挫折教育第1课）” is saved as
+        ``教案-七年级-挫折教育-第1课.docx``) or else its title, and the file's extension —
+        never the upload's name."""
         ext = (self.file_extension or "").lower()
-        return filename_clean(f"{self.title}.{ext}" if ext else self.title)
+        stem = self.download_title or self.title
+        return filename_clean(f"{stem}.{ext}" if ext else stem)
 
     @property
     def stage_labels(self) -> list[str]:

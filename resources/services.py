@@ -53,8 +53,10 @@ def document_create(
     listed: bool = True,
     uploaded_by=None,
     policy_kind: str = "",
+    download_title: str = "",
 ):
-    """Validate and store one document; teachers-only files go to the private collection."""
+    """Validate and store one document; teachers-only files go to the private collection.
+    ``download_title`` names the saved file when it should differ from the title."""
     from .models import XinyuDocument
 
     upload = ContentFile(content, name=filename)
@@ -73,6 +75,7 @@ def document_create(
             listed=listed,
             uploaded_by_user=uploaded_by,
             policy_kind=policy_kind,
+            download_title=download_title,
         )
         document.file.save(filename, upload, save=False)
         document._set_document_file_metadata()

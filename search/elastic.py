@@ -139,7 +139,21 @@ class ElasticEngine:
                     for name, values in response.facets.to_dict().items()
                 }
             self.ids += new
+        self._fold()
         return used
+
+    def _fold(self) -> None:
+        """Files whose page is among the results too rank after the rest (see
+        ``selectors.folded``)."""
+        if not self.ids:
+            return
+        ids = set(self.ids)
+        parents = SearchEntry.objects.filter(pk__in=self.ids, part_of__isnull=False)
+        hidden = {i for i, page in parents.values_list("pk", "part_of_id") if page in ids}
+        if hidden:
+            self.ids = [i for i in self.ids if i not in hidden] + [
+                i for i in self.ids if i in hidden
+            ]
 
     def count(self) -> int:
         return len(self.ids)

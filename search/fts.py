@@ -35,6 +35,7 @@ class Match:
     kind: str
     mask: int = 0
     score: float = 0.0
+    part_of: int | None = None  # the page entry that carries this file's text
 
 
 def _is_bigram(term: Term) -> bool:
@@ -149,14 +150,17 @@ def matches(
     sql = (
         # MATERIALIZED: match first, then join. Inlined, SQLite's planner would scan the
         # visible entries and run the full-text match once per entry.
-        f"WITH hits(rid, term, core, score) AS MATERIALIZED ({' UNION ALL '.join(selects)}), "  # noqa: S608
+        # ``bit`` is the term's bit (1 << i) on the rows saying which core term an entry
+        # contains, 0 on the scored row; an entry appears once per term, so the sum is the
+        # bitwise OR.
+        f"WITH hits(rid, bit, core, score) AS MATERIALIZED ({' UNION ALL '.join(selects)}), "  # noqa: S608
         "best(rid, mask, score) AS MATERIALIZED ("
-        "SELECT rid, SUM(1 << term), SUM(score) FROM hits GROUP BY rid HAVING SUM(core) >= %s), "
+        "SELECT rid, SUM(bit), SUM(score) FROM hits GROUP BY rid HAVING SUM(core) >= %s), "
         # CROSS JOIN keeps SQLite from starting at the (much larger) index table.
         "cand(eid, mask, score) AS MATERIALIZED ("
         f"SELECT {eid}, best.mask, best.score FROM best CROSS JOIN {index_table} ie "
         "WHERE ie.id = best.rid AND ie.content_type_id = %s) "
-        "SELECT se.id, se.kind, cand.mask, cand.score "
+        "SELECT se.id, se.kind, cand.mask, cand.score, se.part_of_id "
         f"FROM cand CROSS JOIN {entry_table} se "
         f"WHERE se.id = cand.eid AND se.id IN ({visible_sql})"
     )
@@ -164,6 +168,6 @@ def matches(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {
-            entry_id: Match(kind=kind, mask=int(mask), score=float(score or 0.0))
-            for entry_id, kind, mask, score in cursor.fetchall()
+            entry_id: Match(kind=kind, mask=int(mask), score=float(score or 0.0), part_of=part_of)
+            for entry_id, kind, mask, score, part_of in cursor.fetchall()
         }

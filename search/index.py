@@ -51,6 +51,9 @@ KINDS = {
     "file": "文件",
 }
 
+# Kinds whose label says something about the content ("页面", "文件" do not).
+LABELLED_KINDS = set(KINDS) - {"page", "file"}
+
 MAX_TEXT_CHARS = 200_000
 # Choice fields whose label says what an object is about / whom it is for.
 TOPIC_FIELDS = ("topic", "theme", "subject")
@@ -199,11 +202,11 @@ class SegmentedSearchMixin:
         return list(dict.fromkeys(w for w in words if w))
 
     def search_audience_words(self) -> list[str]:
-        """Who the object is for — the labels of its stages, audience, resource type,
-        grade — searched as body text."""
+        """Who the object is for and what it is — the labels of its kind (课程, 家长指导,
+        教师培训 …), stages, audience, resource type, grade — searched as body text."""
         from schools.vocab import Stage
 
-        words = []
+        words = [KINDS[self.search_kind]] if self.search_kind in LABELLED_KINDS else []
         for value in self.search_stages() or []:
             try:
                 words.append(str(Stage(value).label))
@@ -212,15 +215,20 @@ class SegmentedSearchMixin:
         words += _labels(self, AUDIENCE_FIELDS)
         return list(dict.fromkeys(w for w in words if w))
 
-    def search_attached_text(self) -> str:
-        """Text inside the files attached to the object (a lesson's plan, slides and
-        worksheets; an activity's attachments): any foreign key to a document and any
-        document chosen in a StreamField. Only files anyone may download contribute, so no
-        snippet ever quotes a restricted file."""
+    def search_attached_documents(self) -> list:
+        """The files attached to the object (a lesson's plan, slides and worksheets; an
+        activity's attachments) that anyone may download: any foreign key to a document and
+        any document chosen in a StreamField. Their text is part of the object's entry."""
+        return [d for d in attached_documents(self) if document_is_public(d)]
+
+    def search_attached_text(self, documents=None) -> str:
+        """Text inside the attached files (``search_attached_documents``, or the
+        ``documents`` given). Only files anyone may download contribute, so no snippet ever
+        quotes a restricted file."""
+        if documents is None:
+            documents = self.search_attached_documents()
         parts = []
-        for document in attached_documents(self):
-            if not document_is_public(document):
-                continue
+        for document in documents:
             text = "\n".join(
                 t
                 for t in (

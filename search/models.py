@@ -38,6 +38,16 @@ class SearchEntry(index.Indexed, models.Model):
         default=False,
         help_text="匿名访客不能下载的文件：只对能下载它的用户列出。",
     )
+    part_of = models.ForeignKey(
+        "self",
+        verbose_name="所属页面",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parts",
+        help_text="附在某个页面上的文件（如课例的教案、课件）：页面的条目已含其文字，"
+        "两者同时被搜到时文件排在页面之后。",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     search_fields = [

@@ -69,11 +69,13 @@ def _get_tokenizer():
             tokenizer.cache_file = "jieba.cache"
             tokenizer.initialize()
             tokenizer.load_userdict(str(DICT_DIR / "xinyu.txt"))
-            # Synonyms, stop-word phrases and corrections are words too.
-            for group in _synonym_groups():
-                for word in group:
-                    if len(word) > 1 and not tokenizer.FREQ.get(word):
-                        tokenizer.add_word(word, freq=1000)
+            # Synonyms and stop-word phrases (是不是, 能不能 …) are words too: a question
+            # phrase cut as 能/不能 would leave 不能 as a required word.
+            extra = [w for group in _synonym_groups() for w in group]
+            extra += [w for line in _read_lines("stopwords.txt") for w in line.split()]
+            for word in extra:
+                if len(word) > 1 and not tokenizer.FREQ.get(word):
+                    tokenizer.add_word(word, freq=1000)
             _tokenizer = tokenizer
     return _tokenizer
 
@@ -121,11 +123,17 @@ def _converter():
     return OpenCC("t2s")
 
 
+# Digits joined by a middle dot name a day: “5·25” is searched as 525 (心理健康日); a
+# decimal point is left alone.
+_DAY_RE = re.compile(r"(?<![\d.·•・‧])(\d{1,2})[·•・‧](\d{1,2})(?![\d.·•・‧])")
+
+
 def normalise(text: str) -> str:
-    """Simplified Chinese, half-width, lower-case text."""
+    """Simplified Chinese, half-width, lower-case text; a day written 5·25 is 525."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", str(text))
+    text = _DAY_RE.sub(r"\1\2", text)
     return _converter().convert(text).lower()
 
 

@@ -36,6 +36,7 @@ from .segment import (
     crisis_guidance_words,
     fragments,
     is_crisis,
+    match_parts,
     normalise,
     query_terms,
     related_words,
@@ -324,6 +325,17 @@ class Found:
     score: float
     core: int  # bit mask of the step's core terms
     weight: float = 0.0  # the summed rarity of the core terms the entry contains
+    part_of: int | None = None  # the page entry that carries this file's text
+
+
+def folded(chosen) -> set[int]:
+    """Entries of ``chosen`` ((id, Found) pairs) folded into another: files whose page is
+    among the results too (``SearchEntry.part_of``). The page's entry already holds their
+    text and links them, so they rank after every other result and do not count towards
+    the ladder's ``MIN_RESULTS`` — one lesson never fills the first results with its 教案,
+    课件 and 学习单. Filtered to files only (kind=file), nothing is folded."""
+    ids = {i for i, _ in chosen}
+    return {i for i, f in chosen if f.part_of is not None and f.part_of in ids}
 
 
 class DatabaseEngine:
@@ -370,7 +382,9 @@ class DatabaseEngine:
         self.filters = filters
         used = []
         for step in steps:
-            found = sum(1 for _, f in self._selected() if f.tier >= 0)
+            chosen = self._selected()
+            hidden = folded(chosen)
+            found = sum(1 for i, f in chosen if f.tier >= 0 and i not in hidden)
             if step.fallback and found >= MIN_RESULTS:
                 break
             core = 0
@@ -388,7 +402,9 @@ class DatabaseEngine:
             new = {i: m for i, m in rows.items() if i not in self.found}
             for i, m in new.items():
                 weight = sum(w for bit, w in weights.items() if m.mask & core & (1 << bit))
-                self.found[i] = Found(step.tier, m.kind, m.mask, m.score, core, round(weight, 3))
+                self.found[i] = Found(
+                    step.tier, m.kind, m.mask, m.score, core, round(weight, 3), m.part_of
+                )
             if new and any(i in dict(self._selected()) for i in new):
                 used.append(step.name)
         return used
@@ -425,8 +441,10 @@ class DatabaseEngine:
 
     def _ranked(self) -> list[int]:
         chosen = self._selected()
+        hidden = folded(chosen)
         chosen.sort(
             key=lambda item: (
+                item[0] in hidden,
                 item[1].tier,
                 CRISIS_KIND_ORDER.get(item[1].kind, 99) if item[1].tier < 0 else 0,
                 *_rank_key(item[1]),
@@ -618,7 +636,9 @@ def ladder(query: str) -> tuple[list[Step], str]:
         steps.append(Step("parts", pieces_terms + optional, 1, tier=2))
     related = [w for w in related_words([t.word for t in core]) if w not in pieces]
     if related:
-        steps.append(Step("related", tuple(Term(w) for w in related), 1, tier=3))
+        # A related topic that is a compound (危机信号) also matches as its parts.
+        related_terms = tuple(Term(w, True, match_parts(w)) for w in related)
+        steps.append(Step("related", related_terms, 1, tier=3))
     return steps, corrected
 
 

@@ -10,6 +10,7 @@ import threading
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from wagtail.documents import get_document_model
 from wagtail.models import Page
 from wagtail.search import index as wagtail_index
 
@@ -77,8 +78,6 @@ def _is_restricted(obj) -> bool:
     """A file an anonymous visitor may not download (the download rule itself decides);
     pages are never restricted here (their visibility is Wagtail's privacy, checked at
     search time)."""
-    from wagtail.documents import get_document_model
-
     from .index import document_is_public
 
     if isinstance(obj, get_document_model()):
@@ -125,7 +124,10 @@ def entry_sync(*, obj) -> SearchEntry | None:
     kind = obj.search_kind if obj.search_kind in KINDS else "page"
     title = obj.search_title()
     text = obj.search_plain_text()
-    attached = obj.search_attached_text()
+    # Files carry no files; pages (and any other model) may.
+    carrier = not isinstance(obj, get_document_model())
+    documents = obj.search_attached_documents() if carrier else []
+    attached = obj.search_attached_text(documents) if documents else ""
     if attached:
         text = f"{text}\n{attached}" if text else attached
     keywords = " ".join(obj.search_keywords())
@@ -156,8 +158,23 @@ def entry_sync(*, obj) -> SearchEntry | None:
     if using_elasticsearch() and (stale or wanted - existing.keys()):
         # Facet values are part of the Elasticsearch document: index again with them.
         wagtail_index.insert_or_update_object(entry)
+    if carrier:
+        parts_claim(entry=entry, documents=documents)
     _invalidate()
     return entry
+
+
+def parts_claim(*, entry: SearchEntry, documents) -> None:
+    """Mark the entries of ``documents`` — the files whose text is part of the page entry
+    ``entry`` — as its parts (``SearchEntry.part_of``), so a search that finds the page
+    and its files lists the page first and the files after everything else (one lesson
+    does not fill the first results with its 教案, 课件 and 学习单). A file attached to
+    several pages belongs to the first that claimed it while that page keeps it; files
+    the page no longer carries are let go."""
+    ids = [d.pk for d in documents]
+    SearchEntry.objects.filter(part_of=entry).exclude(document_id__in=ids).update(part_of=None)
+    if ids:
+        SearchEntry.objects.filter(document_id__in=ids, part_of__isnull=True).update(part_of=entry)
 
 
 def entry_delete(*, obj) -> None:
@@ -269,13 +286,8 @@ def entries_rebuild(*, extract: bool = False, progress=None) -> dict[str, int]:
     from resources.models import XinyuDocument
 
     report = progress or (lambda label, done, total: None)
-    pages = Page.objects.live().specific().order_by("path")
-    total = pages.count()
-    kept_pages = []
-    for done, page in enumerate(pages.iterator(chunk_size=200), start=1):
-        if entry_sync(obj=page) is not None:
-            kept_pages.append(page.pk)
-        report("页面", done, total)
+    # Documents first: a page's entry then claims the entries of the files it carries
+    # (``parts_claim``).
     documents = XinyuDocument.objects.order_by("pk")
     total = documents.count()
     kept_documents = []
@@ -286,6 +298,13 @@ def entries_rebuild(*, extract: bool = False, progress=None) -> dict[str, int]:
             entry_sync(obj=document)
         kept_documents.append(document.pk)
         report("文档", done, total)
+    pages = Page.objects.live().specific().order_by("path")
+    total = pages.count()
+    kept_pages = []
+    for done, page in enumerate(pages.iterator(chunk_size=200), start=1):
+        if entry_sync(obj=page) is not None:
+            kept_pages.append(page.pk)
+        report("页面", done, total)
     stale = SearchEntry.objects.exclude(page_id__in=kept_pages).exclude(
         document_id__in=kept_documents
     )

@@ -285,3 +285,25 @@ def test_publishing_an_edited_lesson_regenerates_its_package(home, django_user_m
         for shape in s.shapes
         if shape.has_text_frame
     )
+
+
+def test_package_files_are_titled_after_the_lesson_and_saved_under_short_names(home):
+    """Listed and found as 教案：豆芽长高了（三年级·生命教育第1课）; saved as
+    教案-三年级-生命教育-第1课.docx (the name in the zip too)."""
+    import urllib.parse
+
+    from courses.models import LessonPage
+    from tests.courses.factories import curriculum_index, make_curriculum, make_lesson
+
+    lesson = make_lesson(make_curriculum(curriculum_index(home)), title="豆芽长高了")
+    lesson = LessonPage.objects.select_related("lesson_plan", "slides", "bundle").get(pk=lesson.pk)
+    assert lesson.lesson_plan.title == "教案：豆芽长高了（三年级·生命教育第1课）"
+    assert lesson.slides.title == "课件：豆芽长高了（三年级·生命教育第1课）"
+    assert lesson.lesson_plan.download_name == "教案-三年级-生命教育-第1课.docx"
+    assert lesson.bundle.download_name == "全部材料-三年级-生命教育-第1课.zip"
+    response = Client().get(lesson.lesson_plan.url)
+    assert response.status_code == 200
+    saved = response["Content-Disposition"].split("filename*=UTF-8''", 1)[1]
+    assert urllib.parse.unquote(saved) == "教案-三年级-生命教育-第1课.docx"
+    with zipfile.ZipFile(io.BytesIO(_read(lesson.bundle))) as z:
+        assert "教案-三年级-生命教育-第1课.docx" in z.namelist()

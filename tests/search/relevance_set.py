@@ -207,8 +207,10 @@ CASES = [
     ("中学生早戀家長怎麼溝通", "孩子有了喜欢的人，父母怎么谈"),
 ]
 
-# Parents' and teachers' words against the full demo content (load_demo).
-DEMO_CASES: list[tuple[str, str]] = [
+# Parents' and teachers' words against the full demo content (load_demo). The expected
+# page is a title or, where more than one page answers the query equally well, a tuple of
+# titles (any of them in the first three counts).
+DEMO_CASES: list[tuple[str, str | tuple[str, ...]]] = [
     ("孩子不想上学怎么办", "孩子不想上学了，家长怎么办"),
     ("孩子厌学", "孩子不想上学了，家长怎么办"),
     ("孩子总说压力大", "孩子说“压力好大”，家长先别急着讲道理"),
@@ -230,7 +232,9 @@ DEMO_CASES: list[tuple[str, str]] = [
     ("比赛输了", "比赛输了以后"),
     ("学生说活着好累", "当朋友说“活着好累”"),
     ("压力怎么释放", "给压力找个出口"),
-    ("中考失利", "翻过中考这一页"),
+    # The 中职 lesson on failing 中考 is now titled 翻过中考那一页; 这一页 is a new 九年级
+    # lesson on a failed mock exam. Both serve the query.
+    ("中考失利", ("翻过中考这一页", "翻过中考那一页")),
     ("求职被拒", "被拒绝的简历"),
     ("心理急救", "心理急救入门：危机发生后的第一小时"),
     ("怎么开心理班会", "设计一节心理健康主题班会"),
@@ -251,13 +255,15 @@ DEMO_CASES: list[tuple[str, str]] = [
     ("孩子一不顺心就摔东西哭闹", "孩子发脾气时，家长可以这样做"),
     ("出去打工前怎么跟孩子告别", "给在外务工家长的一封信：远方的爱怎样传到孩子心里"),
     ("孩子和好朋友吵架了", "和好朋友闹别扭了"),
-    ("高三学生考前焦虑", "考前考后，稳住自己"),
+    # The new lesson 高三，稳住心态 is about exactly this (高三 students' exam anxiety).
+    ("高三学生考前焦虑", ("考前考后，稳住自己", "高三，稳住心态")),
     ("学生追求完美 压力大", "与“不完美”和解"),
     ("孩子睡眠不足 注意力下降", "睡得好，心情才会好：孩子睡眠小指南"),
     ("教师职业倦怠", "教师的情绪调适与自我关怀"),
     ("学校心理健康工作怎么统筹", "学校领导如何搭建心理健康工作体系"),
     ("幼儿园孩子输了就哭", "输了也没关系"),
-    ("中职学生实习适应", "走向岗位前的心理准备"),
+    # The new lesson 从学生到职业人: adapting to the role before 顶岗实习.
+    ("中职学生实习适应", ("走向岗位前的心理准备", "从学生到职业人")),
     ("孩子刚上初一跟不上", "孩子上初中了，家长要跟着“升级”"),
     ("手机能不能带进学校", "关于加强中小学生手机管理工作的通知"),
     ("防溺水安全教育课", "安全小卫士"),
@@ -275,12 +281,20 @@ DEMO_CASES += [
     ("儿子天天打游戏到半夜怎么管", "手机怎么管？和孩子一起定个“家庭约定”"),
     ("孩子总是发脾气摔东西怎么办", "孩子发脾气时，家长可以这样做"),
     ("三岁宝宝脾气特别大动不动就哭闹", "孩子发脾气时，家长可以这样做"),
-    ("孩子晚上很晚才睡 早上起不来", "睡得好，心情才会好：孩子睡眠小指南"),
+    # The new guide on teenagers staying up late answers it as well.
+    (
+        "孩子晚上很晚才睡 早上起不来",
+        ("睡得好，心情才会好：孩子睡眠小指南", "大孩子总熬夜？帮青春期孩子把觉睡回来"),
+    ),
     ("小孩睡眠不好老做噩梦", "睡得好，心情才会好：孩子睡眠小指南"),
     ("孩子在学校被同学打了，回家不敢说", "孩子在学校被欺负了，家长要做的四件事"),
     ("发现孩子被班上同学孤立排挤", "孩子在学校被欺负了，家长要做的四件事"),
     ("我们离婚了要不要告诉孩子 怎么说", "父母离异后，怎样把对孩子的伤害降到最低"),
-    ("單親家庭的孩子心理會不會有問題", "父母离异后，怎样把对孩子的伤害降到最低"),
+    # The new guide on single-parent and blended families is the closest answer.
+    (
+        "單親家庭的孩子心理會不會有問題",
+        ("父母离异后，怎样把对孩子的伤害降到最低", "单亲和重组家庭：给孩子稳稳的安全感"),
+    ),
     (
         "我在外地打工，孩子跟奶奶在老家，怎么跟孩子保持联系",
         "给在外务工家长的一封信：远方的爱怎样传到孩子心里",
@@ -295,7 +309,8 @@ DEMO_CASES += [
     ("孩子考试没考好一直哭，怎么安慰", "考砸了的那一天"),
     ("考试考砸了怎么调整心态", "考砸了的那一天"),
     ("高三孩子考前紧张失眠怎么办", "考前考后，稳住自己"),
-    ("孩子中考没考上高中，只能读职校，很失落", "翻过中考这一页"),
+    # See 中考失利 above: the 中职 lesson on failing 中考 is now 翻过中考那一页.
+    ("孩子中考没考上高中，只能读职校，很失落", ("翻过中考这一页", "翻过中考那一页")),
     ("孩子跟好朋友闹翻了不开心", "和好朋友闹别扭了"),
     ("孩子太追求完美，一点小错就受不了", "与“不完美”和解"),
     ("幼儿园小朋友玩游戏输了就哭", "输了也没关系"),
@@ -321,7 +336,11 @@ DEMO_CASES += [
     ("孩子焦滤得睡不着觉", "睡得好，心情才会好：孩子睡眠小指南"),
     ("中職學生實習前的心理準備", "走向岗位前的心理准备"),
     ("职高学生找工作被拒很受打击", "被拒绝的简历"),
-    ("幼小衔接要注意什么", "3—6 岁孩子的心理特点，家长了解多少"),
+    # The new guide on 幼小衔接 is the direct answer.
+    (
+        "幼小衔接要注意什么",
+        ("3—6 岁孩子的心理特点，家长了解多少", "孩子要上小学了：幼小衔接，家长先做好这几件事"),
+    ),
 ]
 
 # Queries of the set allowed to find nothing, each with the reason (none today: the ladder
@@ -330,11 +349,13 @@ ZERO_RESULT_REASONS: dict[str, str] = {}
 
 
 def hit_at_k(cases, run, *, k=3):
-    """Share of ``cases`` whose expected title is among the first ``k`` titles that
-    ``run(query)`` returns; also the misses, for the assertion message."""
+    """Share of ``cases`` whose expected title (or one of the expected titles, when a
+    tuple) is among the first ``k`` titles that ``run(query)`` returns; also the misses,
+    for the assertion message."""
     misses = []
     for query, expected in cases:
         titles = run(query)[:k]
-        if expected not in titles:
+        accepted = expected if isinstance(expected, tuple) else (expected,)
+        if not any(title in titles for title in accepted):
             misses.append((query, expected, titles))
     return (len(cases) - len(misses)) / len(cases), misses

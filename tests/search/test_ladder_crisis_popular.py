@@ -289,3 +289,24 @@ def test_results_never_depend_on_the_cache_for_who_may_see_them(client, home):
     teacher.force_login(make_member(Role.TEACHER))
     assert _json(teacher, q="情绪课")["total"] == 1
     assert _json(client, q="情绪课")["total"] == 0
+
+
+# --- a page's own files ----------------------------------------------------------------------
+
+
+def test_a_lessons_own_files_rank_after_the_other_results(client, home):
+    """The lesson's entry holds its files' text: found together, the lesson comes first and
+    its 教案, 课件 … after every other result — and they do not count as results enough to
+    stop the ladder, so the page that has only one of the words is still found."""
+    from tests.courses.factories import curriculum_index, make_curriculum, make_lesson
+
+    make_lesson(make_curriculum(curriculum_index(home)), title="豆芽长高了")
+    publish_page(home, title="种子发芽记", paragraphs=["把种子泡在温水里"])
+    data = _json(client, q="豆芽 种子")
+    titles = [r["title"] for r in data["results"]]
+    assert titles[:2] == ["豆芽长高了", "种子发芽记"], titles
+    files = titles[2:]
+    assert len(files) == 4 and all("豆芽长高了（三年级·生命教育第1课）" in t for t in files)
+    # Asked for files, the files are the results.
+    only_files = _json(client, q="豆芽 种子", kind="file")
+    assert sorted(r["title"] for r in only_files["results"]) == sorted(files)

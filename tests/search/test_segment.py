@@ -82,3 +82,32 @@ def test_compounds_are_split_into_their_dictionary_parts(word, parts):
     from search.segment import word_parts
 
     assert word_parts(word) == parts
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Question phrases are cut whole and dropped (not 不能, 不会 as required words).
+        ("手机能不能带进学校", ["手机", "学校"]),
+        ("單親家庭的孩子會不會有問題", ["单亲家庭"]),
+        # A grade says how old the child is: it only ranks, like 孩子.
+        ("初二的女儿不跟我们说话", ["说话"]),
+        # Parents' words for what the content calls 小升初, 考试失利.
+        ("孩子刚上初一跟不上", ["小升初", "跟不上"]),
+        ("考试考砸了", ["考试", "考试失利"]),
+    ],
+)
+def test_parents_phrasing(query, expected):
+    assert words(query, mode="query") == expected
+
+
+def test_grade_names_and_their_school_names_index_together():
+    assert "七年级" in segment("初一的孩子").split()
+    assert words("初一 生命教育", mode="query") == ["生命教育"]
+
+
+def test_a_day_written_with_a_middle_dot_is_one_number():
+    assert "525" in segment("关于开展“5·25”心理健康教育宣传月活动的通知").split()
+    assert "525" in words("5·25心理健康月", mode="query")
+    # A decimal point is left alone.
+    assert "525" not in segment("每天睡5.25小时").split()

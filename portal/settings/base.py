@@ -311,9 +311,11 @@ CSP_ADMIN = (
     "base-uri 'self'; form-action 'self'"
 )
 CSP_ADMIN_PREFIXES = ("/admin/",)
-# Back-office URLs of student records: a signed-in user whom Wagtail's admin gate turns
-# away from one of these still leaves a denial line (portal.middleware).
-RECORDS_ADMIN_PREFIXES = ("/admin/screening/",)
+# Back-office URLs of student and incident records: a signed-in user whom Wagtail's admin
+# gate turns away from one of these still leaves a denial line (portal.middleware).
+RECORDS_ADMIN_PREFIXES = ("/admin/screening/", "/admin/schools/students/", "/admin/duty/incidents/")
+# URL names under those prefixes whose ``pk`` is a student's id (the line names the student).
+RECORDS_ADMIN_STUDENT_VIEWS = ("schools_student:",)
 
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("XINYU_SITE_NAME", "心育平台")

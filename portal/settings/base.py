@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.StaffIdleTimeoutMiddleware",
+    "accounts.middleware.DeviceCookieMiddleware",
     "portal.middleware.PersonalDataNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -139,7 +140,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Authentication -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    # django-axes' lockout plus the per-address limit (accounts/backends.py).
+    "accounts.backends.LoginGuardBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -169,6 +171,13 @@ AXES_VERBOSE = False
 # The address the lockout counts: the connection's, or the client's as reported by trusted
 # reverse proxies (XINYU_PROXY_COUNT below). One function for axes and the access log.
 AXES_CLIENT_IP_CALLABLE = "portal.clientip.client_ip"
+# Password spraying (a few guesses at many usernames): above this many failed logins from one
+# address across all usernames within AXES_COOLOFF_TIME, that address may sign in only from
+# browsers that have signed in as the same user before (a signed device cookie, kept
+# XINYU_DEVICE_COOKIE_DAYS); other logins are refused without checking the password.
+XINYU_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("XINYU_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+XINYU_DEVICE_COOKIE_NAME = "xinyu_device"
+XINYU_DEVICE_COOKIE_DAYS = int(os.environ.get("XINYU_DEVICE_COOKIE_DAYS", "180"))
 
 # Staff (anyone who can open the back office) are logged out after 30 idle minutes.
 STAFF_SESSION_IDLE_SECONDS = 30 * 60

@@ -17,6 +17,32 @@ from .models import Notification
 logger = logging.getLogger(__name__)
 
 
+# --- login records ----------------------------------------------------------------------------
+
+
+def login_records_older_than(*, before) -> int:
+    """How many of axes' login records (successful logins, failed-login log) predate
+    ``before``."""
+    from axes.models import AccessFailureLog
+    from axes.models import AccessLog as LoginLog
+
+    return (
+        LoginLog.objects.filter(attempt_time__lt=before).count()
+        + AccessFailureLog.objects.filter(attempt_time__lt=before).count()
+    )
+
+
+def login_records_prune(*, before) -> int:
+    """Delete axes' login records older than ``before`` (same retention as the access log)."""
+    from axes.models import AccessFailureLog
+    from axes.models import AccessLog as LoginLog
+
+    with transaction.atomic():
+        logins, _ = LoginLog.objects.filter(attempt_time__lt=before).delete()
+        failures, _ = AccessFailureLog.objects.filter(attempt_time__lt=before).delete()
+    return logins + failures
+
+
 # --- the device cookie: browsers that have signed in before -------------------------------------
 
 DEVICE_SALT = "xinyu.accounts.device"

@@ -241,6 +241,16 @@ def access_log_for(*, user) -> QuerySet[AccessLog]:
     return AccessLog.objects.none()
 
 
+def access_log_older_than(*, before) -> QuerySet[AccessLog]:
+    """Lines past their retention period (``manage.py retention``)."""
+    return AccessLog.objects.filter(at__lt=before)
+
+
+def students_due_for_deletion(*, left_before) -> QuerySet[Student]:
+    """Students archived (no longer 在读) who left before ``left_before``."""
+    return Student.objects.filter(is_active=False, left_on__lt=left_before)
+
+
 def may_export_access_log(*, user) -> bool:
     """Exporting the access log is the auditor's task (design.md: bureau auditor)."""
     return Role.BUREAU_AUDITOR in roles_of(user=user)

@@ -162,6 +162,43 @@ def access_log_record(
     )
 
 
+def access_log_prune(*, before, batch: int = 5000, progress=None) -> int:
+    """Delete the access-log lines older than ``before``, ``batch`` lines per transaction
+    (a long prune never holds the write lock for long); ``progress(done)`` after each."""
+    from .selectors import access_log_older_than
+
+    done = 0
+    while True:
+        ids = list(
+            access_log_older_than(before=before).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return done
+        with transaction.atomic():
+            deleted, _ = AccessLog.objects.filter(pk__in=ids).delete()
+        done += deleted
+        if progress:
+            progress(done)
+
+
+def students_delete(*, student_ids) -> int:
+    """Delete students whose other records are already gone (the caller holds the
+    transaction), with the back office's history entries that carry their names (Wagtail's
+    ModelLogEntry labels a student by name and 学号). Their access-log lines stay: they hold
+    ids only and follow the log's own retention."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ModelLogEntry
+
+    from .models import Student
+
+    ids = [str(pk) for pk in student_ids]
+    ModelLogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Student), object_id__in=ids
+    ).delete()
+    _total, per_model = Student.objects.filter(pk__in=student_ids).delete()
+    return per_model.get(Student._meta.label, 0)
+
+
 # --- staff -------------------------------------------------------------------------------------
 
 

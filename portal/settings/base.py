@@ -179,6 +179,33 @@ XINYU_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("XINYU_LOGIN_ADDRESS_FAIL
 XINYU_DEVICE_COOKIE_NAME = "xinyu_device"
 XINYU_DEVICE_COOKIE_DAYS = int(os.environ.get("XINYU_DEVICE_COOKIE_DAYS", "180"))
 
+
+def env_days(name, default, *, minimum, why):
+    raw = os.environ.get(name, str(default)).strip() or str(default)
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ImproperlyConfigured(f"{name} must be a number of days, at least {minimum} ({why}).")
+    return int(raw)
+
+
+# --- Retention (manage.py retention) ---------------------------------------------------
+# Access-log and login records are kept at least six months (网络安全法 art. 21: six calendar
+# months are at most 184 days), then pruned. Students who left (在读 unticked, 离校日期 set)
+# are deleted with their screening records this many days after leaving.
+ACCESS_LOG_RETENTION_MIN_DAYS = 184
+XINYU_ACCESS_LOG_RETENTION_DAYS = env_days(
+    "XINYU_ACCESS_LOG_RETENTION_DAYS",
+    184,
+    minimum=ACCESS_LOG_RETENTION_MIN_DAYS,
+    why="logs are kept at least six months",
+)
+STUDENT_RETENTION_MIN_DAYS = 30
+XINYU_STUDENT_RETENTION_DAYS = env_days(
+    "XINYU_STUDENT_RETENTION_DAYS",
+    3 * 365,
+    minimum=STUDENT_RETENTION_MIN_DAYS,
+    why="a student's records outlive a mistaken 离校 by at least a month",
+)
+
 # Staff (anyone who can open the back office) are logged out after 30 idle minutes.
 STAFF_SESSION_IDLE_SECONDS = 30 * 60
 SESSION_COOKIE_AGE = 14 * 24 * 3600

@@ -823,6 +823,13 @@ def concern_raise(request):
         _log(request, "raise", "screening.concern", warning.pk, student.school, student=student)
         messages.success(request, "已提交关注，心理健康教育教师和年级组长会跟进。")
         return redirect("screening:warnings")
+    # The form lists the names of the students one may raise a concern about: a listing.
+    access_log_record(
+        request=request,
+        action="list",
+        object_type="screening.concern",
+        count=form.fields["student"].queryset.count(),
+    )
     return render(request, "screening/admin/concern.html", {"form": form})
 
 

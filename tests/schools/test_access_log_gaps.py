@@ -334,3 +334,19 @@ def test_lines_about_a_student_name_the_student_whatever_the_app(world):
         ("view", "schools.student"),
     }
     assert "甲七学生" not in "".join(str(x) for x in AccessLog.objects.values_list())
+
+
+def test_the_concern_form_listing_the_class_is_logged(world):
+    """The form's student list is a listing of names: it leaves a line too."""
+    teacher = world.users["class_teacher"]
+    client = _client(teacher)
+    before = _last_pk()
+    response = client.get(reverse("screening:concern"))
+    assert response.status_code == 200 and "甲七学生" in response.content.decode()
+    [line] = _new_lines(before)
+    assert (line.user, line.action, line.object_type, line.count) == (
+        teacher,
+        "list",
+        "screening.concern",
+        1,
+    )

@@ -20,3 +20,26 @@ class StaffIdleTimeoutMiddleware:
         ):
             request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
         return self.get_response(request)
+
+
+class DeviceCookieMiddleware:
+    """After a successful login, the signed device cookie (``accounts.services.device_mark``):
+    a browser that has signed in as a user may still sign in as that user from an address
+    whose failed logins passed the limit (``accounts.backends``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        value = getattr(request, "xinyu_device_cookie", None)
+        if value:
+            response.set_cookie(
+                settings.XINYU_DEVICE_COOKIE_NAME,
+                value,
+                max_age=settings.XINYU_DEVICE_COOKIE_DAYS * 86400,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response

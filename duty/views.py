@@ -1,8 +1,8 @@
 """Back-office views for incidents and the roster, and the learner-area report form.
 
 Every object is fetched through a ``duty.selectors`` scope; an id outside it is a logged 404.
-Showing, printing or exporting the names of students involved writes an access-log line per
-student.
+Every listing, view, print and export of incidents writes an access-log line; showing,
+printing or exporting the names of students involved writes one more per student.
 """
 
 import datetime
@@ -118,6 +118,7 @@ def incident_inbox(request):
     form, qs = _inbox_queryset(request, now)
     page = Paginator(qs, 50).get_page(request.GET.get("p"))
     rows = [{"incident": i, "clocks": selectors.incident_clocks(incident=i, now=now)} for i in page]
+    access_log_record(request=request, action="list", object_type=INCIDENT_TYPE, count=len(rows))
     query = request.GET.copy()
     query.pop("p", None)
     return render(
@@ -535,6 +536,9 @@ def my_incidents(request):
         selectors.incidents_visible_to(user=request.user).filter(reporter=request.user)
     ).order_by("-discovered_at")[:50]
     rows = [{"incident": i, "clocks": selectors.incident_clocks(incident=i, now=now)} for i in qs]
+    access_log_record(
+        request=request, action="list-own", object_type=INCIDENT_TYPE, count=len(rows)
+    )
     return render(
         request,
         "duty/my_incidents.html",

@@ -52,7 +52,8 @@ class PersonalDataNoStoreMiddleware:
 
 class AdminGateDenialMiddleware:
     """One access-log line when Wagtail's admin gate turns a signed-in user away from a
-    student-records URL (``RECORDS_ADMIN_PREFIXES``).
+    student or incident record URL (``RECORDS_ADMIN_PREFIXES``: screening, the student roll,
+    incident reports).
 
     Wagtail wraps every admin URL in ``require_admin_access``, which redirects a user without
     ``wagtailadmin.access_admin`` (e.g. a plain teacher just removed from a counselling
@@ -77,12 +78,20 @@ class AdminGateDenialMiddleware:
         if user.is_anonymous or user.has_perms(["wagtailadmin.access_admin"]):
             return None
         match = request.resolver_match
+        view_name = match.view_name if match else ""
         object_id = view_kwargs.get("student_id", view_kwargs.get("pk", ""))
+        if "student_id" in view_kwargs:
+            student = view_kwargs["student_id"]
+        elif view_name.startswith(settings.RECORDS_ADMIN_STUDENT_VIEWS):
+            student = view_kwargs.get("pk")
+        else:
+            student = None
         access_log_record(
             request=request,
             action="denied",
-            object_type=match.view_name.replace(":", ".") if match else "admin",
+            object_type=view_name.replace(":", ".") if view_name else "admin",
             object_id=object_id,
+            student=student,
             allowed=False,
         )
         return None

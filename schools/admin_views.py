@@ -87,22 +87,55 @@ class StudentFilterSet(WagtailFilterSet):
         field_name="school_class__grade", choices=Grade.choices, label="年级"
     )
     school_class = django_filters.ModelChoiceFilter(queryset=_scoped_classes, label="班级")
+    # Read by StudentIndexView.get_base_queryset (archived students are not listed).
+    archived = django_filters.BooleanFilter(
+        method="_as_is", label="已离校（归档）学生", help_text="仅学校管理员可查看。"
+    )
 
     class Meta:
         model = Student
-        fields = ["gender", "is_active"]
+        fields = ["gender"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request is None or not selectors.may_manage_students(user=request.user):
+            del self.filters["archived"]
+
+    def _as_is(self, queryset, name, value):
+        return queryset
 
 
 class AccessLogFilterSet(WagtailFilterSet):
-    allowed = django_filters.BooleanFilter(label="结果（是否允许）")
-    username = django_filters.CharFilter(
-        field_name="user__username", lookup_expr="icontains", label="用户名"
+    """The log viewer's filters: person, student (name or 学号), kind of record, action,
+    result and dates. Both log viewers (学校管理 and 心理测评与档案) use it."""
+
+    person = django_filters.CharFilter(method="_person", label="人员（用户名或姓名）")
+    student = django_filters.CharFilter(
+        method="_student",
+        label="学生（姓名或学号）",
+        help_text="完全一致才匹配；已删除的学生可用“#内部编号”查找。",
     )
+    area = django_filters.ChoiceFilter(
+        method="_area",
+        choices=[(key, label) for key, (label, _types) in selectors.ACCESS_LOG_AREAS.items()],
+        label="记录类别",
+    )
+    action = django_filters.ChoiceFilter(choices=selectors.access_log_action_choices, label="操作")
+    allowed = django_filters.BooleanFilter(label="结果（是否允许）")
     at = django_filters.DateFromToRangeFilter(label="日期", widget=DateRangePickerWidget)
 
     class Meta:
         model = AccessLog
-        fields = ["allowed"]
+        fields = ["action", "allowed"]
+
+    def _person(self, queryset, name, value):
+        return selectors.access_log_by_person(queryset, text=value)
+
+    def _student(self, queryset, name, value):
+        return selectors.access_log_by_student(queryset, text=value)
+
+    def _area(self, queryset, name, value):
+        return selectors.access_log_by_area(queryset, area=value)
 
 
 # --- viewsets ------------------------------------------------------------------------------------
@@ -311,8 +344,21 @@ class StaffViewSet(ScopedModelViewSet):
         return StaffEditForm if for_update else StaffCreateForm
 
 
+class StudentIndexView(ScopedIndexView):
+    """学生: students in reach who are 在读; school admins may ask for those who left."""
+
+    def get_base_queryset(self):
+        archived = self.request.GET.get("archived") == "true"
+        return selectors.students_listed_for(user=self.request.user, archived=archived)
+
+    def access_log_school(self):
+        ids = selectors.school_ids_with(user=self.request.user, roles=selectors.PUPIL_READER_ROLES)
+        return next(iter(ids)) if len(ids) == 1 else None
+
+
 class StudentViewSet(ScopedModelViewSet):
-    """Minors' records: every view of one student is written to the access log."""
+    """Minors' records: every view of one student, every listing and every export is written
+    to the access log."""
 
     model = Student
     menu_label = "学生"
@@ -320,7 +366,10 @@ class StudentViewSet(ScopedModelViewSet):
     name = "schools_student"
     url_prefix = "schools/students"
     log_access = True
+    index_view_class = StudentIndexView
     list_display = ["student_number", "name", "school_class", "gender", "school"]
+    list_export = ["student_number", "name", "school_class", "gender", "school"]
+    export_filename = "学生名单"
     filterset_class = StudentFilterSet
     search_fields = ["student_number", "name"]
     inspect_view_fields = [
@@ -333,6 +382,7 @@ class StudentViewSet(ScopedModelViewSet):
         "guardian_name",
         "guardian_phone",
         "is_active",
+        "left_on",
     ]
 
     def get_form_class(self, for_update=False):
@@ -340,21 +390,45 @@ class StudentViewSet(ScopedModelViewSet):
 
 
 class AccessLogViewSet(ScopedModelViewSet):
+    """访问日志: read-only, paginated, filtered (AccessLogFilterSet); the auditor exports it.
+    Every listing and export of it is itself logged."""
+
     model = AccessLog
     menu_label = "访问日志"
     icon = "list-ul"
     name = "schools_access_log"
     url_prefix = "schools/access-log"
+    log_access = True
+    list_per_page = 50
     list_display = [
         DateColumn("at", label="时间"),
         "user",
         "action",
         "object_type",
         "object_id",
+        Column("student_pk", label="学生（内部编号）"),
+        Column("count", label="条数"),
         "school",
         BooleanColumn("allowed", label="允许"),
         "ip",
     ]
+    list_export = [
+        "at",
+        "user.username",
+        "user.real_name",
+        "action",
+        "object_type",
+        "object_id",
+        "student_pk",
+        "count",
+        "school",
+        "allowed",
+        "ip",
+        "path",
+    ]
+    export_headings = {"user.username": "用户名", "user.real_name": "姓名"}
+    export_filename = "访问日志"
+    export_predicate = selectors.may_export_access_log
     filterset_class = AccessLogFilterSet
     search_fields = ["object_id", "path"]
     exclude_form_fields = []

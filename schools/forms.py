@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import phone_validator
 
@@ -75,10 +76,18 @@ class StudentForm(ScopedModelForm):
             "guardian_name",
             "guardian_phone",
             "is_active",
+            "left_on",
         ]
 
     def clean(self):
         data = super().clean()
+        # A student who leaves is archived: the leaving date starts the retention period.
+        if data.get("is_active", True):
+            data["left_on"] = None
+        elif not data.get("left_on"):
+            data["left_on"] = timezone.localdate()
+        elif data["left_on"] > timezone.localdate():
+            self.add_error("left_on", "离校日期不能晚于今天。")
         school_class = data.get("school_class")
         number = (data.get("student_number") or "").strip()
         if school_class:

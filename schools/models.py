@@ -222,7 +222,18 @@ class Student(models.Model):
     guardian_phone = models.CharField(
         "监护人电话", max_length=20, blank=True, validators=[phone_validator]
     )
-    is_active = models.BooleanField("在读", default=True)
+    is_active = models.BooleanField(
+        "在读",
+        default=True,
+        help_text="学生离校后取消勾选：不再出现在名单中，到期后按保存期限删除。",
+    )
+    left_on = models.DateField(
+        "离校日期",
+        null=True,
+        blank=True,
+        help_text="取消“在读”时默认为当天。离校满保存期限（XINYU_STUDENT_RETENTION_DAYS）后，"
+        "学生及其测评、档案记录由 retention 命令删除。",
+    )
 
     class Meta:
         verbose_name = "学生"
@@ -264,9 +275,16 @@ class AccessLog(models.Model):
         related_name="+",
         verbose_name="用户",
     )
-    action = models.CharField("操作", max_length=50)
+    action = models.CharField("操作", max_length=50, db_index=True)
     object_type = models.CharField("对象类型", max_length=50)
     object_id = models.CharField("对象编号", max_length=50, blank=True)
+    # The student the line is about, by internal id (no foreign key: the line outlives the
+    # student's record, which is deleted after its retention period).
+    student_pk = models.PositiveBigIntegerField(
+        "学生（内部编号）", null=True, blank=True, db_index=True
+    )
+    # How many records a listing showed or an export wrote (empty for one record).
+    count = models.PositiveIntegerField("条数", null=True, blank=True)
     school = models.ForeignKey(
         School,
         on_delete=models.SET_NULL,

@@ -171,6 +171,15 @@ def students_visible_to(*, user) -> QuerySet[Student]:
     return qs.filter(school_class__in=SchoolClass.objects.filter(scope).values("pk"))
 
 
+def students_listed_for(*, user, archived: bool = False) -> QuerySet[Student]:
+    """The student list: students in the user's reach who are 在读. Students who left are
+    archived: no longer listed; with ``archived`` the school admins who keep the roll see
+    them (to correct a mistake) until the retention period deletes them."""
+    if archived:
+        return students_managed_by(user=user).filter(is_active=False)
+    return students_visible_to(user=user).filter(is_active=True)
+
+
 def student_schools_managed_by(*, user) -> QuerySet[School]:
     """Schools whose student roll the user changes (edit, add, import): their school admins."""
     return school_scope(user=user, roles={Role.SCHOOL_ADMIN}, bureau=_no_one)
@@ -238,6 +247,95 @@ def access_log_for(*, user) -> QuerySet[AccessLog]:
     if is_bureau(user=user):
         return AccessLog.objects.select_related("user", "school")
     return AccessLog.objects.none()
+
+
+def access_log_older_than(*, before) -> QuerySet[AccessLog]:
+    """Lines past their retention period (``manage.py retention``)."""
+    return AccessLog.objects.filter(at__lt=before)
+
+
+def students_due_for_deletion(*, left_before) -> QuerySet[Student]:
+    """Students archived (no longer 在读) who left before ``left_before``."""
+    return Student.objects.filter(is_active=False, left_on__lt=left_before)
+
+
+def may_export_access_log(*, user) -> bool:
+    """Exporting the access log is the auditor's task (design.md: bureau auditor)."""
+    return Role.BUREAU_AUDITOR in roles_of(user=user)
+
+
+# Kinds of records the log viewer filters by: label and the object types they cover.
+ACCESS_LOG_AREAS = {
+    "students": ("学生名册", ("schools.student",)),
+    "screening": ("心理测评与档案", ("screening.",)),
+    "incidents": ("事件报告", ("duty.",)),
+    "accesslog": ("访问日志", ("schools.accesslog", "screening.accesslog")),
+}
+
+# Chinese names of the common actions (the log keeps the short English code).
+ACCESS_LOG_ACTIONS = {
+    "view": "查看",
+    "list": "列表",
+    "export": "导出",
+    "print": "打印",
+    "change": "修改",
+    "delete": "删除",
+    "denied": "拒绝（无后台权限）",
+    "view-denied": "查看被拒绝",
+    "index-denied": "列表被拒绝",
+    "export-denied": "导出被拒绝",
+    "change-denied": "修改被拒绝",
+    "incident-view": "事件中查看学生",
+    "incident-export": "事件导出学生",
+    "incident-print": "事件打印学生",
+    "incident-edit": "事件修改学生",
+}
+
+
+def access_log_action_choices() -> list[tuple[str, str]]:
+    """Every action the log holds, with its Chinese name where it has one."""
+    codes = AccessLog.objects.order_by("action").values_list("action", flat=True).distinct()[:300]
+    choices = []
+    for code in codes:
+        label = ACCESS_LOG_ACTIONS.get(code)
+        choices.append((code, f"{label}（{code}）" if label else code))
+    return choices
+
+
+def access_log_students_named(*, text: str) -> list[int]:
+    """Internal ids of students whose name or 学号 is exactly ``text`` (``#123``: the id).
+
+    Students deleted after their retention period are found by ``#id`` only."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    if text.startswith("#") and text[1:].isdigit():
+        return [int(text[1:])]
+    return list(
+        Student.objects.filter(Q(name=text) | Q(student_number=text)).values_list("pk", flat=True)
+    )
+
+
+def access_log_by_person(lines: QuerySet[AccessLog], *, text: str) -> QuerySet[AccessLog]:
+    text = (text or "").strip()
+    if not text:
+        return lines
+    return lines.filter(Q(user__username__icontains=text) | Q(user__real_name__icontains=text))
+
+
+def access_log_by_student(lines: QuerySet[AccessLog], *, text: str) -> QuerySet[AccessLog]:
+    if not (text or "").strip():
+        return lines
+    return lines.filter(student_pk__in=access_log_students_named(text=text))
+
+
+def access_log_by_area(lines: QuerySet[AccessLog], *, area: str) -> QuerySet[AccessLog]:
+    if area not in ACCESS_LOG_AREAS:
+        return lines
+    q = Q(pk__in=[])
+    for prefix in ACCESS_LOG_AREAS[area][1]:
+        q |= Q(object_type__startswith=prefix) if prefix.endswith(".") else Q(object_type=prefix)
+    return lines.filter(q)
 
 
 # --- back-office predicates ----------------------------------------------------------------

@@ -107,6 +107,21 @@ def membership_save(*, membership: Membership) -> Membership:
     return membership
 
 
+# Object types whose object id is a student's id: their lines name the student too.
+STUDENT_OBJECT_TYPES = frozenset({"schools.student", "screening.archive", "screening.result"})
+
+
+def _pk_of(value):
+    value = getattr(value, "pk", value)
+    if value in (None, ""):
+        return None
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return pk if 0 < pk < 2**63 else None
+
+
 def access_log_record(
     *,
     request=None,
@@ -115,25 +130,73 @@ def access_log_record(
     object_type: str,
     object_id="",
     school=None,
+    student=None,
+    count: int | None = None,
     allowed: bool = True,
 ) -> AccessLog:
-    """Write one access-log line. Holds ids only, never record content."""
+    """Write one access-log line. Holds ids only, never record content.
+
+    ``school`` and ``student`` may be instances or ids; a line whose object is a student
+    (``STUDENT_OBJECT_TYPES``) names the student without being told. ``count`` is how many
+    records a listing showed or an export wrote.
+    """
     if request is not None:
         user = user or (request.user if request.user.is_authenticated else None)
         path = request.path[:300]
         ip = client_ip(request)
     else:
         path, ip = "", None
+    if student is None and object_type in STUDENT_OBJECT_TYPES:
+        student = object_id
     return AccessLog.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
         action=action[:50],
         object_type=object_type[:50],
         object_id=str(object_id)[:50],
-        school=school if getattr(school, "pk", None) else None,
+        school_id=_pk_of(school),
+        student_pk=_pk_of(student),
+        count=count,
         allowed=allowed,
         path=path,
         ip=ip,
     )
+
+
+def access_log_prune(*, before, batch: int = 5000, progress=None) -> int:
+    """Delete the access-log lines older than ``before``, ``batch`` lines per transaction
+    (a long prune never holds the write lock for long); ``progress(done)`` after each."""
+    from .selectors import access_log_older_than
+
+    done = 0
+    while True:
+        ids = list(
+            access_log_older_than(before=before).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return done
+        with transaction.atomic():
+            deleted, _ = AccessLog.objects.filter(pk__in=ids).delete()
+        done += deleted
+        if progress:
+            progress(done)
+
+
+def students_delete(*, student_ids) -> int:
+    """Delete students whose other records are already gone (the caller holds the
+    transaction), with the back office's history entries that carry their names (Wagtail's
+    ModelLogEntry labels a student by name and 学号). Their access-log lines stay: they hold
+    ids only and follow the log's own retention."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ModelLogEntry
+
+    from .models import Student
+
+    ids = [str(pk) for pk in student_ids]
+    ModelLogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Student), object_id__in=ids
+    ).delete()
+    _total, per_model = Student.objects.filter(pk__in=student_ids).delete()
+    return per_model.get(Student._meta.label, 0)
 
 
 # --- staff -------------------------------------------------------------------------------------

@@ -186,11 +186,109 @@ class ScopedObjectMixin(LogDeniedMixin):
         return obj
 
 
+def _export_value(item, field):
+    """A listed record's value for an export column: choices by their label, related records
+    by their name; ``portal.spreadsheets`` makes every text cell safe."""
+    from django.core.exceptions import FieldDoesNotExist
+    from wagtail.coreutils import multigetattr
+
+    try:
+        model_field = item._meta.get_field(field)
+    except FieldDoesNotExist:
+        model_field = None
+    if model_field is not None and model_field.choices:
+        return getattr(item, f"get_{field}_display")()
+    try:
+        value = multigetattr(item, field)
+    except AttributeError:  # through an empty relation (a line without a user)
+        return ""
+    if hasattr(value, "_meta"):
+        return str(value)
+    return value
+
+
 class ScopedIndexView(LogDeniedMixin, generic.IndexView):
+    """A scoped listing. With ``log_access`` (records of minors, the access log itself) every
+    listing and every export writes one access-log line naming how many records it showed.
+
+    ``?export=xlsx|csv`` exports the columns ``list_export`` names through the portal's one
+    safe spreadsheet writer, for users for whom ``export_predicate(user=…)`` holds (everyone
+    who may list, when unset); without ``list_export`` there is no export at all.
+    """
+
     log_access = False
+    export_predicate = None
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if not self.list_export:
+            self.is_export = False  # no export declared: ``?export=`` is an ordinary listing
+
+    def user_may_export(self) -> bool:
+        # Given by the viewset (an instance attribute, so a plain function).
+        predicate = self.__dict__.get("export_predicate")
+        return predicate is None or bool(predicate(user=self.request.user))
+
+    @property
+    def show_export_buttons(self):
+        return bool(self.list_export) and self.user_may_export()
+
+    def dispatch(self, request, *args, **kwargs):
+        if (
+            self.is_export
+            and self.permission_policy.user_has_permission(request.user, "view")
+            and not self.user_may_export()
+        ):
+            return forbidden_response(
+                request, action="export-denied", object_type=self.model._meta.label_lower
+            )
+        return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self):
         return self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
+
+    def access_log_school(self):
+        """The school a listing line names, when the listing reaches one school only."""
+        return None
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.log_access:
+            rows = context["object_list"]
+            access_log_record(
+                request=self.request,
+                action="export" if self.is_export else "list",
+                object_type=self.model._meta.label_lower,
+                object_id=self.request.GET.get("export", "") if self.is_export else "",
+                school=self.access_log_school(),
+                count=rows.count() if hasattr(rows, "count") and self.is_export else len(rows),
+            )
+        return super().render_to_response(context, **response_kwargs)
+
+    def get_filename(self):
+        from django.utils import timezone
+
+        return f"{self.export_filename}-{timezone.localdate():%Y%m%d}"
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        """The export, written by ``portal.spreadsheets`` (never Wagtail's own writer)."""
+        from portal import spreadsheets
+
+        headers = [self.get_heading(queryset, field) for field in self.list_export]
+        rows = (
+            [_export_value(item, field) for field in self.list_export]
+            for item in queryset.iterator(chunk_size=2000)
+        )
+        filename = f"{self.get_filename()}.{spreadsheet_format}"
+        if spreadsheet_format == self.FORMAT_CSV:
+            return spreadsheets.csv_response(headers, rows, filename=filename, stream=True)
+        sheet = spreadsheets.Sheet(
+            title=str(self.model._meta.verbose_name_plural),
+            headers=headers,
+            rows=rows,
+            freeze="A2",
+            autofilter=True,
+        )
+        return spreadsheets.xlsx_response(spreadsheets.xlsx_build(sheet), filename=filename)
 
 
 class ScopedCreateView(LogDeniedMixin, generic.CreateView):
@@ -265,11 +363,19 @@ class ScopedModelViewSet(ModelViewSet):
     usage_view_class = ScopedUsageView
     copy_view_enabled = False
     inspect_view_enabled = True
-    #: Write an allowed access-log line for every view of a single record.
+    #: Write an allowed access-log line for every view of a single record, every listing
+    #: and every export.
     log_access = False
+    #: Who may export the listing (``?export=xlsx|csv`` of ``list_export``); None: whoever
+    #: may list it.
+    export_predicate = None
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(log_access=self.log_access, **kwargs)
+
+    def get_index_view_kwargs(self, **kwargs):
+        kwargs.setdefault("export_predicate", type(self).export_predicate)
+        return super().get_index_view_kwargs(**kwargs)
 
 
 class ScopedModelForm(WagtailAdminModelForm):

@@ -1128,3 +1128,36 @@ def case_member_remove(*, student, member) -> int:
     ).update(removed_at=timezone.now())
     membership_sync_groups(user=member)
     return removed
+
+
+# --- retention: a student's screening records, deleted with the student ----------------------
+
+# What screening keeps about a student, in an order that deletes cleanly (warnings point at
+# results; an archive takes its entries, categories and plan with it; a referral its return
+# plan).
+STUDENT_RECORDS = (
+    ("转介", Referral),
+    ("预警", Warning),
+    ("测评结果", ScreeningResult),
+    ("心理档案", Archive),
+    ("知情同意", GuardianConsent),
+    ("个案小组成员", CaseMember),
+)
+
+
+def student_records_count(*, student_ids) -> dict[str, int]:
+    """How many screening records of each kind the students have (for a dry run)."""
+    return {
+        label: model.objects.filter(student_id__in=student_ids).count()
+        for label, model in STUDENT_RECORDS
+    }
+
+
+def student_records_delete(*, student_ids) -> dict[str, int]:
+    """Delete the students' screening records (the caller holds the transaction that also
+    deletes the students). Returns how many of each kind went."""
+    counts = {}
+    for label, model in STUDENT_RECORDS:
+        counts[label] = model.objects.filter(student_id__in=student_ids).count()
+        model.objects.filter(student_id__in=student_ids).delete()
+    return counts

@@ -66,28 +66,33 @@ def _no_store(view):
     return wrapped
 
 
-def _log(request, action, object_type, object_id="", school=None, allowed=True):
+def _log(request, action, object_type, object_id="", school=None, allowed=True, student=None):
+    """One access-log line; ``student`` names the student the line is about (archive and
+    result lines name theirs from the object id)."""
     access_log_record(
         request=request,
         action=action,
         object_type=object_type,
         object_id=object_id,
         school=school,
+        student=student,
         allowed=allowed,
     )
 
 
-def _scoped_get(request, queryset, pk, *, action, object_type):
-    """The object from the user's scope, or a logged 404 (never a 403 that confirms it exists)."""
+def _scoped_get(request, queryset, pk, *, action, object_type, of_student=False):
+    """The object from the user's scope, or a logged 404 (never a 403 that confirms it exists).
+    ``of_student``: ``pk`` is a student's id (the denial line names the student)."""
     try:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
-        _log(request, f"{action}-denied", object_type, pk, allowed=False)
+        student = pk if of_student else None
+        _log(request, f"{action}-denied", object_type, pk, allowed=False, student=student)
         raise Http404 from None
 
 
-def _deny(request, action, object_type, object_id=""):
-    _log(request, f"{action}-denied", object_type, object_id, allowed=False)
+def _deny(request, action, object_type, object_id="", student=None):
+    _log(request, f"{action}-denied", object_type, object_id, allowed=False, student=student)
     raise Denied
 
 
@@ -404,6 +409,7 @@ def consent_student(request, pk, student_id):
         student_id,
         action="view",
         object_type="screening.consent",
+        of_student=True,
     )
     consent = (
         GuardianConsent.objects.filter(round=rnd, student=student)
@@ -443,13 +449,20 @@ def consent_student(request, pk, student_id):
                 )
         except services.ScreeningError as exc:
             errors = exc.errors
-            _log(request, "consent-refused", "screening.consent", student.pk, rnd.school)
+            _log(
+                request,
+                "consent-refused",
+                "screening.consent",
+                student.pk,
+                rnd.school,
+                student=student,
+            )
         else:
-            _log(request, action, "screening.consent", student.pk, rnd.school)
+            _log(request, action, "screening.consent", student.pk, rnd.school, student=student)
             messages.success(request, message)
             return redirect("screening:consent_student", pk=rnd.pk, student_id=student.pk)
     else:
-        _log(request, "view", "screening.consent", student.pk, rnd.school)
+        _log(request, "view", "screening.consent", student.pk, rnd.school, student=student)
     return render(
         request,
         "screening/admin/consent_student.html",
@@ -751,7 +764,7 @@ def warning_detail(request, pk):
     form = WarningUpdateForm(request.POST or None, initial={"status": warning.status})
     if request.method == "POST":
         if not may_update:
-            _deny(request, "update", "screening.warning", warning.pk)
+            _deny(request, "update", "screening.warning", warning.pk, student=warning.student_id)
         if form.is_valid():
             services.warning_update(
                 warning=warning,
@@ -760,10 +773,24 @@ def warning_detail(request, pk):
                 note=form.cleaned_data["note"],
                 user=user,
             )
-            _log(request, "update", "screening.warning", warning.pk, warning.school)
+            _log(
+                request,
+                "update",
+                "screening.warning",
+                warning.pk,
+                warning.school,
+                student=warning.student_id,
+            )
             messages.success(request, "预警已更新。")
             return redirect("screening:warning_detail", pk=warning.pk)
-    _log(request, "view", "screening.warning", warning.pk, warning.school)
+    _log(
+        request,
+        "view",
+        "screening.warning",
+        warning.pk,
+        warning.school,
+        student=warning.student_id,
+    )
     return render(
         request,
         "screening/admin/warning_detail.html",
@@ -793,9 +820,16 @@ def concern_raise(request):
             concern=form.cleaned_data["concern"],
             user=user,
         )
-        _log(request, "raise", "screening.concern", warning.pk, student.school)
+        _log(request, "raise", "screening.concern", warning.pk, student.school, student=student)
         messages.success(request, "已提交关注，心理健康教育教师和年级组长会跟进。")
         return redirect("screening:warnings")
+    # The form lists the names of the students one may raise a concern about: a listing.
+    access_log_record(
+        request=request,
+        action="list",
+        object_type="screening.concern",
+        count=form.fields["student"].queryset.count(),
+    )
     return render(request, "screening/admin/concern.html", {"form": form})
 
 
@@ -875,8 +909,15 @@ def figures_export(request):
 
 @_no_store
 def access_log(request):
-    """Access-log lines of screening records: the bureau all, school leaders their school."""
+    """Access-log lines of screening records: the bureau all, school leaders their school.
+
+    Filtered by person, student (name or 学号), action and dates, 50 lines a page; the
+    auditor exports them through the 学校管理 log viewer's export (one export, logged)."""
+    from django.core.paginator import Paginator
+
+    from schools.admin_views import AccessLogFilterSet
     from schools.models import AccessLog
+    from schools.selectors import may_export_access_log
 
     user = request.user
     leader_schools = {
@@ -888,8 +929,32 @@ def access_log(request):
         lines = AccessLog.objects.filter(school_id__in=leader_schools)
     else:
         _deny(request, "view", "screening.accesslog")
-    lines = list(
-        lines.filter(object_type__startswith="screening.").select_related("user", "school")[:300]
+    lines = lines.filter(object_type__startswith="screening.").select_related("user", "school")
+    filters = AccessLogFilterSet(request.GET or None, queryset=lines, request=request)
+    del filters.filters["area"]  # every line here is of screening records
+    page = Paginator(filters.qs.order_by("-at", "-pk"), 50).get_page(request.GET.get("p"))
+    query = request.GET.copy()
+    query.pop("p", None)
+    export_url = None
+    if may_export_access_log(user=user):
+        export = query.copy()
+        export["area"] = "screening"
+        export["export"] = "xlsx"
+        export_url = f"{reverse('schools_access_log:index')}?{export.urlencode()}"
+    access_log_record(
+        request=request,
+        action="view",
+        object_type="screening.accesslog",
+        count=len(page.object_list),
     )
-    _log(request, "view", "screening.accesslog")
-    return render(request, "screening/admin/access_log.html", {"lines": lines})
+    return render(
+        request,
+        "screening/admin/access_log.html",
+        {
+            "lines": page.object_list,
+            "page": page,
+            "form": filters.form,
+            "query": query.urlencode(),
+            "export_url": export_url,
+        },
+    )

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.StaffIdleTimeoutMiddleware",
+    "accounts.middleware.DeviceCookieMiddleware",
     "portal.middleware.PersonalDataNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -139,7 +140,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Authentication -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    # django-axes' lockout plus the per-address limit (accounts/backends.py).
+    "accounts.backends.LoginGuardBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -169,6 +171,40 @@ AXES_VERBOSE = False
 # The address the lockout counts: the connection's, or the client's as reported by trusted
 # reverse proxies (XINYU_PROXY_COUNT below). One function for axes and the access log.
 AXES_CLIENT_IP_CALLABLE = "portal.clientip.client_ip"
+# Password spraying (a few guesses at many usernames): above this many failed logins from one
+# address across all usernames within AXES_COOLOFF_TIME, that address may sign in only from
+# browsers that have signed in as the same user before (a signed device cookie, kept
+# XINYU_DEVICE_COOKIE_DAYS); other logins are refused without checking the password.
+XINYU_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("XINYU_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+XINYU_DEVICE_COOKIE_NAME = "xinyu_device"
+XINYU_DEVICE_COOKIE_DAYS = int(os.environ.get("XINYU_DEVICE_COOKIE_DAYS", "180"))
+
+
+def env_days(name, default, *, minimum, why):
+    raw = os.environ.get(name, str(default)).strip() or str(default)
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ImproperlyConfigured(f"{name} must be a number of days, at least {minimum} ({why}).")
+    return int(raw)
+
+
+# --- Retention (manage.py retention) ---------------------------------------------------
+# Access-log and login records are kept at least six months (网络安全法 art. 21: six calendar
+# months are at most 184 days), then pruned. Students who left (在读 unticked, 离校日期 set)
+# are deleted with their screening records this many days after leaving.
+ACCESS_LOG_RETENTION_MIN_DAYS = 184
+XINYU_ACCESS_LOG_RETENTION_DAYS = env_days(
+    "XINYU_ACCESS_LOG_RETENTION_DAYS",
+    184,
+    minimum=ACCESS_LOG_RETENTION_MIN_DAYS,
+    why="logs are kept at least six months",
+)
+STUDENT_RETENTION_MIN_DAYS = 30
+XINYU_STUDENT_RETENTION_DAYS = env_days(
+    "XINYU_STUDENT_RETENTION_DAYS",
+    3 * 365,
+    minimum=STUDENT_RETENTION_MIN_DAYS,
+    why="a student's records outlive a mistaken 离校 by at least a month",
+)
 
 # Staff (anyone who can open the back office) are logged out after 30 idle minutes.
 STAFF_SESSION_IDLE_SECONDS = 30 * 60
@@ -311,9 +347,11 @@ CSP_ADMIN = (
     "base-uri 'self'; form-action 'self'"
 )
 CSP_ADMIN_PREFIXES = ("/admin/",)
-# Back-office URLs of student records: a signed-in user whom Wagtail's admin gate turns
-# away from one of these still leaves a denial line (portal.middleware).
-RECORDS_ADMIN_PREFIXES = ("/admin/screening/",)
+# Back-office URLs of student and incident records: a signed-in user whom Wagtail's admin
+# gate turns away from one of these still leaves a denial line (portal.middleware).
+RECORDS_ADMIN_PREFIXES = ("/admin/screening/", "/admin/schools/students/", "/admin/duty/incidents/")
+# URL names under those prefixes whose ``pk`` is a student's id (the line names the student).
+RECORDS_ADMIN_STUDENT_VIEWS = ("schools_student:",)
 
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("XINYU_SITE_NAME", "心育平台")

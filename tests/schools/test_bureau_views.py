@@ -99,7 +99,7 @@ def test_access_log_listing_for_bureau_with_filters(world, login):
         url = reverse("schools_access_log:index")
         text = client.get(url, {"allowed": "false"}).content.decode()
         assert "窥探者" in text and "心理老师甲" not in text
-        text = client.get(url, {"username": "snooper"}).content.decode()
+        text = client.get(url, {"person": "snooper"}).content.decode()
         assert "窥探者" in text and "心理老师甲" not in text
         assert "心理老师甲" in client.get(url).content.decode()
         today = datetime.date.today().isoformat()

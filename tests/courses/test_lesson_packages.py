@@ -175,7 +175,7 @@ def _lesson_page_previews_plan_and_slides_without_downloads():
         pptx.Presentation(io.BytesIO(_read(lesson.slides))).slides
     )
     assert "什么时候需要寻求帮助" in html and "学生倾诉时怎么做" in html
-    assert "全部下载" in html and lesson.bundle.url in html
+    assert "全部材料打包下载" in html and lesson.bundle.url in html
     assert 'rel="prev"' in html or 'rel="next"' in html
 
 

@@ -2,7 +2,6 @@
 verify address; the public verify page shows the same certificate."""
 
 import re
-
 from pathlib import Path
 
 import pytest

@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 WORKERS ?= 2
 VAR := var
 
-.PHONY: run test serve setup migrate demo static lint format ci bench backup clean
+.PHONY: run test serve setup migrate demo static lint format ci bench backup clean messages
 
 # --- environment -----------------------------------------------------------------------
 # Reinstall only when a requirements file changed (the stamp files are newer otherwise).
@@ -45,6 +45,12 @@ run: $(VENV)/.runtime-installed $(VAR)/secret_key
 # --- make test: set up and run the whole suite -------------------------------------------
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+# Recompile locale/**/*.mo after editing a .po (the .mo files are committed; no gettext needed).
+# `scripts/wagtail_zh.py check` lists Wagtail admin strings still without Chinese.
+messages: $(VENV)/.runtime-installed
+	$(PY) scripts/wagtail_zh.py compile
+	$(PY) scripts/wagtail_zh.py check
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -222,9 +222,80 @@ def certificate_lookup(*, code: str) -> HoursEntry | None:
         return None
     return (
         HoursEntry.objects.filter(certificate_code=code)
-        .select_related("teacher", "school", "module", "session", "session__module")
+        .select_related("teacher", "school", "module", "session", "session__module", "external")
         .annotate(reversed=Exists(HoursEntry.objects.filter(reverses=OuterRef("pk"))))
         .first()
+    )
+
+
+def certificate_verify_url(*, code: str) -> str:
+    """The absolute address anyone can open to check a certificate: the portal's public
+    address (``XINYU_BASE_URL``, the one the default Site is set to) plus /verify/<code>/."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("training-verify", args=[code])
+
+
+def certificate_qr_svg(*, url: str) -> str:
+    """An inline SVG QR code for ``url`` (segno, pure Python; nothing fetched at run time)."""
+    import segno
+
+    return segno.make(url, error="m", micro=False).svg_inline(
+        scale=4, border=2, omitsize=True, svgclass="certificate-qr-code", title=url
+    )
+
+
+@dataclass
+class CertificateModule:
+    title: str
+    sections: list[str] = field(default_factory=list)
+    provider: str = ""
+
+
+@dataclass
+class Certificate:
+    """Everything a printed certificate and its public verify page show."""
+
+    entry: HoursEntry
+    portal_name: str
+    bureau_name: str
+    verify_url: str
+    qr_svg: str
+    modules: list[CertificateModule]
+
+    @property
+    def hours(self) -> Decimal:
+        return self.entry.hours
+
+
+def _certificate_modules(entry: HoursEntry) -> list[CertificateModule]:
+    if entry.source == HoursEntry.Source.EXTERNAL and entry.external_id:
+        ext = entry.external
+        return [CertificateModule(title=ext.title, provider=ext.provider)]
+    module = entry.session.module if entry.session_id else entry.module
+    if module is None:
+        return []
+    title = entry.session.display_title if entry.session_id else module.title
+    sections = [block.value.get("title", "") for block in module.sections]
+    return [CertificateModule(title=title, sections=[s for s in sections if s])]
+
+
+def certificate_view(*, entry: HoursEntry) -> Certificate:
+    from wagtail.models import Site
+
+    from portal.models import PortalSettings
+
+    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    portal = PortalSettings.for_site(site) if site else PortalSettings()
+    url = certificate_verify_url(code=entry.certificate_code)
+    return Certificate(
+        entry=entry,
+        portal_name=portal.portal_name,
+        bureau_name=portal.bureau_name,
+        verify_url=url,
+        qr_svg=certificate_qr_svg(url=url),
+        modules=_certificate_modules(entry),
     )
 
 

@@ -279,7 +279,11 @@ def certificate(request, code):
     entry = sel.certificate_lookup(code=code)
     if entry is None or entry.teacher_id != request.user.pk:
         raise Http404
-    return render(request, "courses/training/certificate.html", {"entry": entry})
+    return render(
+        request,
+        "courses/training/certificate.html",
+        {"entry": entry, "cert": sel.certificate_view(entry=entry)},
+    )
 
 
 @never_cache
@@ -291,6 +295,10 @@ def verify(request, code=None):
         code = ""
     entry = sel.certificate_lookup(code=code) if code else None
     status = 200 if (entry or not code) else 404
+    cert = sel.certificate_view(entry=entry) if entry is not None else None
     return render(
-        request, "courses/training/verify.html", {"code": code, "entry": entry}, status=status
+        request,
+        "courses/training/verify.html",
+        {"code": code, "entry": entry, "cert": cert},
+        status=status,
     )

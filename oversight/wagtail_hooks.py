@@ -12,6 +12,7 @@ from wagtail.admin.panels import (
     PageChooserPanel,
 )
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
@@ -42,7 +43,12 @@ class CampaignViewSet(ModelViewSet):
     add_to_admin_menu = False
     copy_view_enabled = False
     inspect_view_enabled = False
-    list_display = ["title", "opens_at", "deadline", "all_schools"]
+    list_display = [
+        "title",
+        "opens_at",
+        "deadline",
+        BooleanColumn("all_schools", label="全部学校"),
+    ]
     search_fields = ["title"]
     ordering = ["-deadline"]
     edit_handler_panels = [

@@ -6,6 +6,7 @@ except the national emergency (120), police (110) and psychological-aid (12356) 
 
 from wagtail.models import Page, Site
 
+from portal.selectors import EDITOR_GUIDE_SLUG
 from portal.services import site_address_set
 
 from .models import ContactsPage, HomePage, PortalSettings, StandardPage
@@ -46,6 +47,67 @@ ABOUT_BODY = [
         "<p>学生心理测评结果、成长档案和事件报告属于未成年人敏感个人信息，"
         "只有经授权的本校教师和管理人员能够查看，每一次查看都会留下记录；"
         "这些信息不会出现在网站搜索、公开页面或任何统计明细中。</p>",
+    ),
+]
+
+# The back office's 帮助 → 编辑指南 (portal/wagtail_hooks.py) opens this page.
+EDITOR_GUIDE_BODY = [
+    (
+        "paragraph",
+        "<p>本指南写给在管理后台（/admin/）工作的市教育局和学校工作人员："
+        "发布家长指导、上传教案等文档、登记学时，以及谁负责审核什么。"
+        "后台只显示您的角色和学校可以使用的栏目；找不到某个栏目，说明该工作由其他角色负责。</p>",
+    ),
+    ("heading", {"text": "谁做什么、谁审核", "level": "h2"}),
+    (
+        "paragraph",
+        "<ul>"
+        "<li><b>市教育局管理员</b>：编辑并发布全站页面（课程与教案、家长指导、政策文件、通知公告），"
+        "维护站点设置（主办单位、热线、紧急联系人）和搜索推荐。页面保存为草稿后，"
+        "由市教育局管理员确认内容无误再点“发布”，发布即对公众可见。</li>"
+        "<li><b>学校管理员、学校负责人</b>：在“文档”的“学校资料 · 本校”文件夹上传本校的工作计划和制度；"
+        "维护本校教职工、班级与值班表；审核本校教师申报的校外培训学时（通过即计入学时，不通过须写明原因）。</li>"
+        "<li><b>心理教师、年级组长、班主任</b>：只处理与本人工作范围相关的测评、关注与事件记录，"
+        "不编辑公开页面。</li>"
+        "<li><b>市局审计员</b>：只读查看各校汇总数据和访问日志，不做修改。</li>"
+        "</ul>",
+    ),
+    ("heading", {"text": "发布一篇家长指导", "level": "h2"}),
+    (
+        "paragraph",
+        "<ol>"
+        "<li>左侧菜单点“页面”，进入“家长指导”栏目，点“添加子页面”。</li>"
+        "<li>填写标题、适用年龄段和正文。正文用小标题分段，每段讲清一件事；"
+        "“何时需要求助”一栏务必写明可拨打的热线。</li>"
+        "<li>在“推广”标签页填写页面描述（一两句话，显示在搜索结果和分享卡片上）。</li>"
+        "<li>点底部的“保存草稿”，再点“预览”在手机宽度下检查排版。</li>"
+        "<li>确认无误后点“发布”。如果页面顶部出现红色提示，说明有必填项未填或格式有误："
+        "提示会写明是哪个标签页的哪个字段，改正后再发布。</li>"
+        "</ol>",
+    ),
+    ("heading", {"text": "上传一份教案或课件", "level": "h2"}),
+    (
+        "paragraph",
+        "<ol>"
+        "<li>左侧菜单点“文档”，再点“添加文档”。学校工作人员请选择本校文件夹。</li>"
+        "<li>选择 Word、PowerPoint 或 PDF 文件，填写标题、学段、主题和适用对象；"
+        "仅供教师使用的材料把“面向对象”选为“仅限教师”，并放在“教师专用资料”文件夹中。</li>"
+        "<li>上传后打开对应的课时页面，在“补充材料”中选择刚上传的文档，保存并发布课时页面。</li>"
+        "<li>学生个人信息、测评结果和事件记录不得以文档形式上传。</li>"
+        "</ol>",
+    ),
+    ("heading", {"text": "登记培训学时", "level": "h2"}),
+    (
+        "paragraph",
+        "<p>线上模块由教师学完并通过自测后自动计入学时并生成证书；线下培训在“培训场次”中登记签到后计入。"
+        "校外培训由教师在“我的学习”中申报，学校管理员在后台审核。登记有误时不要删除记录，"
+        "请使用“冲销”并写明原因，证书会随之失效。</p>",
+    ),
+    ("heading", {"text": "遇到问题", "level": "h2"}),
+    (
+        "paragraph",
+        "<p>忘记密码或需要开通账号，请联系本校管理员；栏目权限或页面内容问题，"
+        "请联系市教育局基础教育科。后台左下角“帮助”菜单可随时回到本指南。</p>",
     ),
 ]
 
@@ -132,6 +194,24 @@ def _home(out):
     return home, site
 
 
+def editor_guide_ensure(*, home, out=lambda msg: None) -> StandardPage:
+    """The editors' guide page (slug ``editor-guide``), created once and kept out of menus."""
+    guide = StandardPage.objects.child_of(home).filter(slug=EDITOR_GUIDE_SLUG).first()
+    if guide is None:
+        guide = home.add_child(
+            instance=StandardPage(
+                title="管理后台编辑指南",
+                slug=EDITOR_GUIDE_SLUG,
+                show_in_menus=False,
+                intro="发布家长指导、上传教案、登记学时，以及谁负责审核什么。",
+                search_description="心育平台管理后台的使用说明：发布页面、上传文档、登记学时与审核分工。",
+                body=EDITOR_GUIDE_BODY,
+            )
+        )
+        out("  编辑指南页面已创建")
+    return guide
+
+
 def load(*, out, rng):
     home, site = _home(out)
 
@@ -162,6 +242,8 @@ def load(*, out, rng):
             )
         )
         out("  联系方式页面已创建")
+
+    editor_guide_ensure(home=home, out=out)
 
     portal = PortalSettings.for_site(site)
     if not portal.counselling_hotline:

@@ -8,10 +8,14 @@ from wagtail.search import index
 from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
 from .blocks import BodyStreamBlock, ContactGroupBlock, HomeStreamBlock
+from .page_forms import XinyuPageForm
 
 
 class BasePage(Page):
     """Abstract base of every public page: SEO fields and an Open Graph image."""
+
+    # Saving fails with a banner naming, in Chinese, the tab and field to fix.
+    base_form_class = XinyuPageForm
 
     og_image = models.ForeignKey(
         "resources.XinyuImage",

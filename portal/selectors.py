@@ -44,3 +44,17 @@ def main_navigation(*, site: Site) -> list[dict]:
         ]
         cache.set(key, items, NAV_CACHE_SECONDS)
     return items
+
+
+# The editors' guide: a page of the site, written for this portal, that the back office's
+# 帮助 menu and dashboard link to instead of Wagtail's English guide (guide.wagtail.org).
+EDITOR_GUIDE_SLUG = "editor-guide"
+
+
+def editor_guide_url() -> str | None:
+    """The live editor guide's address on the default site, or None when there is none."""
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is None:
+        return None
+    page = Page.objects.descendant_of(site.root_page).live().filter(slug=EDITOR_GUIDE_SLUG).first()
+    return page.get_url() if page is not None else None

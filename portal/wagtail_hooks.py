@@ -43,3 +43,33 @@ def guard_search_term_chooser():
             name="searchpromotions_chooserresults_guarded",
         ),
     ]
+
+
+# Wagtail's help menu links to its English guide on guide.wagtail.org (“What's new”, “Editor
+# Guide”); the bureau's editors get the portal's own guide, a page written for them.
+WAGTAIL_GUIDE_ITEMS = ("editor-guide",)
+
+
+@hooks.register("construct_help_menu")
+def help_menu_points_to_our_guide(request, menu_items):
+    from wagtail.admin.menu import MenuItem
+
+    from portal.selectors import editor_guide_url
+
+    menu_items[:] = [
+        item
+        for item in menu_items
+        if item.name not in WAGTAIL_GUIDE_ITEMS and not item.name.startswith("whats-new")
+    ]
+    url = editor_guide_url()
+    if url:
+        menu_items.append(
+            MenuItem(
+                "编辑指南",
+                url,
+                name="editor-guide",
+                icon_name="help",
+                order=1100,
+                attrs={"target": "_blank"},
+            )
+        )

@@ -4,6 +4,7 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.permissions import register_permission_policy
 
 from schools.selectors import is_bureau, is_bureau_admin, memberships_of
@@ -50,7 +51,14 @@ class InstrumentViewSet(ScopedModelViewSet):
     add_to_admin_menu = False
     url_prefix = "screening/instruments"
     name = "screening_instruments"
-    list_display = ["name", "code", "version", "kind", "school", "is_active"]
+    list_display = [
+        "name",
+        "code",
+        "version",
+        "kind",
+        "school",
+        BooleanColumn("is_active", label="启用"),
+    ]
     list_filter = ["kind"]
     edit_handler = ObjectList(
         [

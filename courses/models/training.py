@@ -20,12 +20,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.search import index
 
 from portal.models import BasePage
+from portal.page_forms import XinyuPageForm
 from schools.vocab import Role, Stage
 from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
@@ -84,7 +84,7 @@ class TrainingIndexPage(BasePage):
         return context
 
 
-class TrainingModuleForm(WagtailAdminPageForm):
+class TrainingModuleForm(XinyuPageForm):
     """Stages are stored as a comma-separated list of ``schools.vocab.Stage`` values."""
 
     stages = forms.MultipleChoiceField(

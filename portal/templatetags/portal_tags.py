@@ -26,3 +26,11 @@ def kind_label(title: str, kind: str) -> str:
     (a title "教案-七年级-挫折教育-第1课" is shown as it is, never "教案：教案-…")."""
     title = str(title or "")
     return title if title.startswith(kind) else f"{kind}：{title}"
+
+
+@register.simple_tag
+def editor_guide_url():
+    """The portal's own editor guide (a page of the site), for the back office."""
+    from portal.selectors import editor_guide_url as guide
+
+    return guide() or ""

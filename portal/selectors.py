@@ -52,7 +52,19 @@ EDITOR_GUIDE_SLUG = "editor-guide"
 
 
 def editor_guide_url() -> str | None:
-    """The live editor guide's address on the default site, or None when there is none."""
+    """The live editor guide's address on the default site, or None when there is none.
+
+    Asked by the admin's help menu on every back-office request: cached like the menu,
+    until the next purge of the page cache (a page published, moved, deleted …)."""
+    key = f"portal:editor-guide:{page_cache_generation()}"
+    found = cache.get(key)
+    if found is None:
+        found = {"url": _editor_guide_url()}
+        cache.set(key, found, NAV_CACHE_SECONDS)
+    return found["url"]
+
+
+def _editor_guide_url() -> str | None:
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
     if site is None:
         return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 
 from .segment import normalise
@@ -29,7 +30,11 @@ def generation() -> int:
     return int(value)
 
 
-def key_for(*, query: str, filters: dict, page: int) -> str:
+def key_for(*, query: str, filters: dict, page: int) -> str | None:
+    """The cache key of an anonymous search, or None when the cache is switched off
+    (``XINYU_SEARCH_CACHE``: the benchmark's cold runs)."""
+    if not getattr(settings, "XINYU_SEARCH_CACHE", True):
+        return None
     words = " ".join(normalise(query).split())
     raw = "\x1f".join([words, *(f"{k}={v}" for k, v in sorted(filters.items())), str(page)])
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]

@@ -280,6 +280,9 @@ XINYU_PAGE_CACHE = {
     "STAMP_FILE": None if REDIS_URL else VAR_DIR / "page-cache.stamp",
 }
 
+# Anonymous visitors' search results (search/cache.py); off only to measure cold searches.
+XINYU_SEARCH_CACHE = env_bool("XINYU_SEARCH_CACHE", True)
+
 # --- Background tasks -----------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if env_bool("XINYU_IMMEDIATE_TASKS"):

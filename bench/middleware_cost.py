@@ -81,12 +81,82 @@ def counted(url):
     return [q["sql"] for q in queries.captured_queries], calls
 
 
+def toggled_report(variants, best):
+    print()
+    header = f"{'去掉的中间件':<34}" + "".join(f"{u:>26}" for u in URLS)
+    print(header)
+    for label, _ in variants:
+        cells = []
+        for url in URLS:
+            per = best[(label, url)]
+            base = best[("（全部）", url)]
+            if label == "（全部）":
+                cells.append(f"{1 / base:>10.0f}/s {base * 1e6:>8.0f} µs   ")
+            else:
+                saved = base - per
+                cells.append(f"{saved * 1e6:>+10.0f} µs {saved / base:>+8.1%}   ")
+        print(f"{label:<34}" + "".join(f"{c:>26}" for c in cells))
+    print("\n正数：去掉该中间件后每个请求省下的时间（即它的开销）；噪声约 ±5%。")
+
+
+def probe_report(full, urls, n):
+    """Each middleware's own time, from probes put between every two of them in one stack:
+    what a probe sees minus what the next one inside sees (same requests, no second run).
+    ``process_view`` hooks run with the view, in the innermost row."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    spent = [0.0] * (len(full) + 1)
+
+    def probe(index):
+        def factory(get_response):
+            def middleware(request):
+                started = time.process_time()
+                try:
+                    return get_response(request)
+                finally:
+                    spent[index] += time.process_time() - started
+
+            return middleware
+
+        return factory
+
+    import bench.middleware_cost as module
+
+    stack = []
+    for i, name in enumerate(full):
+        setattr(module, f"probe_{i}", probe(i))
+        stack += [f"bench.middleware_cost.probe_{i}", name]
+    setattr(module, f"probe_{len(full)}", probe(len(full)))
+    stack.append(f"bench.middleware_cost.probe_{len(full)}")
+    print(f"\n各中间件本身的耗时（探针，{n} 次请求，CPU µs/请求）")
+    print(f"{'中间件':<34}" + "".join(f"{u:>16}" for u in urls))
+    rows = {name: [] for name in [*full, "（视图与 process_view）"]}
+    totals = []
+    with override_settings(MIDDLEWARE=stack):
+        client = Client()
+        for url in urls:
+            timed(client, url, 20)
+            spent[:] = [0.0] * len(spent)
+            totals.append(timed(client, url, n))
+            for i, name in enumerate(full):
+                rows[name].append((spent[i] - spent[i + 1]) / n)
+            rows["（视图与 process_view）"].append(spent[len(full)] / n)
+    for name, cells in rows.items():
+        label = name.rsplit(".", 1)[-1]
+        print(f"{label:<34}" + "".join(f"{c * 1e6:>16.0f}" for c in cells))
+    print(f"{'（整个请求）':<34}" + "".join(f"{t * 1e6:>16.0f}" for t in totals))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sql", action="store_true", help="print each URL's SQL")
+    parser.add_argument(
+        "--probes-only", action="store_true", help="only the probes (no stacks without one)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="xinyu-mw-bench-") as var_dir:
         setup_django(var_dir)
@@ -112,7 +182,7 @@ def main():
                 for line in sql:
                     print("    ", line[:200])
         best = {(label, url): float("inf") for label, _ in variants for url in URLS}
-        for round_ in range(args.rounds):
+        for round_ in range(0 if args.probes_only else args.rounds):
             for label, middleware in variants:
                 with override_settings(MIDDLEWARE=middleware):
                     client = Client()
@@ -121,21 +191,9 @@ def main():
                         per = timed(client, url, args.requests)
                         best[(label, url)] = min(best[(label, url)], per)
             print(f"  第 {round_ + 1}/{args.rounds} 轮完成", flush=True)
-        print()
-        header = f"{'去掉的中间件':<34}" + "".join(f"{u:>26}" for u in URLS)
-        print(header)
-        for label, _ in variants:
-            cells = []
-            for url in URLS:
-                per = best[(label, url)]
-                base = best[("（全部）", url)]
-                if label == "（全部）":
-                    cells.append(f"{1 / base:>10.0f}/s {base * 1e6:>8.0f} µs   ")
-                else:
-                    saved = base - per
-                    cells.append(f"{saved * 1e6:>+10.0f} µs {saved / base:>+8.1%}   ")
-            print(f"{label:<34}" + "".join(f"{c:>26}" for c in cells))
-        print("\n正数：去掉该中间件后每个请求省下的时间（即它的开销）；噪声约 ±3%。")
+        if not args.probes_only:
+            toggled_report(variants, best)
+        probe_report(full, URLS, args.requests)
         if args.profile:
             import cProfile
             import pstats

@@ -687,6 +687,17 @@ def crisis_help(*, request=None) -> dict:
     }
 
 
+def search_arguments(*, query, filters, page) -> tuple[str, dict[str, str], int]:
+    """The query, filters and page a search runs on, cleaned (as ``search_run`` does)."""
+    query = (query or "").strip()[:200]
+    filters = _clean_filters(filters or {})
+    try:
+        page = max(1, min(MAX_PAGE, int(page)))
+    except (TypeError, ValueError):
+        page = 1
+    return query, filters, page
+
+
 def search_run(
     *, query: str, user, filters: dict | None = None, page: int = 1, request=None
 ) -> Outcome:
@@ -698,12 +709,7 @@ def search_run(
     """
     from . import cache as search_cache
 
-    query = (query or "").strip()[:200]
-    filters = _clean_filters(filters or {})
-    try:
-        page = max(1, min(MAX_PAGE, int(page)))
-    except (TypeError, ValueError):
-        page = 1
+    query, filters, page = search_arguments(query=query, filters=filters, page=page)
     anonymous = not getattr(user, "is_authenticated", False)
     key = search_cache.key_for(query=query, filters=filters, page=page) if anonymous else None
     outcome = search_cache.get(key) if key else None

@@ -265,6 +265,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "xinyu",
+            # Anonymous search results and pages and the once-a-day search counts live here:
+            # at Django's default of 300 entries, a few hundred searches evict one another.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         },
         "pages": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -120,7 +120,18 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
+    # Connections kept between requests, as on PostgreSQL: opening one per request (the
+    # PRAGMAs, Django's SQL functions registered anew) was most of a small request's cost
+    # (bench/http_bench.py: /healthz 6×, the admin login 2×). Nothing opens a connection
+    # while gunicorn preloads the app, so no worker inherits one across the fork.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(

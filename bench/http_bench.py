@@ -4,9 +4,15 @@
     .venv/bin/python bench/http_bench.py [--duration 5] [URL ...]
 
 Steps: prepare a demo SQLite database under var/bench/ (migrate + load_demo, reused on the
-next run), collectstatic, start gunicorn on a free port on 127.0.0.1, wait for /healthz,
-run ``wrk --latency`` against each URL for a bounded time, print requests/s, p50 and p99 and
-the ratio to /healthz measured in the same run, and stop gunicorn. See bench/README.md.
+next run), collectstatic, start *two* gunicorn servers on free ports on 127.0.0.1 over the
+same database — one as deployed (page cache and search result cache on: "warm", every
+request after the first served from the caches) and one with both caches off
+(``XINYU_PAGE_CACHE=0``, ``XINYU_SEARCH_CACHE=0``: "cold", every request renders the page
+or runs the search, as a cache miss does) — wait for /healthz, run ``wrk --latency``
+against each URL on each server for a bounded time, print requests/s, p50 and p99 and the
+ratio to /healthz measured in the same run, and stop both servers. The default URLs: the
+home page, a parent guide, the curricula index, the library, a search and the admin
+login. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -27,11 +33,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-DEFAULT_URLS = ["/", "/healthz", "{standard_page}", "/login/", "/bench-no-such-page/"]
-STANDARD_PAGE_QUERY = (
-    "from portal.models import StandardPage\n"
-    "page = StandardPage.objects.live().public().order_by('path').first()\n"
-    "print(page.url if page else '')"
+SEARCH_URL = "/search/?q=%E5%AD%A9%E5%AD%90%E4%B8%8D%E6%83%B3%E4%B8%8A%E5%AD%A6"  # 孩子不想上学
+DEFAULT_URLS = [
+    "/",
+    "{parent_guide}",
+    "{curricula}",
+    "/library/",
+    SEARCH_URL,
+    "/admin/login/",
+]
+# The first live public page of each kind (a placeholder above is replaced by its URL).
+PAGE_QUERY = (
+    "from resources.models import ParentGuidePage\n"
+    "from courses.models import CurriculumIndexPage\n"
+    "for name, model in [('parent_guide', ParentGuidePage), ('curricula', CurriculumIndexPage)]:\n"
+    "    page = model.objects.live().public().order_by('path').first()\n"
+    "    print(name, page.url if page else '')"
 )
 
 
@@ -58,11 +75,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def django_env(var_dir: Path) -> dict[str, str]:
+def django_env(var_dir: Path, key: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_SECRET_KEY=key or secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1",
         XINYU_VAR_DIR=str(var_dir),
         MEDIA_ROOT=str(var_dir / "media"),
@@ -166,40 +183,9 @@ def run_wrk(wrk: str, url: str, args, duration: int | None = None) -> dict:
     }
 
 
-def main() -> int:
-    args = parse_args()
-    wrk = shutil.which("wrk")
-    if not wrk:
-        print("找不到 wrk。请先安装：apt-get install -y wrk", file=sys.stderr)
-        return 2
-    var_dir = Path(args.var).resolve()
-    env = django_env(var_dir)
-    prepare(env, var_dir, args.fresh)
-
-    found = manage(env, "shell", "--no-imports", "-c", STANDARD_PAGE_QUERY, capture=True)
-    standard = next((ln for ln in found.splitlines() if ln.startswith("/")), "")
-    paths = [] if args.only else list(DEFAULT_URLS)
-    if "{standard_page}" in paths:
-        if standard:
-            paths[paths.index("{standard_page}")] = standard
-        else:
-            print("（演示数据中没有标准页面，跳过）")
-            paths.remove("{standard_page}")
-    for extra in args.urls:
-        if not extra.startswith("/"):
-            print(f"URL 必须以 / 开头：{extra}", file=sys.stderr)
-            return 2
-        if extra not in paths:
-            paths.append(extra)
-    if "/healthz" in paths:
-        paths.remove("/healthz")
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = var_dir / "gunicorn.log"
-    print(f"== gunicorn {args.workers} 个 worker，{base}（日志 {log_path}）")
+def start_server(env, port: int, workers: int, log_path: Path) -> subprocess.Popen:
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             [
                 PYTHON,
                 "-m",
@@ -208,7 +194,7 @@ def main() -> int:
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
-                str(args.workers),
+                str(workers),
                 "--timeout",
                 "60",
                 "--preload",
@@ -219,61 +205,130 @@ def main() -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    results = {}
-    try:
-        wait_for(base + "/healthz", proc)
-        print(
-            f"== wrk：每个 URL 预热 1 秒后测 {args.duration} 秒，{args.connections} 个连接，"
-            f"{args.threads} 个线程；/healthz 在开头和结尾各测一次"
-        )
-        order = ["/healthz", *paths, "/healthz (end)"]
-        for label in order:
-            path = label.split(" ")[0]
-            status = get_status(base + path)
-            run_wrk(wrk, base + path, args, duration=1)  # warm every worker up first
-            measured = run_wrk(wrk, base + path, args)
-            measured["status"] = status
-            results[label] = measured
-            print(
-                f"   {label:<32} {status}  {measured['rps']:>9.1f} req/s  "
-                f"p50 {measured['p50']:>7.2f} ms  p99 {measured['p99']:>7.2f} ms",
-                flush=True,
-            )
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        print("== gunicorn 已停止")
 
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def main() -> int:
+    args = parse_args()
+    wrk = shutil.which("wrk")
+    if not wrk:
+        print("找不到 wrk。请先安装：apt-get install -y wrk", file=sys.stderr)
+        return 2
+    var_dir = Path(args.var).resolve()
+    env = django_env(var_dir)
+    prepare(env, var_dir, args.fresh)
+
+    found = manage(env, "shell", "--no-imports", "-c", PAGE_QUERY, capture=True)
+    pages = dict(ln.split(" ", 1) for ln in found.splitlines() if ln.count(" ") == 1)
+    paths = [] if args.only else list(DEFAULT_URLS)
+    for name in ("parent_guide", "curricula"):
+        placeholder = "{" + name + "}"
+        if placeholder in paths:
+            if pages.get(name, "").startswith("/"):
+                paths[paths.index(placeholder)] = pages[name]
+            else:
+                print(f"（演示数据中没有 {name} 页面，跳过）")
+                paths.remove(placeholder)
+    for extra in args.urls:
+        if not extra.startswith("/"):
+            print(f"URL 必须以 / 开头：{extra}", file=sys.stderr)
+            return 2
+        if extra not in paths:
+            paths.append(extra)
+    if "/healthz" in paths:
+        paths.remove("/healthz")
+
+    # Two servers over the same database: as deployed (warm caches) and with the page cache
+    # and the search result cache off (every request a cache miss: cold).
+    cold_env = {**env, "XINYU_PAGE_CACHE": "0", "XINYU_SEARCH_CACHE": "0"}
+    servers = {}
+    try:
+        for mode, server_env in (("warm", env), ("cold", cold_env)):
+            port = free_port()
+            log_path = var_dir / f"gunicorn-{mode}.log"
+            servers[mode] = (
+                f"http://127.0.0.1:{port}",
+                start_server(server_env, port, args.workers, log_path),
+            )
+            print(f"== gunicorn（{mode}）{args.workers} 个 worker，端口 {port}（日志 {log_path}）")
+        results = measure_all(wrk, args, servers, paths)
+    finally:
+        for _base, proc in servers.values():
+            stop_server(proc)
+        print("== gunicorn 已停止")
+    report(results)
+    return 0
+
+
+def measure_all(wrk, args, servers, paths) -> dict:
+    for base, proc in servers.values():
+        wait_for(base + "/healthz", proc)
+    print(
+        f"== wrk：每个 URL 预热 1 秒后测 {args.duration} 秒，{args.connections} 个连接，"
+        f"{args.threads} 个线程；/healthz 在开头和结尾各测一次（在缓存服务器上）；"
+        "冷 = 页面缓存和搜索结果缓存关闭的服务器（每个请求都渲染或搜索）"
+    )
+    order = [("/healthz", "warm", "/healthz")]
+    for path in paths:
+        order += [(f"{path} 热", "warm", path), (f"{path} 冷", "cold", path)]
+    order += [
+        ("/healthz (end)", "warm", "/healthz"),
+        ("/healthz (cold server)", "cold", "/healthz"),
+    ]
+    results = {}
+    for label, mode, path in order:
+        base = servers[mode][0]
+        status = get_status(base + path)
+        run_wrk(wrk, base + path, args, duration=1)  # warm every worker up first
+        measured = run_wrk(wrk, base + path, args)
+        measured["status"] = status
+        results[label] = measured
+        print(
+            f"   {label:<40} {status}  {measured['rps']:>9.1f} req/s  "
+            f"p50 {measured['p50']:>7.2f} ms  p99 {measured['p99']:>7.2f} ms",
+            flush=True,
+        )
+    return results
+
+
+def report(results: dict) -> None:
     start, end = results.pop("/healthz"), results.pop("/healthz (end)")
+    cold_health = results.pop("/healthz (cold server)")
     base_rps = (start["rps"] + end["rps"]) / 2
     base_p50 = (start["p50"] + end["p50"]) / 2
     drift = abs(start["rps"] - end["rps"]) / base_rps * 100
     print()
     print(
         f"基准 /healthz：{base_rps:.1f} req/s（开头 {start['rps']:.1f}，结尾 {end['rps']:.1f}，"
-        f"漂移 {drift:.0f}%），p50 {base_p50:.2f} ms"
+        f"漂移 {drift:.0f}%；无缓存服务器 {cold_health['rps']:.1f}），p50 {base_p50:.2f} ms"
     )
     print(
-        f"{'URL':<32} {'状态':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'URL':<40} {'状态':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'吞吐/healthz':>12} {'p50/healthz':>12}"
     )
     for label, r in results.items():
         note = ""
         if r["socket_errors"]:
             note = f"  socket errors: {r['socket_errors']}"
+        if r["non2xx"]:
+            note += f"  non-2xx: {r['non2xx']}"
         print(
-            f"{label:<32} {r['status']:>4} {r['rps']:>9.1f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
+            f"{label:<40} {r['status']:>4} {r['rps']:>9.1f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
             f"{r['rps'] / base_rps:>12.3f} {r['p50'] / base_p50:>12.1f}{note}"
         )
     print()
     print("吞吐/healthz：该页面每秒请求数相对 /healthz 的比例（1.0 表示一样快）。")
     print("p50/healthz：中位延迟是 /healthz 的多少倍。机器共享且有噪声，请比较比例而非绝对值。")
-    return 0
+    print("热：部署时的设置，缓存已填好；冷：同一数据库、缓存关闭，即每次都未命中。")
 
 
 if __name__ == "__main__":

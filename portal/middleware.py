@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils.cache import patch_cache_control
+from django.utils.functional import empty
 
 from schools.services import access_log_record
 
@@ -43,6 +44,13 @@ class PersonalDataNoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
+        # No session cookie and a user nothing loaded (a login would have replaced it):
+        # nobody is signed in, and the user need not be loaded to say so.
+        if (
+            settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and getattr(user, "_wrapped", None) is empty
+        ):
+            return response
         if user is not None and user.is_authenticated:
             current = response.headers.get("Cache-Control", "")
             if "public" not in [part.strip() for part in current.split(",")]:

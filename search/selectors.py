@@ -338,6 +338,20 @@ def folded(chosen) -> set[int]:
     return {i for i, f in chosen if f.part_of is not None and f.part_of in ids}
 
 
+def _id_list(ids: list[int]):
+    """``ids`` for an ``__in`` filter. On SQLite one JSON parameter read by ``json_each``:
+    thousands of matched entries bound one by one cost more than the query itself."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return ids
+    import json
+
+    from django.db.models.expressions import RawSQL
+
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps([int(i) for i in ids])])
+
+
 class DatabaseEngine:
     """Matching and ranking on the database backend's own full-text tables.
 
@@ -367,7 +381,7 @@ class DatabaseEngine:
         # common word) are read in chunks rather than exceed SQLite's bound-variable limit.
         for start in range(0, len(missing), FACET_READ_CHUNK):
             chunk = missing[start : start + FACET_READ_CHUNK]
-            rows = SearchFacetValue.objects.filter(entry_id__in=chunk).values_list(
+            rows = SearchFacetValue.objects.filter(entry_id__in=_id_list(chunk)).values_list(
                 "entry_id", "facet", "value"
             )
             for entry_id, facet, value in rows:
@@ -687,6 +701,17 @@ def crisis_help(*, request=None) -> dict:
     }
 
 
+def search_arguments(*, query, filters, page) -> tuple[str, dict[str, str], int]:
+    """The query, filters and page a search runs on, cleaned (as ``search_run`` does)."""
+    query = (query or "").strip()[:200]
+    filters = _clean_filters(filters or {})
+    try:
+        page = max(1, min(MAX_PAGE, int(page)))
+    except (TypeError, ValueError):
+        page = 1
+    return query, filters, page
+
+
 def search_run(
     *, query: str, user, filters: dict | None = None, page: int = 1, request=None
 ) -> Outcome:
@@ -698,12 +723,7 @@ def search_run(
     """
     from . import cache as search_cache
 
-    query = (query or "").strip()[:200]
-    filters = _clean_filters(filters or {})
-    try:
-        page = max(1, min(MAX_PAGE, int(page)))
-    except (TypeError, ValueError):
-        page = 1
+    query, filters, page = search_arguments(query=query, filters=filters, page=page)
     anonymous = not getattr(user, "is_authenticated", False)
     key = search_cache.key_for(query=query, filters=filters, page=page) if anonymous else None
     outcome = search_cache.get(key) if key else None

@@ -120,7 +120,18 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
+    # Connections kept between requests, as on PostgreSQL: opening one per request (the
+    # PRAGMAs, Django's SQL functions registered anew) was most of a small request's cost
+    # (bench/http_bench.py: /healthz 6×, the admin login 2×). Nothing opens a connection
+    # while gunicorn preloads the app, so no worker inherits one across the fork.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -265,6 +276,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "xinyu",
+            # Anonymous search results and pages and the once-a-day search counts live here:
+            # at Django's default of 300 entries, a few hundred searches evict one another.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         },
         "pages": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -279,6 +293,9 @@ XINYU_PAGE_CACHE = {
     "TIMEOUT": int(os.environ.get("XINYU_PAGE_CACHE_SECONDS", "600")),
     "STAMP_FILE": None if REDIS_URL else VAR_DIR / "page-cache.stamp",
 }
+
+# Anonymous visitors' search results (search/cache.py); off only to measure cold searches.
+XINYU_SEARCH_CACHE = env_bool("XINYU_SEARCH_CACHE", True)
 
 # --- Background tasks -----------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -253,6 +253,28 @@ def test_anonymous_results_are_cached_until_something_is_published(
     assert "家校沟通新案例" in _text(client.get(URL, {"q": "家校沟通"}))
 
 
+def test_anonymous_search_pages_are_kept_rendered_yet_never_stale(
+    client, pages, home, django_assert_max_num_queries
+):
+    """A repeated anonymous search is served rendered (no template, no site lookups); an
+    edit of the site settings shows in the crisis box at once, and every visitor's search
+    is still counted for the popular list."""
+    from portal.models import PortalSettings
+
+    client.get(URL, {"q": "孩子说不想活了"})
+    with django_assert_max_num_queries(1):
+        html = client.get(URL, {"q": "孩子说不想活了"}).content.decode()
+    assert 'class="crisis-help"' in html
+    settings = PortalSettings.for_site(home.get_site())
+    settings.centre_phone = "0871-7654321"
+    settings.save()
+    assert "0871-7654321" in client.get(URL, {"q": "孩子说不想活了"}).content.decode()
+    other = Client(HTTP_USER_AGENT="another browser")
+    other.get(URL, {"q": "孩子说不想活了"})
+    day = SearchQueryDay.objects.get(query__text="孩子说不想活了")
+    assert day.visitors == 2
+
+
 def test_query_count_is_constant_for_teachers_too(client, home):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -26,3 +26,19 @@ def kind_label(title: str, kind: str) -> str:
     (a title "教案-七年级-挫折教育-第1课" is shown as it is, never "教案：教案-…")."""
     title = str(title or "")
     return title if title.startswith(kind) else f"{kind}：{title}"
+
+
+@register.simple_tag(takes_context=True)
+def submit_key(context, form: str):
+    """The hidden one-time key of a create form (``portal.idempotency``): a double submit of
+    the page stores once. ``form`` names the form, as its view does."""
+    from django.utils.html import format_html
+
+    from portal.idempotency import FIELD, key_for_page
+
+    request = context["request"]
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">',
+        FIELD,
+        key_for_page(request=request, form=form),
+    )

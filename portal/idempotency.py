@@ -47,6 +47,13 @@ EXPIRED = "这个页面打开太久，已经失效：请检查填写的内容，
 REPEATED = "这份表单刚才已经提交过（可能点了两次“提交”），没有重复保存。"
 
 
+class KeyExpired(ValidationError):
+    """The posted key is tampered with, for another user or form, or too old."""
+
+    def __init__(self):
+        super().__init__(EXPIRED, code="submit_key")
+
+
 @dataclass(frozen=True)
 class Submitted:
     """Where a submit led: ``first`` is False for a repeat that stored nothing."""
@@ -76,7 +83,7 @@ def _posted(request, form: str) -> str | None:
     try:
         return _signer(request=request, form=form).unsign(value, max_age=KEY_MAX_AGE)
     except signing.BadSignature:
-        raise ValidationError(EXPIRED, code="submit_key") from None
+        raise KeyExpired() from None
 
 
 def key_for_page(*, request, form: str) -> str:
@@ -85,7 +92,7 @@ def key_for_page(*, request, form: str) -> str:
     try:
         if _posted(request, form):
             return request.POST[FIELD]
-    except ValidationError:
+    except KeyExpired:
         pass
     return key_new(request=request, form=form)
 
@@ -100,7 +107,7 @@ def submitted_before(request, *, form: str) -> Submitted | None:
 
     try:
         key = _posted(request, form)
-    except ValidationError:
+    except KeyExpired:
         return None
     if key is None:
         return None
@@ -117,7 +124,7 @@ def submit_once(
     tell them — or ``None`` when it stored nothing (it put errors on its form). Returns the
     outcome (``first`` True: this submit stored it; False: an earlier submit with this key
     did, and nothing was written now), or ``None`` when ``create`` stored nothing.
-    Raises ValidationError (:data:`EXPIRED`) for a key that is no longer good.
+    Raises :class:`KeyExpired` (a ValidationError) for a key that is no longer good.
     """
     from .models import SubmitToken
 

@@ -20,7 +20,7 @@ from courses.models import ExternalTraining, LessonRecord
 from duty.models import IncidentReport
 from portal import idempotency
 from portal.models import SubmitToken
-from schools.models import AccessLog
+from schools.models import AccessLog, Membership
 from schools.vocab import Grade, Role
 from screening.models import ScreeningResult, ScreeningRound
 from tests.csrf import hidden_fields
@@ -154,8 +154,44 @@ def _consent_case():
     )
 
 
+def _admin_lesson_case():
+    school = SchoolFactory(name="青禾实验学校")
+    klass = SchoolClassFactory(school=school, grade=Grade.J1, name="七年级（1）班")
+    return Case(
+        user=make_member(Role.PSYCH_TEACHER, school=school),
+        url=reverse("lesson_records:add"),
+        data=lambda: {
+            "school_class": klass.pk,
+            "taught_on": TODAY.isoformat(),
+            "topic": "学会求助",
+            "periods": "1",
+        },
+        stored=LessonRecord.objects.count,
+        result_url=reverse("lesson_records:index"),
+    )
+
+
+def _admin_staff_case():
+    school = SchoolFactory()
+    return Case(
+        user=make_member(Role.SCHOOL_ADMIN, school=school),
+        url=reverse("schools_staff:add"),
+        data=lambda: {
+            "school": school.pk,
+            "username": "new_teacher",
+            "real_name": "新老师",
+            "phone": "",
+            "role": Role.TEACHER,
+            "active_from": TODAY.isoformat(),
+        },
+        stored=lambda: Membership.objects.filter(user__username="new_teacher").count(),
+    )
+
+
 CASES = {
     "lesson": _lesson_case,
+    "admin-lesson": _admin_lesson_case,
+    "admin-staff": _admin_staff_case,
     "external-training": _external_case,
     "my-incident": _my_incident_case,
     "admin-incident": _admin_incident_case,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from portal import idempotency
 from portal.downloads import download_name_set
-from portal.storage import UploadNotSaved, upload_problem
+from portal.storage import UploadNotSaved, upload_writable
 from schools.services import access_log_record
 
 from . import training_selectors as sel
@@ -234,8 +234,7 @@ class ExternalTrainingForm(forms.Form):
             raise ValidationError("证明材料只能是 PDF、JPG 或 PNG 文件。")
         if upload.size > 10 * 1024 * 1024:
             raise ValidationError("证明材料不能超过 10 MB。")
-        if problem := upload_problem(folder="training-evidence"):
-            raise ValidationError(problem)
+        upload_writable("training-evidence")(upload)
         return upload
 
 

@@ -96,6 +96,18 @@ class PrivateStorage(FileSystemStorage):
                 os.unlink(partial)
 
 
+def upload_writable(folder: str = ""):
+    """A form-field validator: the upload can be written to ``folder`` now."""
+
+    def check(upload):
+        from django.core.exceptions import ValidationError
+
+        if upload and (problem := upload_problem(folder=folder)):
+            raise ValidationError(problem, code="upload_unwritable")
+
+    return check
+
+
 def upload_problem(*, folder: str = "", storage=None) -> str | None:
     """The user's message when uploads cannot be written to ``folder`` now, else None.
 

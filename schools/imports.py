@@ -321,17 +321,57 @@ def staff_import_check(*, by, school, table: Table, progress=None) -> list[dict]
     return planned
 
 
+CLASHED = (
+    "导入时有人同时添加了相同的用户名或岗位（例如另一份名单正在导入），"
+    "本次没有导入任何数据。请稍后重新上传这份文件。"
+)
+BUSY = (
+    "数据库正忙（另一份名单或其他大批量操作正在写入），本次没有导入任何数据。"
+    "请稍后重新上传这份文件。"
+)
+# PostgreSQL's SQLSTATEs of a transaction that lost to a concurrent one and may be retried:
+# serialization failure, deadlock, lock not available.
+_CONTENDED = {"40001", "40P01", "55P03"}
+
+
+def _contended(exc) -> bool:
+    """Whether a database error is another writer in the way (not a fault of the data)."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in _CONTENDED:
+        return True
+    return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+def _ensured(ensure):
+    """Run a get-or-create helper; when a concurrent import created the same row first
+    (a unique constraint refused ours), the second run finds it."""
+    from django.db import IntegrityError
+
+    try:
+        return ensure()
+    except IntegrityError:
+        return ensure()
+
+
 def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
     """Write checked rows in one short transaction: no password is hashed (new accounts get
     an unusable password and a first-login link), users, roles and groups go in bulk, so the
     database's write lock is held for about a second even for thousands of rows. All or
-    nothing; someone else taking a username meanwhile → ImportFailed, nothing written."""
+    nothing.
+
+    Concurrent imports: the school's row is locked first, so two imports into one school
+    write one after the other (PostgreSQL; SQLite's write lock is taken at BEGIN) and the
+    second is told row by row what the first already added. Accounts are inserted in
+    username order, so imports into different schools cannot deadlock. Someone else taking a
+    username meanwhile, or a database too busy to wait for → ImportFailed, nothing written.
+    """
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
-    from django.db import IntegrityError
+    from django.db import IntegrityError, OperationalError
 
     from resources.services import _school_group_name, school_collection_ensure
 
+    from .models import School
     from .services import (
         BACK_OFFICE_ROLES,
         GROUP_BACK_OFFICE,
@@ -340,18 +380,25 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
     )
 
     User = get_user_model()
-    # Groups and the school's folder exist before the transaction (created at most once).
-    back_office = role_groups_ensure()[GROUP_BACK_OFFICE]
-    editors = None
-    if any(p["role"] in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER) for p in planned):
-        school_collection_ensure(school=school)
-        editors = Group.objects.get(name=_school_group_name(school))
+    try:
+        # Groups and the school's folder exist before the transaction (created at most once).
+        back_office = _ensured(role_groups_ensure)[GROUP_BACK_OFFICE]
+        editors = None
+        if any(p["role"] in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER) for p in planned):
+            _ensured(lambda: school_collection_ensure(school=school))
+            editors = Group.objects.get(name=_school_group_name(school))
+    except OperationalError as exc:
+        if _contended(exc):
+            raise ImportFailed([BUSY]) from None
+        raise
     usernames = {p["username"] for p in planned}
     try:
         with transaction.atomic():
+            # One import at a time per school (waits here while another one writes).
+            School.objects.select_for_update().filter(pk=school.pk).first()
             existing = {u.username: u for u in User.objects.filter(username__in=usernames)}
             new_users, first_row = {}, {}
-            for p in planned:
+            for p in sorted(planned, key=lambda p: p["username"]):
                 if p["username"] in existing or p["username"] in new_users:
                     continue
                 new_users[p["username"]] = User(
@@ -408,7 +455,7 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
                 [through(user_id=u, group_id=g) for u, g in sorted(links)], batch_size=500
             )
             # Existing accounts (few): fill empty name/phone, recompute their groups.
-            for name, user in existing.items():
+            for name, user in sorted(existing.items()):
                 rows = [p for p in planned if p["username"] == name]
                 changed = []
                 if rows[0]["real_name"] and not user.real_name:
@@ -421,12 +468,11 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
                     user.save(update_fields=changed)
                 membership_sync_groups(user=user)
     except IntegrityError:
-        raise ImportFailed(
-            [
-                "导入时有人同时添加了相同的用户名或岗位（例如另一份名单正在导入），"
-                "本次没有导入任何数据。请稍后重新上传这份文件。"
-            ]
-        ) from None
+        raise ImportFailed([CLASHED]) from None
+    except OperationalError as exc:
+        if _contended(exc):
+            raise ImportFailed([BUSY]) from None
+        raise
     return ImportResult(
         count=len(planned),
         new_accounts=[(u.username, u.real_name, u.pk) for u in new_users.values()],
@@ -527,6 +573,12 @@ def staff_import_job_run(*, job_id: int) -> None:
         StaffImportJob.objects.filter(pk=job.pk).update(status=Status.CHECKING, checked=checked)
 
     table = Table(headers=job.headers, rows=[(number, row) for number, row in job.rows])
+
+    def failed_with(errors) -> None:
+        StaffImportJob.objects.filter(pk=job.pk).update(
+            status=Status.FAILED, errors=list(errors), error_total=errors.total, rows=[]
+        )
+
     try:
         progress(0)
         planned = staff_import_check(
@@ -535,13 +587,19 @@ def staff_import_job_run(*, job_id: int) -> None:
         StaffImportJob.objects.filter(pk=job.pk).update(status=Status.WRITING, checked=job.total)
         result = staff_import_write(by=job.created_by, school=job.school, planned=planned)
     except ImportFailed as failed:
-        StaffImportJob.objects.filter(pk=job.pk).update(
-            status=Status.FAILED,
-            errors=list(failed.errors),
-            error_total=failed.errors.total,
-            rows=[],
-        )
+        failed_with(failed.errors)
         return
+    except Exception:
+        # Never a progress page stuck at "writing": the job says it failed (nothing was
+        # written: the write is one transaction), the task backend keeps the traceback.
+        failed_with(
+            spreadsheets.errors_capped(
+                [
+                    "导入时出现意外错误，没有导入任何数据。请稍后重新上传；如果仍然失败，请联系系统管理员。"
+                ]
+            )
+        )
+        raise
     StaffImportJob.objects.filter(pk=job.pk).update(
         status=Status.DONE,
         checked=job.total,

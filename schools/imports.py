@@ -391,23 +391,39 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
         if _contended(exc):
             raise ImportFailed([BUSY]) from None
         raise
-    usernames = {p["username"] for p in planned}
+    # Everything that needs no database is built before the transaction, so the write lock is
+    # held only for the inserts: an account for each username (its first row's name and
+    # phone; no password, which is slow to make), a role for each row.
+    first_of: dict[str, dict] = {}
+    for p in planned:
+        first_of.setdefault(p["username"], p)
+    accounts = {
+        name: User(
+            username=name,
+            real_name=p["real_name"],
+            phone=p["phone"],
+            password=make_password(None),  # unusable until the first-login link
+        )
+        for name, p in sorted(first_of.items())  # username order: no deadlocks
+    }
+    roles = [
+        (
+            p,
+            Membership(
+                school=school,
+                role=p["role"],
+                grade=p["grade"] if p["role"] == Role.GRADE_LEADER else None,
+                psych_employment=p["psych_employment"] if p["role"] == Role.PSYCH_TEACHER else "",
+            ),
+        )
+        for p in planned
+    ]
     try:
         with transaction.atomic():
             # One import at a time per school (waits here while another one writes).
             School.objects.select_for_update().filter(pk=school.pk).first()
-            existing = {u.username: u for u in User.objects.filter(username__in=usernames)}
-            new_users, first_row = {}, {}
-            for p in sorted(planned, key=lambda p: p["username"]):
-                if p["username"] in existing or p["username"] in new_users:
-                    continue
-                new_users[p["username"]] = User(
-                    username=p["username"],
-                    real_name=p["real_name"],
-                    phone=p["phone"],
-                    password=make_password(None),  # unusable until the first-login link
-                )
-                first_row[p["username"]] = p["row"]
+            existing = {u.username: u for u in User.objects.filter(username__in=list(accounts))}
+            new_users = {name: u for name, u in accounts.items() if name not in existing}
             User.objects.bulk_create(new_users.values(), batch_size=500)
             if new_users and any(u.pk is None for u in new_users.values()):
                 ids = dict(
@@ -422,24 +438,13 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
                 role__in={p["role"] for p in planned},
             )
             clash_keys = set(clash.values_list("user__username", "role"))
-            memberships = []
-            for p in planned:
+            for p, membership in roles:
                 if (p["username"], p["role"]) in clash_keys:
                     raise ImportFailed(
                         [f"第 {p['row']} 行“角色”：用户“{p['username']}”在本校已有此角色。"]
                     )
-                memberships.append(
-                    Membership(
-                        user=users[p["username"]],
-                        school=school,
-                        role=p["role"],
-                        grade=p["grade"] if p["role"] == Role.GRADE_LEADER else None,
-                        psych_employment=p["psych_employment"]
-                        if p["role"] == Role.PSYCH_TEACHER
-                        else "",
-                    )
-                )
-            Membership.objects.bulk_create(memberships, batch_size=500)
+                membership.user_id = users[p["username"]].pk
+            Membership.objects.bulk_create([m for _, m in roles], batch_size=500)
             # New accounts: their groups follow from the roles in this file alone.
             through = User.groups.through
             links = set()
@@ -456,13 +461,13 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
             )
             # Existing accounts (few): fill empty name/phone, recompute their groups.
             for name, user in sorted(existing.items()):
-                rows = [p for p in planned if p["username"] == name]
+                first = first_of[name]
                 changed = []
-                if rows[0]["real_name"] and not user.real_name:
-                    user.real_name = rows[0]["real_name"]
+                if first["real_name"] and not user.real_name:
+                    user.real_name = first["real_name"]
                     changed.append("real_name")
-                if rows[0]["phone"] and not user.phone:
-                    user.phone = rows[0]["phone"]
+                if first["phone"] and not user.phone:
+                    user.phone = first["phone"]
                     changed.append("phone")
                 if changed:
                     user.save(update_fields=changed)

@@ -127,3 +127,35 @@ def test_back_office_document_whose_write_fails_later_is_a_clear_page(
     body = response.content.decode()
     assert "文件没有保存" in body and "没有保存任何内容" in body
     assert not XinyuDocument.objects.filter(title="新教案").exists()
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_back_office_image_upload(admin_client, settings, tmp_path):
+    from resources.models import XinyuImage
+
+    data = {"title": "海报", "collection": Collection.get_first_root_node().pk}
+    blocker = tmp_path / "blocked"
+    blocker.write_text("not a folder")
+    settings.PRIVATE_MEDIA_ROOT = blocker / "private"
+    response = admin_client.post(
+        "/admin/images/add/", {**data, "file": SimpleUploadedFile("p.png", _png(), "image/png")}
+    )
+    assert response.status_code == 200
+    assert MESSAGE in response.content.decode()
+    assert not XinyuImage.objects.exists()
+    # With a writable folder the same form stores the image (the form still works).
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    response = admin_client.post(
+        "/admin/images/add/", {**data, "file": SimpleUploadedFile("p.png", _png(), "image/png")}
+    )
+    assert response.status_code == 302
+    assert XinyuImage.objects.get().title == "海报"

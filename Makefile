@@ -6,6 +6,9 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
+# gunicorn kills a worker whose request runs longer than TIMEOUT seconds; the portal stops
+# such a request itself 10 seconds earlier with its own error page (XINYU_REQUEST_DEADLINE).
+TIMEOUT ?= 60
 VAR := var
 
 .PHONY: run test serve setup migrate demo static lint format ci bench backup clean messages
@@ -33,6 +36,7 @@ $(VAR)/secret_key:
 # One process, no task worker: background tasks (text extraction, reminders) run inline.
 run: export XINYU_IMMEDIATE_TASKS ?= 1
 run: export XINYU_BASE_URL ?= http://$(HOST):$(PORT)
+run: export XINYU_REQUEST_DEADLINE ?= $(shell expr $(TIMEOUT) - 10)
 run: $(VENV)/.runtime-installed $(VAR)/secret_key
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py load_demo --if-empty
@@ -40,7 +44,7 @@ run: $(VENV)/.runtime-installed $(VAR)/secret_key
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "心育平台: http://$(HOST):$(PORT)/  (后台 http://$(HOST):$(PORT)/admin/)"
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(VENV)/bin/gunicorn portal.wsgi:application \
-		--bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout 60
+		--bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --timeout $(TIMEOUT)
 
 # --- make test: set up and run the whole suite -------------------------------------------
 test: $(VENV)/.dev-installed

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from oversight.figures import Period
-from schools.models import Membership
+from schools.models import Membership, SchoolClass
 
 from . import lesson_selectors as sel
 from .models import CurriculumPage, LessonPage, LessonRecord
@@ -107,7 +107,14 @@ def lesson_record_check(
     return record
 
 
+@transaction.atomic
 def lesson_record_add(*, by, **values) -> LessonRecord:
+    """Check and store one record in one transaction. The class's row is locked first
+    (PostgreSQL; SQLite's write lock is taken at BEGIN), so two submits of the same lesson
+    cannot both pass the "already recorded" check."""
+    school_class = values.get("school_class")
+    if school_class is not None:
+        SchoolClass.objects.select_for_update().filter(pk=school_class.pk).first()
     record = lesson_record_check(by=by, **values)
     record.save()
     return record

@@ -7,21 +7,24 @@ the teacher's schools is a logged 404, never a hint that it exists.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from portal import idempotency
 from schools.models import SchoolClass
 from schools.services import access_log_record
 
 from . import lesson_selectors as sel
 from .lesson_services import lesson_record_add
 from .models import LessonPage
+
+SUBMIT_FORM = "lessons.new"
 
 
 class _UserChoice(forms.ModelChoiceField):
@@ -149,16 +152,27 @@ def my_lesson_new(request):
         initial["lesson"] = lesson.pk
     if request.GET.get("class", "").isdigit():
         initial["school_class"] = int(request.GET["class"])
+    if earlier := idempotency.submitted_before(request, form=SUBMIT_FORM):
+        return idempotency.submitted_response(request, earlier)
     form = LessonRecordForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        record = form.save()
-        if record is not None:
-            messages.success(
-                request,
+
+        def create():
+            record = form.save()
+            if record is None:
+                return None
+            return reverse("lessons:mine"), (
                 f"已登记：{record.taught_on:%Y-%m-%d} {record.school_class.name}《{record.title}》"
-                f"{record.periods} 课时。",
+                f"{record.periods} 课时。"
             )
-            return redirect("lessons:mine")
+
+        try:
+            outcome = idempotency.submit_once(request, form=SUBMIT_FORM, create=create)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if outcome is not None:
+                return idempotency.submitted_response(request, outcome)
     return render(
         request,
         "courses/lessons/my_lesson_form.html",

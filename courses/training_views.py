@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from portal import idempotency
 from portal.downloads import download_name_set
+from portal.storage import UploadNotSaved, upload_writable
 from schools.services import access_log_record
 
 from . import training_selectors as sel
@@ -212,6 +214,9 @@ def session_ics(request, session_id):
     )
 
 
+EXTERNAL_FORM = "training.external"
+
+
 class ExternalTrainingForm(forms.Form):
     title = forms.CharField(label="培训名称", max_length=200)
     provider = forms.CharField(
@@ -229,25 +234,40 @@ class ExternalTrainingForm(forms.Form):
             raise ValidationError("证明材料只能是 PDF、JPG 或 PNG 文件。")
         if upload.size > 10 * 1024 * 1024:
             raise ValidationError("证明材料不能超过 10 MB。")
+        upload_writable("training-evidence")(upload)
         return upload
 
 
 @login_required
 @never_cache
 def external_new(request):
+    if earlier := idempotency.submitted_before(request, form=EXTERNAL_FORM):
+        return idempotency.submitted_response(request, earlier)
     form = ExternalTrainingForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+
+        def create():
+            try:
+                svc.external_submit(teacher=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for name, errs in exc.message_dict.items():
+                        form.add_error(name if name in form.fields else None, errs)
+                else:
+                    form.add_error(None, exc)
+                return None
+            except UploadNotSaved as exc:
+                form.add_error("evidence", str(exc))
+                return None
+            return reverse("training:overview"), "已提交，等待学校审核。"
+
         try:
-            svc.external_submit(teacher=request.user, **form.cleaned_data)
+            outcome = idempotency.submit_once(request, form=EXTERNAL_FORM, create=create)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errs in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errs)
-            else:
-                form.add_error(None, exc)
+            form.add_error(None, exc)
         else:
-            messages.success(request, "已提交，等待学校审核。")
-            return redirect("training:overview")
+            if outcome is not None:
+                return idempotency.submitted_response(request, outcome)
     return render(request, "courses/training/external_form.html", {"form": form})
 
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal import spreadsheets
+from portal import idempotency, spreadsheets
 from portal.views import permission_denied
 from schools.selectors import is_bureau, schools_for
 from schools.services import access_log_record
@@ -272,23 +272,43 @@ def _add_errors(form, exc: ValidationError):
         form.add_error(None, exc.messages)
 
 
+#: The incident report form (back office and learner area): one key per rendering.
+SUBMIT_FORM = "duty.incident"
+
+
 def _create(request, *, template, extra, success_url):
+    if earlier := idempotency.submitted_before(request, form=SUBMIT_FORM):
+        return idempotency.submitted_response(request, earlier)
     form = IncidentForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("student_numbers")
-        try:
-            incident = services.incident_create(
-                user=request.user, student_numbers=form.student_number_list(), **data
+
+        def create():
+            try:
+                incident = services.incident_create(
+                    user=request.user, student_numbers=form.student_number_list(), **data
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+                return None
+            return success_url(incident), (
+                "事件已登记。请在发现后 30 分钟内电话报告市局，2 小时内提交书面报告。"
             )
+
+        try:
+            outcome = idempotency.submit_once(request, form=SUBMIT_FORM, create=create)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(
-                request, "事件已登记。请在发现后 30 分钟内电话报告市局，2 小时内提交书面报告。"
-            )
-            return redirect(success_url(incident))
-    return render(request, template, {"form": form, **extra}, status=400 if form.errors else 200)
+            if outcome is not None:
+                return idempotency.submitted_response(request, outcome)
+    return render(
+        request,
+        template,
+        {"form": form, "submit_form": SUBMIT_FORM, **extra},
+        status=400 if form.errors else 200,
+    )
 
 
 @denied_as_403

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from wagtail.admin.forms.models import WagtailAdminModelForm
 
+from portal.storage import upload_writable
+
 from .figures import figure_choices, figures_all
 from .models import Question, Submission
 
@@ -90,6 +92,7 @@ class SubmissionForm(forms.Form):
                 validators=[
                     FileExtensionValidator(settings.WAGTAILDOCS_EXTENSIONS),
                     _validate_size,
+                    upload_writable("private/oversight"),
                 ],
                 widget=forms.FileInput,
                 **common,

@@ -118,14 +118,18 @@ def _store_answer(submission: Submission, question: Question, value) -> None:
     answer, _ = Answer.objects.get_or_create(submission=submission, question=question)
     kind = question.kind
     if kind == Question.Kind.FILE:
+        # The old file is deleted only once the new state is committed: a failed upload
+        # (UploadNotSaved) or a rolled-back save leaves the report as it was.
+        old = answer.file.name if answer.file else ""
         if value is False:  # cleared
-            answer.file.delete(save=False)
+            answer.file = None
             answer.file_name = ""
         elif value:
-            if answer.file:
-                answer.file.delete(save=False)
-            answer.file_name = value.name[:200]
             answer.file.save(value.name, value, save=False)
+            answer.file_name = value.name[:200]
+        if old and old != (answer.file.name if answer.file else ""):
+            storage = answer.file.storage
+            transaction.on_commit(lambda: storage.delete(old))
     elif kind == Question.Kind.NUMBER:
         answer.number = None if value in (None, "") else Decimal(value)
     elif kind == Question.Kind.YES_NO:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal.downloads import download_name_set
+from portal.storage import UploadNotSaved
 from schools.services import access_log_record
 from schools.viewsets import forbidden_response
 
@@ -131,13 +132,19 @@ def submission_edit(request, campaign_id, school_id):
     form = SubmissionForm(
         request.POST or None, request.FILES or None, submission=submission, figure_rows=rows
     )
+    saved = False
     if request.method == "POST" and form.is_valid():
-        submission_save_draft(
-            submission=submission,
-            user=user,
-            answers=form.answers(),
-            annotations=form.annotations(),
-        )
+        try:
+            submission_save_draft(
+                submission=submission,
+                user=user,
+                answers=form.answers(),
+                annotations=form.annotations(),
+            )
+            saved = True
+        except UploadNotSaved as exc:
+            form.add_error(None, str(exc))
+    if saved:
         if "submit" in request.POST:
             try:
                 submission_submit(submission=submission, user=user)

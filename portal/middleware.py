@@ -103,3 +103,113 @@ class AdminGateDenialMiddleware:
             allowed=False,
         )
         return None
+
+
+# --- answers instead of a server error or a killed worker -------------------------------------
+
+
+def unavailable_response(*, title: str, message: str, retry_after: int | None = None):
+    """The portal's own 503 page (rendered without the request: nothing of it leaks, and no
+    database query is needed)."""
+    from django.shortcuts import render
+
+    response = render(None, "503.html", {"title": title, "message": message}, status=503)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+class UploadNotSavedMiddleware:
+    """An upload the storage could not write (``portal.storage.UploadNotSaved``) that no view
+    turned into a form error — e.g. a back-office document whose disk filled up mid-write —
+    is a 503 page saying so, not a server error. Its transaction has rolled back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from .storage import UploadNotSaved
+
+        if isinstance(exception, UploadNotSaved):
+            return unavailable_response(title="文件没有保存", message=str(exception))
+        return None
+
+
+class RequestDeadline(BaseException):
+    """Raised in a request that ran past ``XINYU_REQUEST_DEADLINE``.
+
+    A BaseException, like the KeyboardInterrupt it resembles, so that no ``except
+    Exception`` on the way swallows it; every ``transaction.atomic`` it passes rolls back.
+    """
+
+
+class RequestDeadlineMiddleware:
+    """End a request that runs too long with the portal's 503 page, before gunicorn's
+    ``--timeout`` kills the worker (which would leave the visitor a dropped connection or a
+    proxy's bare English error page).
+
+    ``XINYU_REQUEST_DEADLINE`` seconds (keep it a few seconds under gunicorn's ``--timeout``;
+    ``make run`` sets both); 0 switches it off. It works where requests run on the process's
+    main thread, as in gunicorn's default sync workers: an interval timer (SIGALRM) raises
+    :class:`RequestDeadline` in the view, whose transactions roll back. In threaded servers
+    (``runserver``, gthread workers), or when another timer is already running, it stands
+    aside. It is the last middleware, so the 503 still passes through the others (security
+    headers, ``no-store``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import signal
+        import threading
+
+        seconds = float(getattr(settings, "XINYU_REQUEST_DEADLINE", 0) or 0)
+        if (
+            seconds <= 0
+            or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+        ):
+            return self.get_response(request)
+        armed = [True]
+
+        def expired(signum, frame):
+            if armed[0]:
+                armed[0] = False
+                raise RequestDeadline
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return self.get_response(request)
+        except RequestDeadline:
+            import logging
+
+            from django.db import connections
+
+            logging.getLogger(__name__).error(
+                "request stopped after %s s (XINYU_REQUEST_DEADLINE): %s %s",
+                seconds,
+                request.method,
+                request.path,
+            )
+            # A query may have been cut off half-way: at the end of the request Django then
+            # checks each connection and replaces one that is no longer usable.
+            for connection in connections.all(initialized_only=True):
+                connection.errors_occurred = True
+            return unavailable_response(
+                title="请求处理时间过长",
+                message=(
+                    "很抱歉，系统处理这个请求用时过长，已经停止处理，没有保存任何内容。"
+                    "请稍后再试；如果是导入或导出大量数据，请分批进行。"
+                ),
+                retry_after=30,
+            )
+        finally:
+            armed[0] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)

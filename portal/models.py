@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -192,3 +193,33 @@ class PortalSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "站点设置"
+
+
+class SubmitToken(models.Model):
+    """A create form's one-time key, claimed by the submit that stored something.
+
+    Written in the same transaction as what the form created (``portal.idempotency``); a
+    second submit with the same key finds it and is sent to ``url`` instead of storing again.
+    Rows older than a few days are deleted as new ones are claimed.
+    """
+
+    key = models.CharField("提交码", max_length=40, unique=True)
+    form = models.CharField("表单", max_length=60)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="提交人",
+    )
+    url = models.CharField("结果地址", max_length=500)
+    message = models.CharField("结果说明", max_length=300, blank=True)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "表单提交记录"
+        verbose_name_plural = "表单提交记录"
+
+    def __str__(self):
+        return f"{self.form} {self.key}"

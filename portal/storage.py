@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -28,9 +30,38 @@ RENDITION_FOLDER = "images"
 _RENDITION_NAME = re.compile(r"^[\w\-.]+\.(?:png|jpe?g|gif|webp|avif)$", re.IGNORECASE)
 
 
+UPLOAD_FAILED = (
+    "文件没有保存：服务器的文件存储目录暂时无法写入（没有写权限或磁盘已满）。"
+    "本次提交没有保存任何内容，请稍后再试；如果仍然不行，请联系系统管理员。"
+)
+
+
+class UploadNotSaved(Exception):
+    """An upload could not be written (folder not writable, disk full): nothing of it is
+    left behind. Its text is the user's message (:data:`UPLOAD_FAILED`)."""
+
+    def __init__(self, message: str = UPLOAD_FAILED):
+        super().__init__(message)
+
+
+class _Written:
+    """A file already written to a temporary path, which Django's storage moves into place."""
+
+    def __init__(self, path: str):
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return self._path
+
+
 @deconstructible
 class PrivateStorage(FileSystemStorage):
-    """Files under ``PRIVATE_MEDIA_ROOT``, with no public URL."""
+    """Files under ``PRIVATE_MEDIA_ROOT``, with no public URL.
+
+    A file is written whole to a hidden temporary file beside its destination, then moved
+    under its name: a write that fails half-way (disk full) leaves no partial file, and any
+    failure to write becomes :class:`UploadNotSaved` with a message for the user.
+    """
 
     @cached_property
     def base_location(self):
@@ -45,6 +76,57 @@ class PrivateStorage(FileSystemStorage):
     def url(self, name):
         # Wagtail treats NotImplementedError as "no direct URL" and serves through its view.
         raise NotImplementedError("私有文件没有公开地址，只能经权限检查的视图下载。")
+
+    def _save(self, name, content):
+        partial = None
+        try:
+            if hasattr(content, "temporary_file_path"):  # a large upload, already on disk
+                return super()._save(name, content)
+            directory = os.path.dirname(self.path(name))
+            os.makedirs(directory, exist_ok=True)
+            fd, partial = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".part")
+            with os.fdopen(fd, "wb") as out:
+                for chunk in content.chunks():
+                    out.write(chunk if isinstance(chunk, bytes) else chunk.encode())
+            return super()._save(name, _Written(partial))
+        except OSError as exc:
+            raise UploadNotSaved() from exc
+        finally:
+            if partial and os.path.exists(partial):
+                os.unlink(partial)
+
+
+def upload_writable(folder: str = ""):
+    """A form-field validator: the upload can be written to ``folder`` now."""
+
+    def check(upload):
+        from django.core.exceptions import ValidationError
+
+        if upload and (problem := upload_problem(folder=folder)):
+            raise ValidationError(problem, code="upload_unwritable")
+
+    return check
+
+
+def upload_problem(*, folder: str = "", storage=None) -> str | None:
+    """The user's message when uploads cannot be written to ``folder`` now, else None.
+
+    Upload forms ask this while validating, so an unwritable or missing media folder is a
+    form error before anything is stored. A storage without local paths is not checked."""
+    from django.core.files.storage import default_storage
+
+    storage = storage or default_storage
+    try:
+        path = storage.path(folder)
+    except NotImplementedError:
+        return None
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path, prefix=".probe-"):
+            pass
+    except OSError:
+        return UPLOAD_FAILED
+    return None
 
 
 def rendition_name_valid(name: str) -> bool:

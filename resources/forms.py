@@ -1,8 +1,11 @@
-"""The document form used by the Wagtail admin (single and multiple upload)."""
+"""The document and image forms used by the Wagtail admin (single and multiple upload)."""
 
 from django.core.exceptions import ValidationError
 from wagtail.documents.forms import BaseDocumentForm
+from wagtail.images.forms import BaseImageForm
 from wagtail.models import Collection
+
+from portal.storage import upload_writable
 
 from .validators import document_file_check
 from .vocab import Audience, ResourceType
@@ -52,6 +55,7 @@ class XinyuDocumentForm(BaseDocumentForm):
         f = self.cleaned_data.get("file")
         if f and "file" in self.changed_data:
             document_file_check(f, name=f.name)
+            upload_writable("documents")(f)
         return f
 
     def clean(self):
@@ -93,6 +97,16 @@ class XinyuDocumentForm(BaseDocumentForm):
                 "学校的政策文件请选择类别（工作方案 / 工作计划、学生身心健康教育制度、"
                 "心理健康状况报告制度或其他），市局督导据此统计。",
             )
+
+
+class XinyuImageForm(BaseImageForm):
+    """The image form of the Wagtail admin: an unwritable media folder is a form error."""
+
+    def clean_file(self):
+        f = self.cleaned_data.get("file")
+        if f and "file" in self.changed_data:
+            upload_writable("original_images")(f)
+        return f
 
 
 def _is_bureau(user) -> bool:

@@ -1,9 +1,13 @@
 """Writes for the resource library."""
 
+import threading
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from wagtail.models import Collection, CollectionViewRestriction
+
+from portal.dbwait import write_briefly
 
 from .validators import document_file_check
 from .vocab import Audience, ResourceType
@@ -12,9 +16,42 @@ TEACHERS_COLLECTION_NAME = "教师专用资料"
 SCHOOLS_COLLECTION_NAME = "学校资料"
 
 
-def document_download_record(*, document) -> None:
-    """Count one download atomically: an UPDATE … SET n = n + 1, never read-modify-write."""
-    type(document).objects.filter(pk=document.pk).update(download_count=F("download_count") + 1)
+# Downloads counted while the database was too busy, per document id: added to the count
+# by the next download this process counts (see ``document_download_record``).
+_uncounted: dict[int, int] = {}
+_uncounted_lock = threading.Lock()
+
+
+def document_download_record(*, document) -> bool:
+    """Count one download atomically (an UPDATE … SET n = n + 1, never read-modify-write).
+
+    Counting never delays or fails the download: the UPDATE waits only briefly for the
+    write lock (``portal.dbwait.write_briefly``). When the database stays busy the download
+    is remembered in this process and added by the next count that gets through. Returns
+    whether the count (with any remembered ones) was written now.
+    """
+    model = type(document)
+    with _uncounted_lock:
+        owed = dict(_uncounted)
+        _uncounted.clear()
+    owed[document.pk] = owed.get(document.pk, 0) + 1
+
+    def write():
+        for pk, n in sorted(owed.items()):
+            model.objects.filter(pk=pk).update(download_count=F("download_count") + n)
+
+    if write_briefly(write, what="download count"):
+        return True
+    with _uncounted_lock:
+        for pk, n in owed.items():
+            _uncounted[pk] = _uncounted.get(pk, 0) + n
+    return False
+
+
+def downloads_uncounted() -> dict[int, int]:
+    """Downloads this process served but could not count yet (document id → number)."""
+    with _uncounted_lock:
+        return dict(_uncounted)
 
 
 @transaction.atomic

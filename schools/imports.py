@@ -321,17 +321,57 @@ def staff_import_check(*, by, school, table: Table, progress=None) -> list[dict]
     return planned
 
 
+CLASHED = (
+    "导入时有人同时添加了相同的用户名或岗位（例如另一份名单正在导入），"
+    "本次没有导入任何数据。请稍后重新上传这份文件。"
+)
+BUSY = (
+    "数据库正忙（另一份名单或其他大批量操作正在写入），本次没有导入任何数据。"
+    "请稍后重新上传这份文件。"
+)
+# PostgreSQL's SQLSTATEs of a transaction that lost to a concurrent one and may be retried:
+# serialization failure, deadlock, lock not available.
+_CONTENDED = {"40001", "40P01", "55P03"}
+
+
+def _contended(exc) -> bool:
+    """Whether a database error is another writer in the way (not a fault of the data)."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in _CONTENDED:
+        return True
+    return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+def _ensured(ensure):
+    """Run a get-or-create helper; when a concurrent import created the same row first
+    (a unique constraint refused ours), the second run finds it."""
+    from django.db import IntegrityError
+
+    try:
+        return ensure()
+    except IntegrityError:
+        return ensure()
+
+
 def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
     """Write checked rows in one short transaction: no password is hashed (new accounts get
     an unusable password and a first-login link), users, roles and groups go in bulk, so the
     database's write lock is held for about a second even for thousands of rows. All or
-    nothing; someone else taking a username meanwhile → ImportFailed, nothing written."""
+    nothing.
+
+    Concurrent imports: the school's row is locked first, so two imports into one school
+    write one after the other (PostgreSQL; SQLite's write lock is taken at BEGIN) and the
+    second is told row by row what the first already added. Accounts are inserted in
+    username order, so imports into different schools cannot deadlock. Someone else taking a
+    username meanwhile, or a database too busy to wait for → ImportFailed, nothing written.
+    """
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
-    from django.db import IntegrityError
+    from django.db import IntegrityError, OperationalError
 
     from resources.services import _school_group_name, school_collection_ensure
 
+    from .models import School
     from .services import (
         BACK_OFFICE_ROLES,
         GROUP_BACK_OFFICE,
@@ -340,27 +380,50 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
     )
 
     User = get_user_model()
-    # Groups and the school's folder exist before the transaction (created at most once).
-    back_office = role_groups_ensure()[GROUP_BACK_OFFICE]
-    editors = None
-    if any(p["role"] in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER) for p in planned):
-        school_collection_ensure(school=school)
-        editors = Group.objects.get(name=_school_group_name(school))
-    usernames = {p["username"] for p in planned}
+    try:
+        # Groups and the school's folder exist before the transaction (created at most once).
+        back_office = _ensured(role_groups_ensure)[GROUP_BACK_OFFICE]
+        editors = None
+        if any(p["role"] in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER) for p in planned):
+            _ensured(lambda: school_collection_ensure(school=school))
+            editors = Group.objects.get(name=_school_group_name(school))
+    except OperationalError as exc:
+        if _contended(exc):
+            raise ImportFailed([BUSY]) from None
+        raise
+    # Everything that needs no database is built before the transaction, so the write lock is
+    # held only for the inserts: an account for each username (its first row's name and
+    # phone; no password, which is slow to make), a role for each row.
+    first_of: dict[str, dict] = {}
+    for p in planned:
+        first_of.setdefault(p["username"], p)
+    accounts = {
+        name: User(
+            username=name,
+            real_name=p["real_name"],
+            phone=p["phone"],
+            password=make_password(None),  # unusable until the first-login link
+        )
+        for name, p in sorted(first_of.items())  # username order: no deadlocks
+    }
+    roles = [
+        (
+            p,
+            Membership(
+                school=school,
+                role=p["role"],
+                grade=p["grade"] if p["role"] == Role.GRADE_LEADER else None,
+                psych_employment=p["psych_employment"] if p["role"] == Role.PSYCH_TEACHER else "",
+            ),
+        )
+        for p in planned
+    ]
     try:
         with transaction.atomic():
-            existing = {u.username: u for u in User.objects.filter(username__in=usernames)}
-            new_users, first_row = {}, {}
-            for p in planned:
-                if p["username"] in existing or p["username"] in new_users:
-                    continue
-                new_users[p["username"]] = User(
-                    username=p["username"],
-                    real_name=p["real_name"],
-                    phone=p["phone"],
-                    password=make_password(None),  # unusable until the first-login link
-                )
-                first_row[p["username"]] = p["row"]
+            # One import at a time per school (waits here while another one writes).
+            School.objects.select_for_update().filter(pk=school.pk).first()
+            existing = {u.username: u for u in User.objects.filter(username__in=list(accounts))}
+            new_users = {name: u for name, u in accounts.items() if name not in existing}
             User.objects.bulk_create(new_users.values(), batch_size=500)
             if new_users and any(u.pk is None for u in new_users.values()):
                 ids = dict(
@@ -375,24 +438,13 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
                 role__in={p["role"] for p in planned},
             )
             clash_keys = set(clash.values_list("user__username", "role"))
-            memberships = []
-            for p in planned:
+            for p, membership in roles:
                 if (p["username"], p["role"]) in clash_keys:
                     raise ImportFailed(
                         [f"第 {p['row']} 行“角色”：用户“{p['username']}”在本校已有此角色。"]
                     )
-                memberships.append(
-                    Membership(
-                        user=users[p["username"]],
-                        school=school,
-                        role=p["role"],
-                        grade=p["grade"] if p["role"] == Role.GRADE_LEADER else None,
-                        psych_employment=p["psych_employment"]
-                        if p["role"] == Role.PSYCH_TEACHER
-                        else "",
-                    )
-                )
-            Membership.objects.bulk_create(memberships, batch_size=500)
+                membership.user_id = users[p["username"]].pk
+            Membership.objects.bulk_create([m for _, m in roles], batch_size=500)
             # New accounts: their groups follow from the roles in this file alone.
             through = User.groups.through
             links = set()
@@ -408,25 +460,24 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
                 [through(user_id=u, group_id=g) for u, g in sorted(links)], batch_size=500
             )
             # Existing accounts (few): fill empty name/phone, recompute their groups.
-            for name, user in existing.items():
-                rows = [p for p in planned if p["username"] == name]
+            for name, user in sorted(existing.items()):
+                first = first_of[name]
                 changed = []
-                if rows[0]["real_name"] and not user.real_name:
-                    user.real_name = rows[0]["real_name"]
+                if first["real_name"] and not user.real_name:
+                    user.real_name = first["real_name"]
                     changed.append("real_name")
-                if rows[0]["phone"] and not user.phone:
-                    user.phone = rows[0]["phone"]
+                if first["phone"] and not user.phone:
+                    user.phone = first["phone"]
                     changed.append("phone")
                 if changed:
                     user.save(update_fields=changed)
                 membership_sync_groups(user=user)
     except IntegrityError:
-        raise ImportFailed(
-            [
-                "导入时有人同时添加了相同的用户名或岗位（例如另一份名单正在导入），"
-                "本次没有导入任何数据。请稍后重新上传这份文件。"
-            ]
-        ) from None
+        raise ImportFailed([CLASHED]) from None
+    except OperationalError as exc:
+        if _contended(exc):
+            raise ImportFailed([BUSY]) from None
+        raise
     return ImportResult(
         count=len(planned),
         new_accounts=[(u.username, u.real_name, u.pk) for u in new_users.values()],
@@ -527,6 +578,12 @@ def staff_import_job_run(*, job_id: int) -> None:
         StaffImportJob.objects.filter(pk=job.pk).update(status=Status.CHECKING, checked=checked)
 
     table = Table(headers=job.headers, rows=[(number, row) for number, row in job.rows])
+
+    def failed_with(errors) -> None:
+        StaffImportJob.objects.filter(pk=job.pk).update(
+            status=Status.FAILED, errors=list(errors), error_total=errors.total, rows=[]
+        )
+
     try:
         progress(0)
         planned = staff_import_check(
@@ -535,13 +592,19 @@ def staff_import_job_run(*, job_id: int) -> None:
         StaffImportJob.objects.filter(pk=job.pk).update(status=Status.WRITING, checked=job.total)
         result = staff_import_write(by=job.created_by, school=job.school, planned=planned)
     except ImportFailed as failed:
-        StaffImportJob.objects.filter(pk=job.pk).update(
-            status=Status.FAILED,
-            errors=list(failed.errors),
-            error_total=failed.errors.total,
-            rows=[],
-        )
+        failed_with(failed.errors)
         return
+    except Exception:
+        # Never a progress page stuck at "writing": the job says it failed (nothing was
+        # written: the write is one transaction), the task backend keeps the traceback.
+        failed_with(
+            spreadsheets.errors_capped(
+                [
+                    "导入时出现意外错误，没有导入任何数据。请稍后重新上传；如果仍然失败，请联系系统管理员。"
+                ]
+            )
+        )
+        raise
     StaffImportJob.objects.filter(pk=job.pk).update(
         status=Status.DONE,
         checked=job.total,

@@ -22,6 +22,8 @@ from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from portal import idempotency
+
 from .selectors import user_memo
 from .services import access_log_record
 
@@ -292,7 +294,43 @@ class ScopedIndexView(LogDeniedMixin, generic.IndexView):
 
 
 class ScopedCreateView(LogDeniedMixin, generic.CreateView):
+    """Adds go through ``portal.idempotency``: the form carries a one-time key, and a second
+    submit of the same page is sent to the first result instead of adding again."""
+
     log_access = False
+    template_name = "schools/admin/create.html"
+
+    @property
+    def submit_form(self) -> str:
+        return f"admin.{self.model._meta.label_lower}.add"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "submit_form": self.submit_form}
+
+    def post(self, request, *args, **kwargs):
+        if earlier := idempotency.submitted_before(request, form=self.submit_form):
+            return idempotency.submitted_response(request, earlier)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        done = []
+        add = super().form_valid
+
+        def create():
+            response = add(form)
+            done.append(response)
+            if response.status_code in (301, 302, 303):
+                return response["Location"], ""  # Wagtail has said what was added
+            return None
+
+        try:
+            outcome = idempotency.submit_once(self.request, form=self.submit_form, create=create)
+        except idempotency.KeyExpired as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        if outcome is None or outcome.first:
+            return done[0]
+        return idempotency.submitted_response(self.request, outcome)
 
 
 class ScopedEditView(ScopedObjectMixin, generic.EditView):

@@ -10,6 +10,7 @@ from collections import defaultdict
 from functools import wraps
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from portal import spreadsheets
+from portal.idempotency import submit_once, submitted_before, submitted_response
 from schools.selectors import is_bureau, memberships_of
 from schools.services import access_log_record
 from schools.vocab import Role
@@ -47,6 +49,10 @@ from .models import (
     SupportPlan,
     WarningLevel,
 )
+
+#: Create forms with a one-time key (``portal.idempotency``): a double submit stores once.
+RESULT_FORM = "screening.result"
+CONSENT_FORM = "screening.consent"
 
 
 class Denied(Exception):
@@ -240,6 +246,8 @@ def result_enter(request, pk):
         list(InstrumentItem.objects.filter(instrument=chosen).order_by("number")) if chosen else []
     )
     errors, consent_url = [], None
+    if request.method == "POST" and (earlier := submitted_before(request, form=RESULT_FORM)):
+        return submitted_response(request, earlier)
     if request.method == "POST" and chosen:
         number = (request.POST.get("student_number") or "").strip()
         student = services.round_target_students(round=rnd).filter(student_number=number).first()
@@ -252,24 +260,34 @@ def result_enter(request, pk):
         if student is None:
             errors.append(f"学号：本批次目标学生中没有学号“{number}”。")
         if not errors:
-            try:
-                services.result_save(
-                    round=rnd,
-                    instrument=chosen,
-                    student=student,
-                    answers=answers,
-                    user=request.user,
-                )
-            except services.ScreeningError as exc:
-                errors = exc.errors
-                if exc.consent_missing:
-                    consent_url = _consent_url(rnd, student.pk)
-            else:
+            refused = {}
+
+            def create():
+                try:
+                    services.result_save(
+                        round=rnd,
+                        instrument=chosen,
+                        student=student,
+                        answers=answers,
+                        user=request.user,
+                    )
+                except services.ScreeningError as exc:
+                    refused["error"] = exc
+                    return None
                 _log(request, "enter", "screening.result", student.pk, rnd.school)
-                messages.success(request, "结果已保存，并已完成计分和分级。")
-                return redirect(
-                    reverse("screening:result_enter", args=[rnd.pk]) + f"?instrument={chosen.pk}"
-                )
+                url = reverse("screening:result_enter", args=[rnd.pk])
+                return f"{url}?instrument={chosen.pk}", "结果已保存，并已完成计分和分级。"
+
+            try:
+                outcome = submit_once(request, form=RESULT_FORM, create=create)
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                if outcome is not None:
+                    return submitted_response(request, outcome)
+                errors = refused["error"].errors
+                if refused["error"].consent_missing:
+                    consent_url = _consent_url(rnd, student.pk)
         _log(request, "enter-refused", "screening.round", rnd.pk, rnd.school)
     else:
         _log(request, "enter-form", "screening.round", rnd.pk, rnd.school)
@@ -430,8 +448,12 @@ def consent_student(request, pk, student_id):
     )
     form = ConsentForm(request.POST or None, initial=initial)
     errors = []
+    if request.method == "POST" and (earlier := submitted_before(request, form=CONSENT_FORM)):
+        return submitted_response(request, earlier)
     if request.method == "POST":
-        try:
+        url = reverse("screening:consent_student", args=[rnd.pk, student.pk])
+
+        def create():
             if "withdraw" in request.POST:
                 services.consent_withdraw(round=rnd, student=student, user=request.user)
                 action, message = "consent-withdraw", "已登记为“已撤回同意”。"
@@ -447,20 +469,20 @@ def consent_student(request, pk, student_id):
                         for f, e in form.errors.items()
                     ]
                 )
+            _log(request, action, "screening.consent", student.pk, rnd.school, student=student)
+            return url, message
+
+        try:
+            outcome = submit_once(request, form=CONSENT_FORM, create=create)
+        except ValidationError as exc:
+            errors = exc.messages
         except services.ScreeningError as exc:
             errors = exc.errors
-            _log(
-                request,
-                "consent-refused",
-                "screening.consent",
-                student.pk,
-                rnd.school,
-                student=student,
-            )
         else:
-            _log(request, action, "screening.consent", student.pk, rnd.school, student=student)
-            messages.success(request, message)
-            return redirect("screening:consent_student", pk=rnd.pk, student_id=student.pk)
+            return submitted_response(request, outcome)
+        _log(
+            request, "consent-refused", "screening.consent", student.pk, rnd.school, student=student
+        )
     else:
         _log(request, "view", "screening.consent", student.pk, rnd.school, student=student)
     return render(

@@ -31,3 +31,25 @@ def form_token(response) -> str:
     token = forms[0][1]
     assert token and re.fullmatch(r"[A-Za-z0-9]{32,64}", token), "the form has no CSRF token"
     return token
+
+
+class _Hidden(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.forms = []  # [method, {name: value}]
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append([(attrs.get("method") or "get").lower(), {}])
+        elif tag == "input" and self.forms and attrs.get("type") == "hidden" and attrs.get("name"):
+            self.forms[-1][1][attrs["name"]] = attrs.get("value") or ""
+
+
+def hidden_fields(response) -> dict[str, str]:
+    """The hidden inputs (CSRF token, one-time submit key …) of the page's first POST form."""
+    parser = _Hidden()
+    parser.feed(response.content.decode())
+    posts = [fields for method, fields in parser.forms if method == "post"]
+    assert posts, "the page renders no POST form"
+    return posts[0]

@@ -91,6 +91,9 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
     "portal.middleware.AdminGateDenialMiddleware",
+    "portal.middleware.UploadNotSavedMiddleware",
+    # Last: its 503 passes through all the others (headers, no-store).
+    "portal.middleware.RequestDeadlineMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -297,6 +300,12 @@ XINYU_PAGE_CACHE = {
 # Anonymous visitors' search results (search/cache.py); off only to measure cold searches.
 XINYU_SEARCH_CACHE = env_bool("XINYU_SEARCH_CACHE", True)
 
+# --- Request deadline -------------------------------------------------------------------
+# A request still running after this many seconds is stopped with the portal's own 503 page
+# (portal.middleware.RequestDeadlineMiddleware) before gunicorn's --timeout kills the worker.
+# Keep it a few seconds under --timeout (make run: TIMEOUT=60 → 50). 0 switches it off.
+XINYU_REQUEST_DEADLINE = float(os.environ.get("XINYU_REQUEST_DEADLINE", "50"))
+
 # --- Background tasks -----------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if env_bool("XINYU_IMMEDIATE_TASKS"):
@@ -393,6 +402,7 @@ WAGTAILDOCS_EXTENSIONS = [
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
 # Admin uploads go through the portal's checks (allow-list, size, content sniffing).
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "resources.forms.XinyuDocumentForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "resources.forms.XinyuImageForm"
 # Nothing uploaded is ever shown inline: every document is sent as an attachment.
 WAGTAILDOCS_INLINE_CONTENT_TYPES = []
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

@@ -34,3 +34,19 @@ def editor_guide_url():
     from portal.selectors import editor_guide_url as guide
 
     return guide() or ""
+
+
+@register.simple_tag(takes_context=True)
+def submit_key(context, form: str):
+    """The hidden one-time key of a create form (``portal.idempotency``): a double submit of
+    the page stores once. ``form`` names the form, as its view does."""
+    from django.utils.html import format_html
+
+    from portal.idempotency import FIELD, key_for_page
+
+    request = context["request"]
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">',
+        FIELD,
+        key_for_page(request=request, form=form),
+    )

@@ -52,10 +52,20 @@ LAYOUT_PROBLEMS = """
       problems.push(`cell "${cell.textContent.trim().slice(0, 20)}" is ${Math.round(inner)}px wide`);
     }
   }
+  // Content inside a horizontal scroller (the slide strip, wide tables) scrolls by design.
+  const inScroller = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX;
+      if ((x === 'auto' || x === 'scroll') && p.getBoundingClientRect().right <= doc.clientWidth + 1) {
+        return true;
+      }
+    }
+    return false;
+  };
   for (const el of document.querySelectorAll('main *')) {
     const box = el.getBoundingClientRect();
     if (box.width > 0 && box.right > doc.clientWidth + 1 && getComputedStyle(el).position !== 'fixed'
-        && !el.closest('.table-wrap')) {
+        && !el.closest('.table-wrap') && !inScroller(el)) {
       problems.push(`<${el.tagName.toLowerCase()} class="${el.className}"> reaches ${Math.round(box.right)}px`);
       break;
     }

@@ -64,6 +64,8 @@ def _lesson_with_plan(home, audience):
     )
     lesson.lesson_plan = plan
     lesson.save_revision().publish()
+    # Publishing regenerates the lesson's package into the same document (a new file name).
+    plan.refresh_from_db()
     return lesson, plan
 
 

@@ -166,13 +166,9 @@ def my_lesson_new(request):
                 f"{record.periods} 课时。"
             )
 
-        try:
-            outcome = idempotency.submit_once(request, form=SUBMIT_FORM, create=create)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            if outcome is not None:
-                return idempotency.submitted_response(request, outcome)
+        done = idempotency.submit_form_once(request, form=form, name=SUBMIT_FORM, create=create)
+        if done is not None:
+            return done
     return render(
         request,
         "courses/lessons/my_lesson_form.html",

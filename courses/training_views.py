@@ -261,13 +261,9 @@ def external_new(request):
                 return None
             return reverse("training:overview"), "已提交，等待学校审核。"
 
-        try:
-            outcome = idempotency.submit_once(request, form=EXTERNAL_FORM, create=create)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            if outcome is not None:
-                return idempotency.submitted_response(request, outcome)
+        done = idempotency.submit_form_once(request, form=form, name=EXTERNAL_FORM, create=create)
+        if done is not None:
+            return done
     return render(request, "courses/training/external_form.html", {"form": form})
 
 

@@ -296,13 +296,9 @@ def _create(request, *, template, extra, success_url):
                 "事件已登记。请在发现后 30 分钟内电话报告市局，2 小时内提交书面报告。"
             )
 
-        try:
-            outcome = idempotency.submit_once(request, form=SUBMIT_FORM, create=create)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            if outcome is not None:
-                return idempotency.submitted_response(request, outcome)
+        done = idempotency.submit_form_once(request, form=form, name=SUBMIT_FORM, create=create)
+        if done is not None:
+            return done
     return render(
         request,
         template,

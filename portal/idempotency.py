@@ -153,6 +153,18 @@ def submit_once(
     return Submitted(url=token.url, message=token.message, first=True)
 
 
+def submit_form_once(request, *, form, name: str, create):
+    """``submit_once`` for a view with one Django form: the redirect to the result when this
+    or an earlier submit stored it; ``None`` when nothing was stored (the reason is on
+    ``form``, including a key that is no longer good)."""
+    try:
+        outcome = submit_once(request, form=name, create=create)
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return None
+    return submitted_response(request, outcome) if outcome is not None else None
+
+
 def submitted_response(request, outcome: Submitted):
     """Redirect to the result; a repeat says nothing was stored again."""
     if outcome.first:

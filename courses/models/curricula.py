@@ -189,6 +189,19 @@ class CurriculumPage(SegmentedSearchMixin, BasePage):
         return context
 
 
+def _package_file(label: str):
+    """One file of a lesson's generated package (``courses.services.lesson_package_build``)."""
+    return models.ForeignKey(
+        "resources.XinyuDocument",
+        verbose_name=label,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+
 class LessonPageTag(TaggedItemBase):
     content_object = ParentalKey(
         "courses.LessonPage", on_delete=models.CASCADE, related_name="tagged_items"
@@ -238,42 +251,10 @@ class LessonPage(SegmentedSearchMixin, BasePage):
         default=False,
         help_text="勾选后，页面、教案和课件附求助信息，教案附“学生倾诉时怎么做”的教师指引。",
     )
-    lesson_plan = models.ForeignKey(
-        "resources.XinyuDocument",
-        verbose_name="教案",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    slides = models.ForeignKey(
-        "resources.XinyuDocument",
-        verbose_name="课件",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    worksheet = models.ForeignKey(
-        "resources.XinyuDocument",
-        verbose_name="学习单",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    bundle = models.ForeignKey(
-        "resources.XinyuDocument",
-        verbose_name="全部材料（.zip）",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    lesson_plan = _package_file("教案")
+    slides = _package_file("课件")
+    worksheet = _package_file("学习单")
+    bundle = _package_file("全部材料（.zip）")
     worksheets = StreamField(
         [("document", DocumentChooserBlock(label="学习单"))],
         blank=True,

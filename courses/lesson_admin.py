@@ -16,16 +16,14 @@ from wagtail.permissions import register_permission_policy
 
 from oversight.figures import Period
 from portal.downloads import download_name_set
+from schools import access
+from schools.backoffice import CapabilityMenuItem, capability_view, not_found
 from schools.imports import ImportFailed, table_read
 from schools.models import School
-from schools.selectors import is_bureau, user_has_back_office
-from schools.services import access_log_record
 from schools.viewsets import (
-    PredicateMenuItem,
     ScopedModelForm,
     ScopedModelViewSet,
     ScopedPermissionPolicy,
-    forbidden_response,
 )
 from schools.vocab import Grade
 
@@ -146,8 +144,8 @@ class LessonRecordViewSet(ScopedModelViewSet):
 # --- import and per-class coverage ------------------------------------------------------------
 
 
-def _denied(request, action="lessons-denied"):
-    return forbidden_response(request, action=action, object_type="courses.lessonrecord")
+def _view(cap):
+    return capability_view(cap, object_type="courses.lessonrecord", action="lessons")
 
 
 class LessonImportForm(forms.Form):
@@ -162,9 +160,8 @@ class LessonImportForm(forms.Form):
             self.fields["school"].initial = schools[0].pk
 
 
+@_view("courses.lesson.record")
 def lesson_import_view(request):
-    if not sel.may_record_lessons(user=request.user):
-        return _denied(request)
     form = LessonImportForm(request.POST or None, request.FILES or None, user=request.user)
     context = {"title": "导入授课记录", "form": form}
     status = 200
@@ -186,9 +183,8 @@ def lesson_import_view(request):
     return render(request, "courses/admin/lesson_import.html", context, status=status)
 
 
+@_view("courses.lesson.record")
 def lesson_import_template(request, fmt):
-    if not sel.may_record_lessons(user=request.user):
-        return _denied(request)
     if fmt == "xlsx":
         data = lesson_imports.template_xlsx()
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -199,27 +195,18 @@ def lesson_import_template(request, fmt):
     return download_name_set(response, filename=f"授课记录导入模板.{fmt}")
 
 
+@_view("courses.lesson.coverage")
 def lesson_coverage_view(request):
     """Per class of one school: periods recorded this school year and whether covered."""
-    schools = School.objects.filter(pk__in=sel.manager_school_ids(user=request.user))
-    if is_bureau(user=request.user):
-        schools = School.objects.all()
-    schools = list(schools.order_by("code"))
-    if not schools:
-        return _denied(request)
+    schools = list(
+        access.schools_for(user=request.user, cap="courses.lesson.coverage").order_by("code")
+    )
+    if not schools:  # pragma: no cover - the capability reaches a school
+        not_found(request, action="view", object_type="courses.lessoncoverage")
     wanted = request.GET.get("school", "")
     school = next((s for s in schools if str(s.pk) == wanted), schools[0])
     if wanted and str(school.pk) != wanted:
-        access_log_record(
-            request=request,
-            action="view-denied",
-            object_type="courses.lessoncoverage",
-            object_id=wanted[:50],
-            allowed=False,
-        )
-        from django.http import Http404
-
-        raise Http404
+        not_found(request, action="view", object_type="courses.lessoncoverage", object_id=wanted)
     period = Period.school_year()
     rows = sel.class_lesson_summary(school=school, start=period.start, as_of=period.as_of)
     covered = sum(1 for r in rows if r["covered"])
@@ -246,26 +233,21 @@ admin_patterns = [
 ]
 
 
-def _reads_coverage(*, user):
-    return is_bureau(user=user) or bool(sel.manager_school_ids(user=user))
-
-
 def lesson_menu_items():
     return [
-        PredicateMenuItem(
+        CapabilityMenuItem(
             "导入授课记录",
             reverse("lessons_admin:import"),
             icon_name="upload",
             order=1,
-            predicate=lambda *, user: user_has_back_office(user=user)
-            and sel.may_record_lessons(user=user),
+            capability=lesson_import_view.capability,
         ),
-        PredicateMenuItem(
+        CapabilityMenuItem(
             "班级课程覆盖",
             reverse("lessons_admin:coverage"),
             icon_name="table",
             order=2,
-            predicate=_reads_coverage,
+            capability=lesson_coverage_view.capability,
         ),
     ]
 

@@ -29,19 +29,13 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from schools import access
+from schools.access import Reach
 from schools.models import SchoolClass
-from schools.selectors import (
-    classes_for,
-    is_bureau,
-    school_ids_with,
-    staff_users_at,
-)
-from schools.vocab import SCHOOL_WIDE_ROLES
+from schools.selectors import classes_for, staff_users_at
 
 from .models import CurriculumPage, LessonPage, LessonRecord
 
-# Roles that record lessons for anyone at their school.
-RECORD_MANAGER_ROLES = SCHOOL_WIDE_ROLES
 # One mental-health lesson every this many term days (the bureau's expectation).
 LESSON_INTERVAL_DAYS = 14
 # School breaks as (month, day) – (month, day), inclusive: not term time.
@@ -53,20 +47,20 @@ SCHOOL_BREAKS = (((1, 20), (2, 20)), ((7, 10), (8, 31)))
 
 def recorder_school_ids(*, user) -> set[int]:
     """Schools where the user has any active role: they may record their own lessons there."""
-    return school_ids_with(user=user)
+    return access.school_ids_for(user=user, cap="courses.lesson.record")
 
 
 def manager_school_ids(*, user) -> set[int]:
     """Schools where the user records lessons for anyone (admins, leaders, psych teachers)."""
-    return school_ids_with(user=user, roles=RECORD_MANAGER_ROLES)
+    return access.school_ids_for(user=user, cap="courses.lesson.record", reach=Reach.SCHOOL)
 
 
 def may_record_lessons(*, user) -> bool:
-    return bool(recorder_school_ids(user=user))
+    return access.can(user=user, cap="courses.lesson.record")
 
 
 def may_read_lessons(*, user) -> bool:
-    return is_bureau(user=user) or may_record_lessons(user=user)
+    return access.can(user=user, cap="courses.lesson.read")
 
 
 def lesson_records_for(*, user) -> QuerySet[LessonRecord]:
@@ -74,7 +68,7 @@ def lesson_records_for(*, user) -> QuerySet[LessonRecord]:
     qs = LessonRecord.objects.select_related(
         "school", "school_class", "teacher", "lesson", "curriculum"
     )
-    if is_bureau(user=user):
+    if access.bureau_covers(user=user, cap="courses.lesson.read"):
         return qs
     school_ids = recorder_school_ids(user=user)
     if not school_ids:
@@ -90,8 +84,6 @@ def lesson_records_editable_by(*, user) -> QuerySet[LessonRecord]:
     qs = LessonRecord.objects.select_related(
         "school", "school_class", "teacher", "lesson", "curriculum"
     )
-    if getattr(user, "is_superuser", False):
-        return qs
     managed = manager_school_ids(user=user)
     own = recorder_school_ids(user=user)
     return qs.filter(
@@ -102,8 +94,6 @@ def lesson_records_editable_by(*, user) -> QuerySet[LessonRecord]:
 def lesson_classes_for(*, user) -> QuerySet[SchoolClass]:
     """Classes the user may record a lesson for: every class of the schools they work at."""
     qs = SchoolClass.objects.select_related("school").order_by("school__code", "grade", "name")
-    if getattr(user, "is_superuser", False):
-        return qs
     return qs.filter(school_id__in=recorder_school_ids(user=user))
 
 
@@ -111,8 +101,6 @@ def lesson_teachers_for(*, user):
     """Who the user may name as the teacher: anyone at schools they manage, else themselves."""
     from django.contrib.auth import get_user_model
 
-    if getattr(user, "is_superuser", False):
-        return staff_users_at(schools=lesson_classes_for(user=user).values("school"))
     managed = manager_school_ids(user=user)
     if managed:
         return staff_users_at(schools=list(managed)) | get_user_model().objects.filter(pk=user.pk)

@@ -71,7 +71,7 @@ def lesson_record_check(
     teacher = teacher or by
     if school_class is not None and "school_class" not in errors:
         school_id = school_class.school_id
-        manager = by.is_superuser or school_id in sel.manager_school_ids(user=by)
+        manager = school_id in sel.manager_school_ids(user=by)
         if not manager and teacher.pk != by.pk:
             errors["teacher"] = "您只能登记本人所上的课；为其他教师登记请联系学校管理员。"
         elif (

@@ -13,15 +13,10 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from schools import access
 from schools.models import Membership, School
-from schools.selectors import (
-    is_bureau,
-    memberships_of,
-    school_ids_with,
-    school_scope,
-    schools_managed_by,
-)
-from schools.vocab import BUREAU_ROLES, Role
+from schools.selectors import memberships_of, school_ids_with
+from schools.vocab import Role
 
 from .models import (
     ExternalTraining,
@@ -38,7 +33,6 @@ from .models import (
 
 ZERO = Decimal("0")
 TENTH = Decimal("0.1")
-REPORT_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
 
 
 def current_year() -> int:
@@ -148,7 +142,8 @@ def target_for_roles(*, roles, targets: dict[str, Decimal]) -> Decimal | None:
 
 
 def school_roles_of(*, user) -> set[str]:
-    return {m.role for m in memberships_of(user=user) if m.role not in BUREAU_ROLES}
+    earners = access.roles_holding("courses.hours.earn")
+    return {m.role for m in memberships_of(user=user) if m.role in earners}
 
 
 def hours_of_teacher(*, teacher, year: int) -> Decimal:
@@ -333,24 +328,19 @@ def registrations_of(*, teacher) -> QuerySet[SessionRegistration]:
 def sessions_for_user(*, user) -> QuerySet[TrainingSession]:
     """Sessions a back-office user may see: city-wide and those of schools they read."""
     qs = TrainingSession.objects.select_related("module", "school")
-    if is_bureau(user=user):
-        return qs
-    return qs.filter(Q(school__isnull=True) | Q(school_id__in=teacher_school_ids(user=user)))
+    q = access.reach_q(user=user, cap="courses.session.read")
+    return qs if q is None else qs.filter(Q(school__isnull=True) | q)
 
 
 def sessions_managed_by(*, user) -> QuerySet[TrainingSession]:
     """Sessions whose details the user may change: bureau admin all, a school admin their own."""
     qs = TrainingSession.objects.select_related("module", "school")
-    if getattr(user, "is_superuser", False) or Role.BUREAU_ADMIN in {
-        m.role for m in memberships_of(user=user)
-    }:
-        return qs
-    return qs.filter(school__in=schools_managed_by(user=user))
+    return access.scoped(qs, user=user, cap="courses.session.write")
 
 
 def sessions_for_attendance(*, user) -> QuerySet[TrainingSession]:
     """Sessions for which the user may record attendance of the staff they manage."""
-    managed = schools_managed_by(user=user)
+    managed = access.schools_for(user=user, cap="courses.session.write")
     return (
         TrainingSession.objects.filter(Q(school__isnull=True) | Q(school__in=managed))
         .select_related("module", "school")
@@ -360,13 +350,13 @@ def sessions_for_attendance(*, user) -> QuerySet[TrainingSession]:
 
 def attendance_staff(*, user, session) -> list[Membership]:
     """Staff whose attendance the user may record for this session (one row per teacher)."""
-    schools = schools_managed_by(user=user)
+    schools = access.schools_for(user=user, cap="courses.session.write")
     if session.school_id:
         schools = schools.filter(pk=session.school_id)
     rows = (
         Membership.objects.active()
         .filter(school__in=schools)
-        .exclude(role__in=BUREAU_ROLES)
+        .filter(role__in=access.roles_holding("courses.hours.earn"))
         .select_related("user", "school")
         .order_by("school__code", "user__real_name", "user__username")
     )
@@ -400,7 +390,8 @@ def session_attendance_state(*, session, teacher_ids) -> dict:
 
 
 def external_for_reviewer(*, user) -> QuerySet[ExternalTraining]:
-    return ExternalTraining.objects.filter(school__in=schools_managed_by(user=user)).select_related(
+    reviewed = access.schools_for(user=user, cap="courses.external.review")
+    return ExternalTraining.objects.filter(school__in=reviewed).select_related(
         "teacher", "school", "decided_by"
     )
 
@@ -417,7 +408,7 @@ def ledger_for(*, user) -> QuerySet[HoursEntry]:
     qs = HoursEntry.objects.select_related(
         "teacher", "school", "module", "session", "external", "recorded_by"
     ).annotate(reversed=Exists(HoursEntry.objects.filter(reverses=OuterRef("pk"))))
-    if is_bureau(user=user):
+    if access.bureau_covers(user=user, cap="courses.ledger.read"):
         return qs
     # By the school that credited the hours (``HoursEntry.school``), never by where the
     # teacher works now: hours earned at another school stay that school's lines.
@@ -426,12 +417,12 @@ def ledger_for(*, user) -> QuerySet[HoursEntry]:
 
 def ledger_reversible_by(*, user) -> QuerySet[HoursEntry]:
     """Credits the user may reverse: those credited by schools they manage."""
-    return HoursEntry.objects.filter(school__in=schools_managed_by(user=user))
+    return access.scoped(HoursEntry.objects.all(), user=user, cap="courses.ledger.reverse")
 
 
 def report_schools_for(*, user) -> QuerySet[School]:
     """Schools whose hours report the user may read."""
-    return school_scope(user=user, roles=REPORT_ROLES)
+    return access.schools_for(user=user, cap="courses.ledger.read")
 
 
 @dataclass
@@ -600,7 +591,7 @@ def school_hours_report(
     staff = (
         Membership.objects.active()
         .filter(school=school)
-        .exclude(role__in=BUREAU_ROLES)
+        .filter(role__in=access.roles_holding("courses.hours.earn"))
         .select_related("user")
         .order_by("user__real_name", "user__username")
     )
@@ -677,7 +668,7 @@ def bureau_hours_report(
     staff = (
         Membership.objects.active()
         .filter(school_id__in=school_ids)
-        .exclude(role__in=BUREAU_ROLES)
+        .filter(role__in=access.roles_holding("courses.hours.earn"))
         .values_list("school_id", "user_id", "role")
     )
     targets = targets_of_year(year=period.target_year) if period.judged else {}
@@ -741,7 +732,7 @@ def hours_target_by_school(*, school_ids, year: int, on: datetime.date) -> dict[
     staff = (
         Membership.objects.active(on)
         .filter(school_id__in=school_ids)
-        .exclude(role__in=BUREAU_ROLES)
+        .filter(role__in=access.roles_holding("courses.hours.earn"))
         .values_list("school_id", "user_id", "role")
     )
     roles: dict[tuple[int, int], set[str]] = {}

@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from schools import access
 from schools.models import Membership
 from schools.selectors import memberships_of, schools_managed_by
-from schools.vocab import BUREAU_ROLES
 
 from .models import (
     ExternalTraining,
@@ -46,7 +46,7 @@ def certificate_code_new() -> str:
 
 def _school_of(*, teacher):
     for m in memberships_of(user=teacher):
-        if m.school_id and m.role not in BUREAU_ROLES:
+        if m.school_id and m.role in access.roles_holding("courses.hours.earn"):
             return m.school
     return None
 
@@ -238,13 +238,15 @@ def session_unregister(*, teacher, session: TrainingSession) -> None:
 
 def _attendance_school(*, user, session, teacher):
     """The school through which ``user`` may record ``teacher``'s attendance, or None."""
-    managed = set(schools_managed_by(user=user).values_list("pk", flat=True))
+    managed = set(
+        access.schools_for(user=user, cap="courses.session.write").values_list("pk", flat=True)
+    )
     if session.school_id:
         managed &= {session.school_id}
     for m in (
         Membership.objects.active()
         .filter(user=teacher, school_id__in=managed)
-        .exclude(role__in=BUREAU_ROLES)
+        .filter(role__in=access.roles_holding("courses.hours.earn"))
         .select_related("school")
     ):
         return m.school

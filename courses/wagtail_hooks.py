@@ -6,13 +6,9 @@ from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from schools.selectors import is_bureau, is_bureau_admin, schools_managed_by, user_has_back_office
-from schools.viewsets import (
-    PredicateMenuItem,
-    ScopedModelForm,
-    ScopedModelViewSet,
-    ScopedPermissionPolicy,
-)
+from schools import access
+from schools.backoffice import CapabilityMenuItem
+from schools.viewsets import ScopedModelForm, ScopedModelViewSet, ScopedPermissionPolicy
 
 from . import training_admin as views
 from . import training_selectors as sel
@@ -21,16 +17,12 @@ from .models import HoursTarget, TrainingSession
 # --- permission policies (registered first: every admin view asks them) ----------------------
 
 
-def _may_manage_sessions(*, user):
-    return is_bureau_admin(user=user) or schools_managed_by(user=user).exists()
-
-
 session_policy = ScopedPermissionPolicy(
     TrainingSession,
     read=sel.sessions_for_user,
     write=sel.sessions_managed_by,
-    may_read=user_has_back_office,
-    may_write=_may_manage_sessions,
+    may_read=lambda *, user: access.can(user=user, cap="courses.session.read"),
+    may_write=lambda *, user: access.can(user=user, cap="courses.session.write"),
 )
 register_permission_policy(TrainingSession, session_policy)
 
@@ -38,10 +30,10 @@ target_policy = ScopedPermissionPolicy(
     HoursTarget,
     read=lambda *, user: HoursTarget.objects.all(),
     write=lambda *, user: HoursTarget.objects.all()
-    if is_bureau_admin(user=user)
+    if access.can(user=user, cap="courses.target.write")
     else HoursTarget.objects.none(),
-    may_read=user_has_back_office,
-    may_write=is_bureau_admin,
+    may_read=lambda *, user: access.can(user=user, cap="portal.backoffice"),
+    may_write=lambda *, user: access.can(user=user, cap="courses.target.write"),
 )
 register_permission_policy(HoursTarget, target_policy)
 
@@ -53,7 +45,8 @@ class TrainingSessionForm(ScopedModelForm):
     def clean(self):
         cleaned = super().clean()
         user = self.for_user
-        if user is not None and not is_bureau_admin(user=user) and not cleaned.get("school"):
+        city_wide = user is not None and access.bureau_covers(user=user, cap="courses.session.write")
+        if user is not None and not city_wide and not cleaned.get("school"):
             self.add_error("school", "学校管理员只能创建本校场次，请选择学校。")
         return cleaned
 
@@ -135,66 +128,58 @@ def register_training_urls():
     return [path("training/", include((admin_patterns, "training_admin")))]
 
 
-def _reads_reports(*, user):
-    return sel.report_schools_for(user=user).exists()
-
-
-def _manages_school(*, user):
-    return schools_managed_by(user=user).exists()
-
-
 @hooks.register("register_training_menu_item")
 def menu_school_report():
-    return PredicateMenuItem(
+    return CapabilityMenuItem(
         "学校学时报表",
         reverse("training_admin:school_report"),
         icon_name="table",
         order=0,
-        predicate=_reads_reports,
+        capability=views.school_report.capability,
     )
 
 
 @hooks.register("register_training_menu_item")
 def menu_bureau_report():
-    return PredicateMenuItem(
+    return CapabilityMenuItem(
         "全市学时报表",
         reverse("training_admin:bureau_report"),
         icon_name="table",
         order=1,
-        predicate=is_bureau,
+        capability=views.bureau_report.capability,
     )
 
 
 @hooks.register("register_training_menu_item")
 def menu_attendance():
-    return PredicateMenuItem(
+    return CapabilityMenuItem(
         "出勤登记",
         reverse("training_admin:attendance_list"),
         icon_name="tick",
         order=3,
-        predicate=_manages_school,
+        capability=views.attendance_list.capability,
     )
 
 
 @hooks.register("register_training_menu_item")
 def menu_external():
-    return PredicateMenuItem(
+    return CapabilityMenuItem(
         "校外培训审核",
         reverse("training_admin:external_list"),
         icon_name="doc-full",
         order=4,
-        predicate=_manages_school,
+        capability=views.external_list.capability,
     )
 
 
 @hooks.register("register_training_menu_item")
 def menu_ledger():
-    return PredicateMenuItem(
+    return CapabilityMenuItem(
         "学时台账",
         reverse("training_admin:ledger"),
         icon_name="list-ul",
         order=5,
-        predicate=lambda *, user: is_bureau(user=user) or _reads_reports(user=user),
+        capability=views.ledger.capability,
     )
 
 

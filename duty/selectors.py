@@ -9,16 +9,9 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from schools import access
 from schools.models import Membership, School, Student
-from schools.selectors import (
-    is_bureau,
-    is_bureau_admin,
-    school_ids_with,
-    school_scope,
-    schools_for,
-    user_memo,
-)
-from schools.vocab import Role
+from schools.selectors import schools_for
 
 from .models import (
     DutyAssignment,
@@ -42,26 +35,10 @@ DUE_SOON_LEAD = {
     EntryKind.WRITTEN: datetime.timedelta(minutes=30),
 }
 
-# Who may do what with incidents (design.md roles table, "incidents" column).
-INCIDENT_HANDLER_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
-INCIDENT_READER_ROLES = INCIDENT_HANDLER_ROLES | {Role.PSYCH_TEACHER}
-# The school's leaders and psychology teachers see the names of students involved.
-STUDENT_NAME_ROLES = INCIDENT_READER_ROLES
-ROSTER_MANAGER_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
-SAFETY_READER_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER}
-SAFETY_MANAGER_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
 
 
-def roster_may_manage(*, user) -> bool:
-    return user_memo(
-        user=user, key="duty-roster", compute=lambda: roster_schools_managed_by(user=user).exists()
-    )
 
 
-def safety_may_manage(*, user) -> bool:
-    return user_memo(
-        user=user, key="duty-safety", compute=lambda: safety_schools_managed_by(user=user).exists()
-    )
 
 
 def _now(now):
@@ -74,34 +51,26 @@ def _now(now):
 def roster_visible_to(*, user) -> QuerySet[DutyAssignment]:
     """Duty rows the user may read: the bureau all, school staff their own schools."""
     qs = DutyAssignment.objects.select_related("school", "person")
-    if is_bureau(user=user):
-        return qs
-    return qs.filter(school_id__in=school_ids_with(user=user))
+    return access.scoped(qs, user=user, cap="duty.roster.read")
 
 
 def roster_managed_by(*, user) -> QuerySet[DutyAssignment]:
     qs = DutyAssignment.objects.select_related("school", "person")
-    if is_bureau_admin(user=user):
-        return qs
-    return qs.filter(school_id__in=school_ids_with(user=user, roles=ROSTER_MANAGER_ROLES))
+    return access.scoped(qs, user=user, cap="duty.roster.write")
 
 
 def roster_schools_managed_by(*, user) -> QuerySet[School]:
-    return school_scope(user=user, roles=ROSTER_MANAGER_ROLES, bureau=is_bureau_admin)
+    return access.schools_for(user=user, cap="duty.roster.write")
 
 
 def rotation_visible_to(*, user) -> QuerySet[DutyRotationSlot]:
     qs = DutyRotationSlot.objects.select_related("school", "person")
-    if is_bureau(user=user):
-        return qs
-    return qs.filter(school_id__in=school_ids_with(user=user))
+    return access.scoped(qs, user=user, cap="duty.roster.read")
 
 
 def rotation_managed_by(*, user) -> QuerySet[DutyRotationSlot]:
     qs = DutyRotationSlot.objects.select_related("school", "person")
-    if is_bureau_admin(user=user):
-        return qs
-    return qs.filter(school_id__in=school_ids_with(user=user, roles=ROSTER_MANAGER_ROLES))
+    return access.scoped(qs, user=user, cap="duty.roster.write")
 
 
 def roster_for_day(*, school, day) -> list[DutyAssignment]:
@@ -172,41 +141,26 @@ def incidents_visible_to(*, user) -> QuerySet[IncidentReport]:
     """Incidents the user may read: the bureau all; a school's leaders and psychology
     teachers their school's; anyone the reports they filed themselves."""
     qs = IncidentReport.objects.select_related("school", "reporter")
-    if is_bureau(user=user):
-        return qs
-    return qs.filter(
-        Q(school_id__in=school_ids_with(user=user, roles=INCIDENT_READER_ROLES))
-        | Q(reporter=user, school_id__in=school_ids_with(user=user))
-    )
+    return access.scoped(qs, user=user, cap="duty.incident.read", own=("reporter",))
 
 
 def incidents_managed_by(*, user) -> QuerySet[IncidentReport]:
     """Incidents the user may change and add reports to."""
     qs = IncidentReport.objects.select_related("school", "reporter")
-    if is_bureau_admin(user=user):
-        return qs
-    return qs.filter(school_id__in=school_ids_with(user=user, roles=INCIDENT_HANDLER_ROLES))
+    return access.scoped(qs, user=user, cap="duty.incident.handle")
 
 
 def incident_schools_reportable_by(*, user) -> QuerySet[School]:
     """Any teacher can start a report for their own school; the bureau admin for any."""
-    return school_scope(user=user, bureau=is_bureau_admin)
+    return access.schools_for(user=user, cap="duty.incident.report")
 
 
-def incident_may_read(*, user) -> bool:
-    return is_bureau(user=user) or bool(school_ids_with(user=user))
 
 
-def incident_may_handle(*, user) -> bool:
-    return is_bureau_admin(user=user) or bool(
-        school_ids_with(user=user, roles=INCIDENT_HANDLER_ROLES)
-    )
 
 
 def incident_student_names_visible(*, user, incident) -> bool:
-    if is_bureau_admin(user=user):
-        return True
-    return incident.school_id in school_ids_with(user=user, roles=STUDENT_NAME_ROLES)
+    return access.can(user=user, cap="duty.incident.student_names", obj=incident)
 
 
 def students_pickable_by(*, user, school) -> QuerySet[Student]:
@@ -411,20 +365,16 @@ def notices_for(*, user, unread_only=False) -> QuerySet[DutyNotice]:
 
 def safety_checks_visible_to(*, user) -> QuerySet[SafetyCheck]:
     qs = SafetyCheck.objects.select_related("school")
-    if is_bureau(user=user):
-        return qs
-    return qs.filter(school_id__in=school_ids_with(user=user, roles=SAFETY_READER_ROLES))
+    return access.scoped(qs, user=user, cap="duty.safety.read")
 
 
 def safety_checks_managed_by(*, user) -> QuerySet[SafetyCheck]:
     qs = SafetyCheck.objects.select_related("school")
-    if is_bureau_admin(user=user):
-        return qs
-    return qs.filter(school_id__in=school_ids_with(user=user, roles=SAFETY_MANAGER_ROLES))
+    return access.scoped(qs, user=user, cap="duty.safety.write")
 
 
 def safety_schools_managed_by(*, user) -> QuerySet[School]:
-    return school_scope(user=user, roles=SAFETY_MANAGER_ROLES, bureau=is_bureau_admin)
+    return access.schools_for(user=user, cap="duty.safety.write")
 
 
 def bureau_admins() -> list:
@@ -434,7 +384,9 @@ def bureau_admins() -> list:
         get_user_model()
         .objects.filter(
             is_active=True,
-            memberships__in=Membership.objects.active().filter(role=Role.BUREAU_ADMIN),
+            memberships__in=Membership.objects.active().filter(
+                role__in=access.bureau_roles_holding("duty.notice.receive")
+            ),
         )
         .distinct()
     )

@@ -6,11 +6,10 @@ printing or exporting the names of students involved writes one more per student
 """
 
 import datetime
-import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,8 +18,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal import idempotency, spreadsheets
-from portal.views import permission_denied
-from schools.selectors import is_bureau, schools_for
+from schools import access
+from schools.backoffice import capability_view, deny
+from schools.selectors import schools_for
 from schools.services import access_log_record
 
 from . import selectors, services
@@ -76,30 +76,6 @@ def _log_students(request, *, incident, students, action):
         )
 
 
-def _require_reader(request):
-    if not selectors.incident_may_read(user=request.user):
-        raise PermissionDenied
-
-
-def denied_as_403(view):
-    """A role without the action gets a logged 403 page (Wagtail would redirect instead)."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            access_log_record(
-                request=request,
-                action="denied",
-                object_type=f"duty.{view.__name__}"[:50],
-                allowed=False,
-            )
-            return permission_denied(request)
-
-    return wrapped
-
-
 # --- inbox ---------------------------------------------------------------------------------
 
 
@@ -111,9 +87,8 @@ def _inbox_queryset(request, now):
     return form, selectors.incident_inbox(user=request.user, now=now, **filters)
 
 
-@denied_as_403
+@capability_view("duty.incident.read", object_type="duty.incident_inbox")
 def incident_inbox(request):
-    _require_reader(request)
     now = timezone.now()
     form, qs = _inbox_queryset(request, now)
     page = Paginator(qs, 50).get_page(request.GET.get("p"))
@@ -131,18 +106,17 @@ def incident_inbox(request):
             "rows": rows,
             "page": page,
             "query": query.urlencode(),
-            "is_bureau": is_bureau(user=request.user),
+            "is_bureau": access.is_bureau(user=request.user),
             "may_report": selectors.incident_schools_reportable_by(user=request.user).exists(),
             "now": now,
         },
     )
 
 
-@denied_as_403
+@capability_view("duty.incident.export", object_type="duty.incident_export")
 def incident_export(request):
     """The filtered inbox as CSV (Excel opens it). Logged; student names only for those who
     may see them, and then each name is logged."""
-    _require_reader(request)
     now = timezone.now()
     _form, qs = _inbox_queryset(request, now)
     qs = qs.prefetch_related("students")
@@ -200,9 +174,8 @@ def _detail_context(request, incident, *, now):
     }, students if may_names else []
 
 
-@denied_as_403
+@capability_view("duty.incident.read", object_type="duty.incident_detail")
 def incident_detail(request, pk):
-    _require_reader(request)
     incident = _get_incident(request, pk)
     now = timezone.now()
     context, shown = _detail_context(request, incident, now=now)
@@ -230,9 +203,8 @@ def _next_kind(incident):
     return EntryKind.FOLLOW_UP
 
 
-@denied_as_403
+@capability_view("duty.incident.read", object_type="duty.incident_print")
 def incident_print(request, pk):
-    _require_reader(request)
     incident = _get_incident(request, pk)
     now = timezone.now()
     context, shown = _detail_context(request, incident, now=now)
@@ -240,7 +212,7 @@ def incident_print(request, pk):
     return render(request, "duty/admin/incident_print.html", context)
 
 
-@denied_as_403
+@capability_view("duty.incident.handle", object_type="duty.entry_add")
 @require_POST
 def entry_add(request, pk):
     incident = _get_incident(request, pk, manage=True)
@@ -307,10 +279,10 @@ def _create(request, *, template, extra, success_url):
     )
 
 
-@denied_as_403
+@capability_view("duty.incident.report", object_type="duty.incident_create")
 def incident_create(request):
     if not selectors.incident_schools_reportable_by(user=request.user).exists():
-        raise PermissionDenied
+        deny(request, action="view", object_type="duty.incident_create")
     return _create(
         request,
         template="duty/admin/incident_form.html",
@@ -321,7 +293,7 @@ def incident_create(request):
     )
 
 
-@denied_as_403
+@capability_view("duty.incident.handle", object_type="duty.incident_edit")
 def incident_edit(request, pk):
     incident = _get_incident(request, pk, manage=True)
     conflict = None
@@ -386,11 +358,11 @@ def _month_arg(value):
         return timezone.localdate().replace(day=1)
 
 
-@denied_as_403
+@capability_view("duty.roster.read", object_type="duty.roster_calendar")
 def roster_calendar(request):
     schools = list(schools_for(user=request.user))
     if not schools:
-        raise PermissionDenied
+        deny(request, action="view", object_type="duty.roster_calendar")
     school_id = request.GET.get("school")
     school = next((s for s in schools if str(s.pk) == school_id), None)
     if school_id and school is None:
@@ -429,10 +401,10 @@ def roster_calendar(request):
     )
 
 
-@denied_as_403
+@capability_view("duty.roster.write", object_type="duty.roster_generate")
 def roster_generate(request):
     if not selectors.roster_schools_managed_by(user=request.user).exists():
-        raise PermissionDenied
+        deny(request, action="view", object_type="duty.roster_generate")
     form = RosterGenerateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         school, month = form.cleaned_data["school"], form.cleaned_data["month"]
@@ -467,10 +439,10 @@ def roster_generate(request):
     )
 
 
-@denied_as_403
+@capability_view("duty.roster.write", object_type="duty.roster_import")
 def roster_import(request):
     if not selectors.roster_schools_managed_by(user=request.user).exists():
-        raise PermissionDenied
+        deny(request, action="view", object_type="duty.roster_import")
     form = RosterImportForm(request.POST or None, request.FILES or None, user=request.user)
     errors = []
     if request.method == "POST" and form.is_valid():
@@ -491,10 +463,8 @@ def roster_import(request):
     )
 
 
-@denied_as_403
+@capability_view("duty.phonelist.read", object_type="duty.phone_list")
 def phone_list(request):
-    if not is_bureau(user=request.user):
-        raise PermissionDenied
     day = timezone.localdate()
     return render(
         request,
@@ -508,7 +478,7 @@ def phone_list(request):
     )
 
 
-@denied_as_403
+@capability_view("portal.backoffice", object_type="duty.notices")
 def notices(request):
     return render(
         request,
@@ -521,7 +491,7 @@ def notices(request):
     )
 
 
-@denied_as_403
+@capability_view("portal.backoffice", object_type="duty.notice_read")
 @require_POST
 def notice_read(request, pk):
     services.notice_mark_read(user=request.user, notice_id=pk)
@@ -531,11 +501,11 @@ def notice_read(request, pk):
 # --- learner area: any teacher reports an incident of their school --------------------------
 
 
-@denied_as_403
 @login_required
+@capability_view("duty.incident.report", object_type="duty.my_incident_new")
 def my_incident_new(request):
     if not selectors.incident_schools_reportable_by(user=request.user).exists():
-        raise PermissionDenied
+        deny(request, action="view", object_type="duty.my_incident_new")
     return _create(
         request,
         template="duty/my_incident_form.html",
@@ -544,7 +514,6 @@ def my_incident_new(request):
     )
 
 
-@denied_as_403
 @login_required
 def my_incidents(request):
     now = timezone.now()

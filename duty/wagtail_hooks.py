@@ -8,10 +8,12 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from schools.selectors import is_bureau, memberships_of, user_has_back_office
-from schools.viewsets import PredicateMenuItem, ScopedModelViewSet, ScopedPermissionPolicy
+from schools import access
+from schools.backoffice import CapabilityMenuItem
+from schools.selectors import memberships_of
+from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
 
-from . import selectors
+from . import selectors, views
 from .forms import DutyAssignmentForm, DutyRotationSlotForm, SafetyCheckForm
 from .models import DutyAssignment, DutyRotationSlot, IncidentReport, SafetyCheck
 
@@ -21,8 +23,8 @@ register_permission_policy(
         DutyAssignment,
         read=selectors.roster_visible_to,
         write=selectors.roster_managed_by,
-        may_read=lambda *, user: user_has_back_office(user=user),
-        may_write=selectors.roster_may_manage,
+        may_read=lambda *, user: access.can(user=user, cap="duty.roster.read"),
+        may_write=lambda *, user: access.can(user=user, cap="duty.roster.write"),
     ),
 )
 register_permission_policy(
@@ -31,8 +33,8 @@ register_permission_policy(
         DutyRotationSlot,
         read=selectors.rotation_visible_to,
         write=selectors.rotation_managed_by,
-        may_read=lambda *, user: user_has_back_office(user=user),
-        may_write=selectors.roster_may_manage,
+        may_read=lambda *, user: access.can(user=user, cap="duty.roster.read"),
+        may_write=lambda *, user: access.can(user=user, cap="duty.roster.write"),
     ),
 )
 register_permission_policy(
@@ -41,9 +43,8 @@ register_permission_policy(
         SafetyCheck,
         read=selectors.safety_checks_visible_to,
         write=selectors.safety_checks_managed_by,
-        may_read=lambda *, user: is_bureau(user=user)
-        or any(m.role in selectors.SAFETY_READER_ROLES for m in memberships_of(user=user)),
-        may_write=selectors.safety_may_manage,
+        may_read=lambda *, user: access.can(user=user, cap="duty.safety.read"),
+        may_write=lambda *, user: access.can(user=user, cap="duty.safety.write"),
     ),
 )
 # Incidents have their own views (clocks, timeline, concurrency); the policy answers for
@@ -54,9 +55,9 @@ register_permission_policy(
         IncidentReport,
         read=selectors.incidents_visible_to,
         write=selectors.incidents_managed_by,
-        may_read=selectors.incident_may_read,
-        may_write=selectors.incident_may_handle,
-        may_add=lambda *, user: selectors.incident_schools_reportable_by(user=user).exists(),
+        may_read=lambda *, user: access.can(user=user, cap="duty.incident.read"),
+        may_write=lambda *, user: access.can(user=user, cap="duty.incident.handle"),
+        may_add=lambda *, user: access.can(user=user, cap="duty.incident.report"),
         may_delete=lambda *, user: False,
     ),
 )
@@ -119,46 +120,45 @@ def register_duty_admin_urls():
 
 @hooks.register("register_duty_menu_item")
 def incidents_menu_item():
-    return PredicateMenuItem(
+    return CapabilityMenuItem(
         "事件报告",
         reverse("duty_incidents"),
         icon_name="warning",
         order=0,
-        predicate=selectors.incident_may_read,
+        capability=views.incident_inbox.capability,
     )
 
 
 @hooks.register("register_duty_menu_item")
 def calendar_menu_item():
-    return PredicateMenuItem(
+    return CapabilityMenuItem(
         "值班日历",
         reverse("duty_roster_calendar"),
         icon_name="calendar",
         order=0,
-        predicate=lambda *, user: is_bureau(user=user)
-        or selectors.roster_visible_to(user=user).exists(),
+        capability=views.roster_calendar.capability,
     )
 
 
 @hooks.register("register_duty_menu_item")
 def phone_list_menu_item():
-    return PredicateMenuItem(
+    return CapabilityMenuItem(
         "今日值班电话",
         reverse("duty_phone_list"),
         icon_name="mobile-alt",
         order=0,
-        predicate=is_bureau,
+        capability=views.phone_list.capability,
     )
 
 
 @hooks.register("register_duty_menu_item")
 def notices_menu_item():
-    return PredicateMenuItem(
+    return CapabilityMenuItem(
         "值班提醒",
         reverse("duty_notices"),
         icon_name="mail",
         order=900,
-        predicate=user_has_back_office,
+        capability=views.notices.capability,
     )
 
 
@@ -175,7 +175,7 @@ class TodayDutyPanel(Component):
     def get_context_data(self, parent_context=None):
         user = self.request.user
         day = timezone.localdate()
-        bureau = is_bureau(user=user)
+        bureau = access.is_bureau(user=user)
         school_ids = {m.school_id for m in memberships_of(user=user) if m.school_id}
         duty = []
         if school_ids and not bureau:
@@ -191,12 +191,13 @@ class TodayDutyPanel(Component):
             "duty": duty,
             "bureau": bureau,
             "notices": list(selectors.notices_for(user=user, unread_only=True)[:5]),
-            "open_count": open_qs.count() if selectors.incident_may_read(user=user) else None,
-            "overdue_count": overdue if selectors.incident_may_read(user=user) else None,
+            "open_count": open_qs.count() if access.can(user=user, cap="duty.incident.read")
+            else None,
+            "overdue_count": overdue if access.can(user=user, cap="duty.incident.read") else None,
         }
 
 
 @hooks.register("construct_homepage_panels")
 def add_duty_panel(request, panels):
-    if user_has_back_office(user=request.user):
+    if access.can(user=request.user, cap="portal.backoffice"):
         panels.append(TodayDutyPanel(request))

@@ -7,7 +7,7 @@ are registered by those apps' own modules with ``oversight.figures.register_figu
 from django.db.models import Count
 
 from schools.models import Facility, Membership
-from schools.vocab import PsychEmployment, Role
+from schools.vocab import PSYCH_ROLES, PsychEmployment
 
 from .figures import Period, register_figure
 
@@ -27,7 +27,7 @@ def _counts(qs, schools, field="school_id", distinct="user") -> dict[int, int]:
 
 def psych_teachers(*, schools, period: Period, employment: str) -> dict[int, int]:
     qs = Membership.objects.active(period.as_of).filter(
-        school_id__in=_ids(schools), role=Role.PSYCH_TEACHER, psych_employment=employment
+        school_id__in=_ids(schools), role__in=PSYCH_ROLES, psych_employment=employment
     )
     return _counts(qs, schools)
 

@@ -12,44 +12,34 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from schools import access
 from schools.models import School
-from schools.selectors import (
-    is_bureau,
-    is_bureau_admin,
-    school_ids_with,
-    school_scope,
-)
-from schools.vocab import Role
 
 from .models import Campaign, ReminderSent, Submission
 
-# Who fills in a school's report (drafts), and who may send it to the bureau.
-REPORT_EDITOR_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER}
-REPORT_SUBMITTER_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
-# Who sees the dashboard for their own school.
-DASHBOARD_SCHOOL_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
-
 
 def may_manage_campaigns(*, user) -> bool:
-    return is_bureau_admin(user=user)
+    return access.can(user=user, cap="oversight.campaign.manage")
 
 
 def may_oversee(*, user) -> bool:
     """Bureau admins and auditors: status boards, every submission, exports."""
-    return is_bureau(user=user)
+    return access.can(user=user, cap="oversight.oversee")
 
 
 def report_schools_for(*, user) -> QuerySet[School]:
     """Schools whose reports the user may fill in."""
-    return School.objects.filter(pk__in=school_ids_with(user=user, roles=REPORT_EDITOR_ROLES))
+    return School.objects.filter(
+        pk__in=access.school_ids_for(user=user, cap="oversight.report.edit")
+    )
 
 
 def may_submit_for(*, user, school) -> bool:
-    return school.pk in school_ids_with(user=user, roles=REPORT_SUBMITTER_ROLES)
+    return access.can(user=user, cap="oversight.report.submit", obj=school)
 
 
 def may_use_reports(*, user) -> bool:
-    return may_oversee(user=user) or bool(school_ids_with(user=user, roles=REPORT_EDITOR_ROLES))
+    return access.can(user=user, cap="oversight.report.edit")
 
 
 def campaign_targets(*, campaign: Campaign) -> QuerySet[School]:
@@ -63,7 +53,7 @@ def campaigns_for(*, user) -> QuerySet[Campaign]:
     """Campaigns the user may see: all for the bureau; opened ones aimed at own schools."""
     if may_oversee(user=user):
         return Campaign.objects.all()
-    ids = school_ids_with(user=user, roles=REPORT_EDITOR_ROLES)
+    ids = access.school_ids_for(user=user, cap="oversight.report.edit")
     if not ids:
         return Campaign.objects.none()
     return (
@@ -193,9 +183,9 @@ def campaign_board(*, campaign: Campaign, now=None) -> tuple[list[BoardRow], dic
 
 
 def may_see_dashboard(*, user) -> bool:
-    return may_oversee(user=user) or bool(school_ids_with(user=user, roles=DASHBOARD_SCHOOL_ROLES))
+    return access.can(user=user, cap="oversight.dashboard.read")
 
 
 def dashboard_schools_for(*, user) -> QuerySet[School]:
     """All schools for the bureau; a school leader's or admin's own school(s) otherwise."""
-    return school_scope(user=user, roles=DASHBOARD_SCHOOL_ROLES)
+    return access.schools_for(user=user, cap="oversight.dashboard.read")

@@ -15,8 +15,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from schools import access
 from schools.models import Membership
-from schools.vocab import Role
 
 from .figures import Figure, Period, figures_for
 from .models import Answer, Campaign, FigureValue, Question, ReminderSent, Submission
@@ -193,7 +193,7 @@ def submission_submit(*, submission: Submission, user, now=None) -> Submission:
         .get(pk=submission.pk)
     )
     _check_editable(submission)
-    if not may_submit_for(user=user, school=submission.school) and not user.is_superuser:
+    if not may_submit_for(user=user, school=submission.school):
         raise PermissionDenied("只有学校管理员或学校领导可以提交报告。")
     if not submission.campaign.is_open(now):
         raise ValidationError("这项报告任务尚未开始填报。")
@@ -238,7 +238,6 @@ def submission_return(*, submission: Submission, user, comment: str, now=None) -
 
 # --- reminders -------------------------------------------------------------------------------
 
-REMINDER_RECIPIENT_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER}
 # How long after the deadline the overdue reminder may still go out.
 OVERDUE_WINDOW = datetime.timedelta(days=14)
 
@@ -297,7 +296,7 @@ def reminders_send(*, now=None) -> list[ReminderSent]:
         recipients: dict[int, list[str]] = {}
         for m in (
             Membership.objects.active(timezone.localdate(now))
-            .filter(school__in=schools, role__in=REMINDER_RECIPIENT_ROLES)
+            .filter(school__in=schools, role__in=access.roles_holding("oversight.reminder.receive"))
             .exclude(user__email="")
             .select_related("user")
         ):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import mimetypes
 import os
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from portal.downloads import download_name_set
 from portal.storage import UploadNotSaved
+from schools.backoffice import capability_view
 from schools.services import access_log_record
-from schools.viewsets import forbidden_response
 
 from . import selectors
 from .exports import campaign_export_xlsx
@@ -45,22 +44,6 @@ def _deny(request, *, object_type, object_id, school=None):
     raise Http404
 
 
-def guarded(test):
-    """Only users for whom ``test(user=…)`` holds; others get a logged 403 (not Wagtail's
-    redirect to the dashboard, so the answer is the same for every client)."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not test(user=request.user):
-                return forbidden_response(request, action="denied", object_type="oversight")
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
-
-
 def _campaign_or_404(request, pk) -> Campaign:
     try:
         return selectors.campaigns_for(user=request.user).get(pk=pk)
@@ -78,7 +61,7 @@ def _submission_or_404(request, pk) -> Submission:
 # --- index --------------------------------------------------------------------------------------
 
 
-@guarded(selectors.may_use_reports)
+@capability_view("oversight.report.edit", object_type="oversight")
 def index(request):
     user = request.user
     campaigns = []
@@ -106,7 +89,7 @@ def index(request):
 # --- a school's report ------------------------------------------------------------------------
 
 
-@guarded(selectors.may_use_reports)
+@capability_view("oversight.report.edit", object_type="oversight")
 def submission_edit(request, campaign_id, school_id):
     user = request.user
     campaign = _campaign_or_404(request, campaign_id)
@@ -173,7 +156,7 @@ def submission_edit(request, campaign_id, school_id):
     )
 
 
-@guarded(selectors.may_use_reports)
+@capability_view("oversight.report.edit", object_type="oversight")
 def submission_detail(request, pk):
     user = request.user
     submission = _submission_or_404(request, pk)
@@ -205,7 +188,7 @@ def submission_detail(request, pk):
     )
 
 
-@guarded(selectors.may_manage_campaigns)
+@capability_view("oversight.campaign.manage", object_type="oversight")
 @require_POST
 def submission_return_view(request, pk):
     user = request.user
@@ -227,7 +210,7 @@ def submission_return_view(request, pk):
     return redirect("oversight:submission", submission.pk)
 
 
-@guarded(selectors.may_use_reports)
+@capability_view("oversight.report.edit", object_type="oversight")
 def answer_file(request, pk):
     """Send an answer's attachment, after the same scope check as its submission."""
     user = request.user
@@ -258,7 +241,7 @@ def answer_file(request, pk):
 # --- the bureau's board and export -------------------------------------------------------------
 
 
-@guarded(selectors.may_oversee)
+@capability_view("oversight.oversee", object_type="oversight")
 def board(request, pk):
     user = request.user
     campaign = _campaign_or_404(request, pk)
@@ -276,7 +259,7 @@ def board(request, pk):
     )
 
 
-@guarded(selectors.may_oversee)
+@capability_view("oversight.oversee", object_type="oversight")
 def export(request, pk):
     campaign = _campaign_or_404(request, pk)
     access_log_record(
@@ -309,7 +292,7 @@ def dashboard_context(*, user, period: Period | None = None) -> dict:
     return {"schools": schools, "panels": built, "period": period}
 
 
-@guarded(selectors.may_see_dashboard)
+@capability_view("oversight.dashboard.read", object_type="oversight")
 def dashboard(request):
     user = request.user
     context = dashboard_context(user=user)

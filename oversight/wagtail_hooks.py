@@ -1,8 +1,8 @@
 """Back office: campaign editor (bureau), reports (schools), status boards, dashboard."""
 
-from django.urls import include, path, reverse
+from django.urls import include, path, reverse_lazy
 from wagtail import hooks
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.menu import Menu, SubmenuMenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -16,6 +16,7 @@ from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from schools.backoffice import CapabilityMenuItem
 from schools.viewsets import ScopedPermissionPolicy
 
 from . import selectors, urls
@@ -80,40 +81,26 @@ def register_oversight_urls():
     return [path("oversight/", include((urls.urlpatterns, "oversight"), namespace="oversight"))]
 
 
-class _Item(MenuItem):
-    def __init__(self, label, url_name, test, **kwargs):
-        self.url_name = url_name
-        self.test = test
-        super().__init__(label, "", **kwargs)
-
-    def is_shown(self, request):
-        return bool(self.test(user=request.user))
-
-    def render_component(self, request):
-        self.url = reverse(self.url_name)
-        return super().render_component(request)
-
-
 oversight_menu = Menu(
     items=[
-        _Item(
+        CapabilityMenuItem(
             "实施情况报告",
-            "oversight:index",
-            selectors.may_use_reports,
+            reverse_lazy("oversight:index"),
+            capability="oversight.report.edit",
             icon_name="clipboard-list",
             order=100,
         ),
-        _Item(
+        CapabilityMenuItem(
             "督导看板",
-            "oversight:dashboard",
-            selectors.may_see_dashboard,
+            reverse_lazy("oversight:dashboard"),
+            capability="oversight.dashboard.read",
             icon_name="view",
             order=200,
         ),
-        _Item(
+        CapabilityMenuItem(
             "报告任务管理",
-            "oversight_campaigns:index",
-            selectors.may_manage_campaigns,
+            reverse_lazy("oversight_campaigns:index"),
+            capability="oversight.campaign.manage",
             icon_name="cog",
             order=300,
         ),

@@ -16,18 +16,12 @@ SCHOOL_MISSING = "请选择本文件所属的学校。"
 def document_schools_for(*, user):
     """Schools a user may mark a document as theirs: every school for the bureau and
     superusers; otherwise the schools they administer or lead (who upload its documents)."""
+    from schools import access
     from schools.models import School
-    from schools.selectors import is_bureau_admin, memberships_of
-    from schools.vocab import Role
 
-    if user is None or is_bureau_admin(user=user):
+    if user is None:
         return School.objects.all()
-    ids = {
-        m.school_id
-        for m in memberships_of(user=user)
-        if m.school_id and m.role in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER)
-    }
-    return School.objects.filter(pk__in=ids)
+    return access.schools_for(user=user, cap="portal.content.edit_school")
 
 
 class XinyuDocumentForm(BaseDocumentForm):
@@ -46,7 +40,7 @@ class XinyuDocumentForm(BaseDocumentForm):
                 )
             self.fields["school"].queryset = schools
             user = self.for_user
-            if user is not None and not (user.is_superuser or _is_bureau(user)):
+            if user is not None and not _is_bureau(user):
                 self.fields["school"].empty_label = None
                 self.fields["school"].required = True
                 self.fields["school"].help_text = "本校文件：其他学校看不到，也不能修改。"
@@ -110,6 +104,6 @@ class XinyuImageForm(BaseImageForm):
 
 
 def _is_bureau(user) -> bool:
-    from schools.selectors import is_bureau_admin
+    from schools import access
 
-    return is_bureau_admin(user=user)
+    return access.bureau_covers(user=user, cap="portal.content.edit_school")

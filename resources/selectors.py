@@ -83,7 +83,7 @@ def documents_download_access(
     """The download rule of ``document_may_download`` for many documents at once (site
     search asks it of every restricted file): document id → True / None / False, in a
     constant number of queries."""
-    from schools.selectors import is_bureau
+    from schools import access as school_access
 
     documents = list(documents)
     teachers_only = documents_teachers_only(documents=documents, memo=memo)
@@ -97,7 +97,7 @@ def documents_download_access(
             access[document.pk] = None
         elif needs_teacher and not user_is_teacher(user=user):
             access[document.pk] = False
-        elif school_private and not is_bureau(user=user):
+        elif school_private and not school_access.can(user=user, cap="resources.private.read"):
             access[document.pk] = any(
                 m.school_id == document.school_id for m in memberships_of(user=user)
             )

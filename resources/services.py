@@ -155,12 +155,11 @@ def school_editors_sync(*, user) -> None:
     """Put the user in the document group of each school they administer or lead."""
     from django.contrib.auth.models import Group
 
-    from schools.selectors import memberships_of
-    from schools.vocab import Role
+    from schools import access
 
     wanted = set()
-    for m in memberships_of(user=user):
-        if m.school_id and m.role in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER):
+    for m, _reach in access.grants(user=user, cap="portal.content.edit_school"):
+        if m.school_id:
             school_collection_ensure(school=m.school)
             wanted.add(_school_group_name(m.school))
     current = set(user.groups.filter(name__startswith="学校资料·").values_list("name", flat=True))

@@ -15,7 +15,8 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 
 from portal.downloads import download_name_set
 
-from . import imports, selectors
+from . import access, imports, selectors
+from .backoffice import CapabilityMenuItem, CapabilityRequiredMixin
 from .forms import (
     FacilityForm,
     SchoolClassForm,
@@ -27,8 +28,6 @@ from .forms import (
 from .models import AccessLog, Facility, Membership, School, SchoolClass, Student
 from .services import access_log_record, staff_member_add, staff_member_update, staff_password_reset
 from .viewsets import (
-    PredicateMenuItem,
-    PredicateRequiredMixin,
     ScopedCreateView,
     ScopedEditView,
     ScopedIndexView,
@@ -352,7 +351,7 @@ class StudentIndexView(ScopedIndexView):
         return selectors.students_listed_for(user=self.request.user, archived=archived)
 
     def access_log_school(self):
-        ids = selectors.school_ids_with(user=self.request.user, roles=selectors.PUPIL_READER_ROLES)
+        ids = access.school_ids_for(user=self.request.user, cap="schools.student.read")
         return next(iter(ids)) if len(ids) == 1 else None
 
 
@@ -457,11 +456,11 @@ class ImportForm(forms.Form):
             self.fields["school"].initial = managed.first().pk
 
 
-class ImportView(PredicateRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class ImportView(CapabilityRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     template_name = "schools/admin/import.html"
     page_title = "批量导入"
     header_icon = "upload"
-    predicate = selectors.may_manage_school_records
+    capability = "schools.records.write"
     denied_object_type = "schools.import"
 
     def get(self, request):
@@ -510,8 +509,8 @@ class ImportView(PredicateRequiredMixin, WagtailAdminTemplateMixin, TemplateView
         return context
 
 
-class ImportTemplateView(PredicateRequiredMixin, View):
-    predicate = selectors.may_manage_school_records
+class ImportTemplateView(CapabilityRequiredMixin, View):
+    capability = "schools.records.write"
     denied_object_type = "schools.import"
 
     def get(self, request, kind, fmt):
@@ -528,14 +527,14 @@ class ImportTemplateView(PredicateRequiredMixin, View):
         return download_name_set(response, filename=f"{label}导入模板.{fmt}")
 
 
-class ImportJobView(PredicateRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class ImportJobView(CapabilityRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     """A large staff import's progress, then its outcome: only for the person who started it
     (while they still manage that school)."""
 
     template_name = "schools/admin/import_job.html"
     page_title = "教职工导入进度"
     header_icon = "upload"
-    predicate = selectors.may_manage_school_records
+    capability = "schools.records.write"
     denied_object_type = "schools.import"
 
     def get(self, request, pk):
@@ -572,24 +571,24 @@ class ImportViewSet(ViewSet):
         ]
 
     def get_menu_item(self, order=None):
-        return PredicateMenuItem(
+        return CapabilityMenuItem(
             label=self.menu_label,
             url=reverse("schools_import:index"),
             name="schools-import",
             icon_name=self.icon,
             order=self.get_menu_item_order(order),
-            predicate=selectors.may_manage_school_records,
+            capability=ImportView.capability,
         )
 
 
 # --- R-10: schools without an active psychology teacher ----------------------------------------------
 
 
-class PsychGapView(PredicateRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class PsychGapView(CapabilityRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     template_name = "schools/admin/psych_gap.html"
     page_title = "未配备心理教师的学校"
     header_icon = "warning"
-    predicate = selectors.is_bureau
+    capability = "schools.psychgap.read"
     denied_object_type = "schools.psych_gap"
 
     def get_context_data(self, **kwargs):
@@ -610,13 +609,13 @@ class PsychGapViewSet(ViewSet):
         return [path("", PsychGapView.as_view(), name="index")]
 
     def get_menu_item(self, order=None):
-        return PredicateMenuItem(
+        return CapabilityMenuItem(
             label=self.menu_label,
             url=reverse("schools_psych_gap:index"),
             name="psych-gap",
             icon_name=self.icon,
             order=self.get_menu_item_order(order),
-            predicate=selectors.is_bureau,
+            capability=PsychGapView.capability,
         )
 
 
@@ -638,7 +637,7 @@ class SchoolsViewSetGroup(ViewSetGroup):
 
 def psych_gap_panel_context(request) -> dict | None:
     """Figures for the bureau's dashboard panel; None for everyone else."""
-    if not selectors.is_bureau(user=request.user):
+    if not access.can(user=request.user, cap=PsychGapView.capability):
         return None
     return {
         "missing": selectors.schools_without_psych_teacher(user=request.user).count(),

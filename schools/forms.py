@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import phone_validator
 
-from . import selectors
+from . import access, selectors
 from .models import Facility, Membership, School, SchoolClass, Student
 from .services import staff_role_check
 from .viewsets import ScopedModelForm
@@ -34,7 +34,7 @@ class SchoolForm(ScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         user = self.for_user
-        if user is not None and not selectors.is_bureau_admin(user=user):
+        if user is not None and not access.can(user=user, cap="schools.school.add"):
             for name in self.BUREAU_ONLY:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "由市局维护。"
@@ -102,7 +102,7 @@ class StudentForm(ScopedModelForm):
 
 
 def _role_choices(user):
-    if user is not None and selectors.is_bureau_admin(user=user):
+    if user is not None and access.can(user=user, cap="schools.staff.bureau_roles"):
         return Role.choices
     return [(value, label) for value, label in Role.choices if value not in BUREAU_ROLES]
 
@@ -138,7 +138,10 @@ class StaffCreateForm(ScopedModelForm):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", "---------"), *_role_choices(self.for_user)]
         managed = self.fields["school"].queryset
-        if self.for_user is not None and not selectors.is_bureau_admin(user=self.for_user):
+        city_wide = self.for_user is not None and access.bureau_covers(
+            user=self.for_user, cap="schools.records.write"
+        )
+        if self.for_user is not None and not city_wide:
             self.fields["school"].required = True
             if managed.count() == 1:
                 self.fields["school"].initial = managed.first().pk

@@ -17,9 +17,20 @@ from django.db import transaction
 from accounts.models import phone_validator
 from portal import spreadsheets
 
+from . import access
 from .models import Membership, SchoolClass, Student
 from .services import staff_role_check
-from .vocab import BUREAU_ROLES, Gender, PsychEmployment, Role, grade_from_label
+from .vocab import (
+    BUREAU_ROLES,
+    DEFAULT_STAFF_ROLE,
+    GRADE_ROLES,
+    PSYCH_ROLES,
+    ROLE_ALIASES,
+    Gender,
+    PsychEmployment,
+    Role,
+    grade_from_label,
+)
 
 MAX_ROWS = spreadsheets.MAX_ROWS
 PROGRESS_EVERY = 250
@@ -142,7 +153,7 @@ def _phone_ok(text: str) -> bool:
 
 
 _GENDERS = {label: value for value, label in Gender.choices} | {"男性": "M", "女性": "F"}
-_ROLES = {label: value for value, label in Role.choices} | {"心理教师": Role.PSYCH_TEACHER}
+_ROLES = {label: value for value, label in Role.choices} | ROLE_ALIASES
 _EMPLOYMENT = {label: value for value, label in PsychEmployment.choices}
 
 
@@ -244,7 +255,7 @@ def staff_import_check(*, by, school, table: Table, progress=None) -> list[dict]
     if not body:
         raise ImportFailed(["文件中没有教职工数据。"])
     try:
-        staff_role_check(by=by, school=school, role=Role.TEACHER)
+        staff_role_check(by=by, school=school, role=DEFAULT_STAFF_ROLE)
     except ValidationError:
         raise ImportFailed(["您不能向这所学校导入教职工。"]) from None
     User = get_user_model()
@@ -284,7 +295,7 @@ def staff_import_check(*, by, school, table: Table, progress=None) -> list[dict]
             err("角色", "不能通过学校导入设置市局角色。")
         grade = None
         grade_text = row.get("分管年级", "")
-        if role == Role.GRADE_LEADER:
+        if role in GRADE_ROLES:
             grade = grade_from_label(grade_text) if grade_text else None
             if not grade_text:
                 err("分管年级", "年级组长必须填写分管年级。")
@@ -294,7 +305,7 @@ def staff_import_check(*, by, school, table: Table, progress=None) -> list[dict]
                 err("分管年级", "该年级不属于这所学校的学段。")
         employment = ""
         emp_text = row.get("专兼职", "")
-        if role == Role.PSYCH_TEACHER:
+        if role in PSYCH_ROLES:
             employment = _EMPLOYMENT.get(emp_text, "")
             if not employment:
                 err("专兼职", "心理健康教育教师必须填写“专职”或“兼职”。")
@@ -373,7 +384,6 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
 
     from .models import School
     from .services import (
-        BACK_OFFICE_ROLES,
         GROUP_BACK_OFFICE,
         membership_sync_groups,
         role_groups_ensure,
@@ -384,7 +394,9 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
         # Groups and the school's folder exist before the transaction (created at most once).
         back_office = _ensured(role_groups_ensure)[GROUP_BACK_OFFICE]
         editors = None
-        if any(p["role"] in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER) for p in planned):
+        editor_roles = access.roles_holding("portal.content.edit_school")
+        back_office_roles = access.roles_holding("portal.backoffice")
+        if any(p["role"] in editor_roles for p in planned):
             _ensured(lambda: school_collection_ensure(school=school))
             editors = Group.objects.get(name=_school_group_name(school))
     except OperationalError as exc:
@@ -412,8 +424,8 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
             Membership(
                 school=school,
                 role=p["role"],
-                grade=p["grade"] if p["role"] == Role.GRADE_LEADER else None,
-                psych_employment=p["psych_employment"] if p["role"] == Role.PSYCH_TEACHER else "",
+                grade=p["grade"] if p["role"] in GRADE_ROLES else None,
+                psych_employment=p["psych_employment"] if p["role"] in PSYCH_ROLES else "",
             ),
         )
         for p in planned
@@ -452,9 +464,9 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
                 user = new_users.get(p["username"])
                 if user is None:
                     continue
-                if p["role"] in BACK_OFFICE_ROLES:
+                if p["role"] in back_office_roles:
                     links.add((user.pk, back_office.pk))
-                if editors and p["role"] in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER):
+                if editors and p["role"] in editor_roles:
                     links.add((user.pk, editors.pk))
             through.objects.bulk_create(
                 [through(user_id=u, group_id=g) for u, g in sorted(links)], batch_size=500

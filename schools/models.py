@@ -11,7 +11,17 @@ from django.utils import timezone
 
 from accounts.models import phone_validator
 
-from .vocab import Gender, Grade, PsychEmployment, Role, SchoolKind, grades_of_kind
+from .vocab import (
+    BUREAU_ROLES,
+    GRADE_ROLES,
+    PSYCH_ROLES,
+    Gender,
+    Grade,
+    PsychEmployment,
+    Role,
+    SchoolKind,
+    grades_of_kind,
+)
 
 
 class School(models.Model):
@@ -122,6 +132,9 @@ class MembershipQuerySet(models.QuerySet):
         )
 
 
+(_GRADE_ROLE,) = GRADE_ROLES  # the one role whose membership names a grade
+
+
 class Membership(models.Model):
     """A user's role at a school (or at the bureau, where ``school`` is empty)."""
 
@@ -163,13 +176,13 @@ class Membership(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=["bureau_admin", "bureau_auditor"], school__isnull=True)
-                    | (~Q(role__in=["bureau_admin", "bureau_auditor"]) & Q(school__isnull=False))
+                    Q(role__in=sorted(BUREAU_ROLES), school__isnull=True)
+                    | (~Q(role__in=sorted(BUREAU_ROLES)) & Q(school__isnull=False))
                 ),
                 name="membership_school_matches_role",
             ),
             models.CheckConstraint(
-                condition=Q(role="grade_leader", grade__isnull=False) | ~Q(role="grade_leader"),
+                condition=Q(role=_GRADE_ROLE, grade__isnull=False) | ~Q(role=_GRADE_ROLE),
                 name="membership_grade_leader_has_grade",
             ),
             models.CheckConstraint(
@@ -185,14 +198,14 @@ class Membership(models.Model):
 
     def clean(self):
         errors = {}
-        bureau = self.role in (Role.BUREAU_ADMIN, Role.BUREAU_AUDITOR)
+        bureau = self.role in BUREAU_ROLES
         if bureau and self.school_id:
             errors["school"] = "市局角色不属于任何学校，请清空“学校”。"
         if not bureau and self.role and not self.school_id:
             errors["school"] = "学校角色必须选择学校。"
-        if self.role == Role.GRADE_LEADER and not self.grade:
+        if self.role in GRADE_ROLES and not self.grade:
             errors["grade"] = "年级组长必须填写分管年级。"
-        if self.role == Role.PSYCH_TEACHER and not self.psych_employment:
+        if self.role in PSYCH_ROLES and not self.psych_employment:
             errors["psych_employment"] = "心理健康教育教师必须注明专职或兼职。"
         if self.school_id and self.grade and self.grade not in self.school.grades:
             errors["grade"] = "该年级不属于这所学校的学段。"

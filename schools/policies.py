@@ -11,7 +11,7 @@
 Registered in ``schools/wagtail_hooks.py``.
 """
 
-from . import selectors
+from . import access, selectors
 from .models import AccessLog, Facility, Membership, School, SchoolClass, Student
 from .viewsets import ScopedPermissionPolicy
 
@@ -27,11 +27,11 @@ def _never(*, user):
 school_policy = ScopedPermissionPolicy(
     School,
     read=selectors.schools_readable_by,
-    write=selectors.schools_managed_by,
+    write=selectors.schools_writable_by,
     may_read=selectors.may_read_school_records,
-    may_write=selectors.may_manage_school_records,
-    may_add=selectors.is_bureau_admin,
-    may_delete=selectors.is_bureau_admin,
+    may_write=lambda *, user: access.can(user=user, cap="schools.school.write"),
+    may_add=selectors.may_add_schools,
+    may_delete=selectors.may_add_schools,
 )
 
 facility_policy = ScopedPermissionPolicy(
@@ -70,7 +70,7 @@ access_log_policy = ScopedPermissionPolicy(
     AccessLog,
     read=selectors.access_log_for,
     write=_nothing(AccessLog),
-    may_read=selectors.is_bureau,
+    may_read=lambda *, user: access.can(user=user, cap="schools.accesslog.read"),
     may_write=_never,
 )
 

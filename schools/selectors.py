@@ -7,152 +7,55 @@ school-owned records goes through these functions; no view builds its own scope.
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from . import access
+from .access import (  # noqa: F401 - the request-level memo lives with the capability table
+    SchoolScope,
+    forget_memberships,
+    is_bureau,
+    is_bureau_admin,
+    memberships_of,
+    roles_of,
+    user_memo,
+)
 from .models import AccessLog, Facility, Membership, School, SchoolClass, Student
-from .vocab import BUREAU_ROLES, SCHOOL_WIDE_ROLES, Role
-
-_CACHE_ATTR = "_xinyu_memberships"
-_MEMO_ATTR = "_xinyu_memo"
+from .vocab import PsychEmployment
 
 
-def memberships_of(*, user) -> list[Membership]:
-    """The user's active memberships today, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    cached = getattr(user, _CACHE_ATTR, None)
-    if cached is None:
-        cached = list(Membership.objects.active().filter(user=user).select_related("school"))
-        setattr(user, _CACHE_ATTR, cached)
-    return cached
-
-
-def user_memo(*, user, key, compute):
-    """Remember ``compute()`` about ``user`` for as long as this user object lives.
-
-    ``request.user`` is loaded anew for each request, so this is a per-request memo for
-    answers that menus and permission checks ask many times (e.g. "may this user manage any
-    roster?"). ``forget_memberships`` drops it together with the memberships.
-    """
-    memo = getattr(user, _MEMO_ATTR, None)
-    if memo is None:
-        memo = {}
-        setattr(user, _MEMO_ATTR, memo)
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key]
-
-
-def forget_memberships(*, user) -> None:
-    """Drop what this user object remembers of its roles (after memberships change)."""
-    for attr in (_CACHE_ATTR, _MEMO_ATTR):
-        if hasattr(user, attr):
-            delattr(user, attr)
-
-
-def roles_of(*, user, school=None) -> set[str]:
-    return {
-        m.role
-        for m in memberships_of(user=user)
-        if school is None or m.school_id == getattr(school, "pk", school)
-    }
-
-
-def is_bureau(*, user) -> bool:
-    return bool(roles_of(user=user) & BUREAU_ROLES) or getattr(user, "is_superuser", False)
-
-
-def is_bureau_admin(*, user) -> bool:
-    return Role.BUREAU_ADMIN in roles_of(user=user) or getattr(user, "is_superuser", False)
-
-
-def school_ids_with(*, user, roles=None) -> set[int]:
-    """Schools where the user holds one of ``roles`` (any role when ``None``)."""
-    return {
-        m.school_id
-        for m in memberships_of(user=user)
-        if m.school_id and (roles is None or m.role in roles)
-    }
+def school_ids_with(*, user, cap: str | None = None) -> set[int]:
+    """Schools where a membership grants ``cap`` (any active membership when ``None``)."""
+    if cap is None:
+        return {m.school_id for m in memberships_of(user=user) if m.school_id}
+    return access.school_ids_for(user=user, cap=cap)
 
 
 # --- schools ---------------------------------------------------------------------------
 
 
-class SchoolScope(QuerySet):
-    """The schools a user reaches, as a queryset that already knows whether it is empty.
-
-    Menus and permission checks ask ``scope.exists()`` several times a request. The answer
-    follows from the memberships already in hand (a membership's school exists: the foreign
-    key cascades), or, for the bureau's "every school", from one query remembered for the
-    request. Only the selector's own queryset answers this way: any ``filter``, ``order_by``,
-    ``annotate`` or slice makes a new queryset that asks the database as usual.
-    """
-
-    _exists_answer = None
-
-    def exists(self):
-        if self._exists_answer is not None and self._result_cache is None:
-            return self._exists_answer()
-        return super().exists()
-
-
-def _any_school() -> bool:
-    return School.objects.exists()
-
-
-def school_scope(*, user, roles=None, bureau=is_bureau) -> QuerySet[School]:
-    """Every school when ``bureau(user=…)`` holds; otherwise the schools where the user has
-    one of ``roles`` (any role when ``None``). The shape of every "schools for …" selector."""
-    if bureau(user=user):
-        scope = SchoolScope(model=School)
-        scope._exists_answer = lambda: user_memo(user=user, key="any-school", compute=_any_school)
-        return scope
-    ids = school_ids_with(user=user, roles=roles)
-    scope = SchoolScope(model=School).filter(pk__in=ids)
-    scope._exists_answer = lambda: bool(ids)
-    return scope
-
-
 def schools_for(*, user) -> QuerySet[School]:
-    """Schools whose directory entry the user may read."""
-    return school_scope(user=user)
+    """Schools whose directory entry the user may read (any member; the bureau all)."""
+    return access.schools_for(user=user, cap="schools.directory.read")
 
 
 def schools_managed_by(*, user) -> QuerySet[School]:
-    """Schools whose records (classes, staff, students, facilities) the user may change."""
-    return school_scope(user=user, roles={Role.SCHOOL_ADMIN}, bureau=is_bureau_admin)
+    """Schools whose records (classes, staff, facilities) the user may change."""
+    return access.schools_for(user=user, cap="schools.records.write")
 
 
 def user_has_back_office(*, user) -> bool:
-    from .vocab import BACK_OFFICE_ROLES
-
-    return getattr(user, "is_superuser", False) or bool(roles_of(user=user) & BACK_OFFICE_ROLES)
+    return access.can(user=user, cap="portal.backoffice")
 
 
 # --- classes and students ----------------------------------------------------------------
 
 
-def _no_one(*, user) -> bool:
-    return False
-
-
-def _class_filter(*, user, bureau_reaches_all: bool = True) -> Q | None:
-    """A Q over SchoolClass for the classes the user may see; None means all (the bureau,
-    unless ``bureau_reaches_all`` is off: then only the user's own school memberships count)."""
-    if bureau_reaches_all and is_bureau(user=user):
-        return None
-    q = Q(pk__in=[])
-    for m in memberships_of(user=user):
-        if m.role in SCHOOL_WIDE_ROLES:
-            q |= Q(school_id=m.school_id)
-        elif m.role == Role.GRADE_LEADER:
-            q |= Q(school_id=m.school_id, grade=m.grade)
-        elif m.role == Role.CLASS_TEACHER:
-            q |= Q(school_id=m.school_id, head_teacher=user)
-    return q
+def _class_filter(*, user, cap: str) -> Q | None:
+    """A Q over SchoolClass for the classes ``cap`` reaches; None means all (the bureau)."""
+    return access.reach_q(user=user, cap=cap, grade="grade", head_teacher="head_teacher")
 
 
 def classes_for(*, user) -> QuerySet[SchoolClass]:
     qs = SchoolClass.objects.select_related("school", "head_teacher")
-    scope = _class_filter(user=user)
+    scope = _class_filter(user=user, cap="schools.class.read")
     return qs if scope is None else qs.filter(scope)
 
 
@@ -167,7 +70,9 @@ def students_visible_to(*, user) -> QuerySet[Student]:
     their grade, class teachers their own class. Never the bureau (design.md: bureau roles see
     students only as counts; a student's record belongs to their school)."""
     qs = Student.objects.select_related("school", "school_class__school")
-    scope = _class_filter(user=user, bureau_reaches_all=False)
+    scope = _class_filter(user=user, cap="schools.student.read")
+    if scope is None:  # pragma: no cover - the table gives the bureau no student records
+        return qs
     return qs.filter(school_class__in=SchoolClass.objects.filter(scope).values("pk"))
 
 
@@ -182,7 +87,7 @@ def students_listed_for(*, user, archived: bool = False) -> QuerySet[Student]:
 
 def student_schools_managed_by(*, user) -> QuerySet[School]:
     """Schools whose student roll the user changes (edit, add, import): their school admins."""
-    return school_scope(user=user, roles={Role.SCHOOL_ADMIN}, bureau=_no_one)
+    return access.schools_for(user=user, cap="schools.student.write")
 
 
 def students_managed_by(*, user) -> QuerySet[Student]:
@@ -193,31 +98,22 @@ def students_managed_by(*, user) -> QuerySet[Student]:
 
 # --- staff and facilities -----------------------------------------------------------------
 
-STAFF_READER_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER}
-
-
 def staff_visible_to(*, user) -> QuerySet[Membership]:
     """Memberships (staff entries) the user may read; others see only their own."""
     qs = Membership.objects.select_related("user", "school")
-    if is_bureau(user=user):
-        return qs
-    school_ids = school_ids_with(user=user, roles=STAFF_READER_ROLES)
-    return qs.filter(Q(school_id__in=school_ids) | Q(user=user))
+    q = access.reach_q(user=user, cap="schools.staff.read")
+    return qs if q is None else qs.filter(q | Q(user=user))
 
 
 def staff_managed_by(*, user) -> QuerySet[Membership]:
     qs = Membership.objects.select_related("user", "school")
-    if is_bureau_admin(user=user):
-        return qs
-    return qs.filter(school__in=schools_managed_by(user=user))
+    return access.scoped(qs, user=user, cap="schools.records.write")
 
 
 def staff_may_manage(*, user, membership) -> bool:
     """``membership`` is in ``staff_managed_by(user=…)``, answered from the memberships in
     hand (no query): listings ask it once per row."""
-    if is_bureau_admin(user=user):
-        return True
-    return membership.school_id in school_ids_with(user=user, roles={Role.SCHOOL_ADMIN})
+    return access.can(user=user, cap="schools.records.write", obj=membership)
 
 
 def facilities_for(*, user) -> QuerySet[Facility]:
@@ -237,16 +133,16 @@ def schools_without_psych_teacher(*, user, on=None) -> QuerySet[School]:
     """Schools with no active full- or part-time psychology teacher (R-10)."""
     day = on or timezone.localdate()
     active_psych = Membership.objects.active(day).filter(
-        school=OuterRef("pk"), role=Role.PSYCH_TEACHER
+        school=OuterRef("pk"), psych_employment__in=PsychEmployment.values
     )
     return schools_for(user=user).annotate(has_psych=Exists(active_psych)).filter(has_psych=False)
 
 
 def access_log_for(*, user) -> QuerySet[AccessLog]:
     """Access-log lines: the bureau (admins and auditors) reads them all."""
-    if is_bureau(user=user):
-        return AccessLog.objects.select_related("user", "school")
-    return AccessLog.objects.none()
+    return access.scoped(
+        AccessLog.objects.select_related("user", "school"), user=user, cap="schools.accesslog.read"
+    )
 
 
 def access_log_older_than(*, before) -> QuerySet[AccessLog]:
@@ -261,7 +157,7 @@ def students_due_for_deletion(*, left_before) -> QuerySet[Student]:
 
 def may_export_access_log(*, user) -> bool:
     """Exporting the access log is the auditor's task (design.md: bureau auditor)."""
-    return Role.BUREAU_AUDITOR in roles_of(user=user)
+    return access.can(user=user, cap="schools.accesslog.export")
 
 
 # Kinds of records the log viewer filters by: label and the object types they cover.
@@ -342,38 +238,44 @@ def access_log_by_area(lines: QuerySet[AccessLog], *, area: str) -> QuerySet[Acc
 # Whether a user has an action on a kind of record at all (menus, add buttons). Which rows
 # they reach is decided by the querysets above.
 
-PUPIL_READER_ROLES = SCHOOL_WIDE_ROLES | {Role.GRADE_LEADER, Role.CLASS_TEACHER}
-
-
 def may_manage_school_records(*, user) -> bool:
-    """Bureau admins and school admins change classes, staff, students and facilities."""
-    return is_bureau_admin(user=user) or Role.SCHOOL_ADMIN in roles_of(user=user)
+    """Bureau admins and school admins change classes, staff and facilities."""
+    return access.can(user=user, cap="schools.records.write")
 
 
 def may_read_school_records(*, user) -> bool:
     """The school directory entry, facilities and staff list: bureau and school-wide roles."""
-    return is_bureau(user=user) or bool(roles_of(user=user) & SCHOOL_WIDE_ROLES)
+    return access.can(user=user, cap="schools.school.read")
 
 
 def may_read_pupils(*, user) -> bool:
     """Classes: also grade leaders (own grade) and class teachers (own class)."""
-    return is_bureau(user=user) or bool(roles_of(user=user) & PUPIL_READER_ROLES)
+    return access.can(user=user, cap="schools.class.read")
 
 
 def may_read_students(*, user) -> bool:
     """Students' records: the school's own staff in reach (``students_visible_to``), never
     the bureau, which sees students only as counts. Menu entry and pages ask this."""
-    return bool(roles_of(user=user) & PUPIL_READER_ROLES)
+    return access.can(user=user, cap="schools.student.read")
 
 
 def may_manage_students(*, user) -> bool:
     """Adding, changing and importing students: school admins, for their own school."""
-    return Role.SCHOOL_ADMIN in roles_of(user=user)
+    return access.can(user=user, cap="schools.student.write")
 
 
 def schools_readable_by(*, user) -> QuerySet[School]:
     """Schools whose directory entry and facilities the user reads in the back office."""
-    return school_scope(user=user, roles=SCHOOL_WIDE_ROLES)
+    return access.schools_for(user=user, cap="schools.school.read")
+
+
+def schools_writable_by(*, user) -> QuerySet[School]:
+    """Schools whose directory entry the user edits (bureau admin; a school admin their own)."""
+    return access.schools_for(user=user, cap="schools.school.write")
+
+
+def may_add_schools(*, user) -> bool:
+    return access.can(user=user, cap="schools.school.add")
 
 
 def facilities_readable_by(*, user) -> QuerySet[Facility]:

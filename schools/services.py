@@ -10,15 +10,15 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 
 from portal.clientip import client_ip
 
+from . import access
 from .models import AccessLog, Membership
 from .selectors import (
     forget_memberships,
-    is_bureau_admin,
     memberships_of,
     schools_managed_by,
     staff_may_manage,
 )
-from .vocab import BACK_OFFICE_ROLES, BUREAU_ROLES, Role
+from .vocab import BUREAU_ROLES, GRADE_ROLES, PSYCH_ROLES
 
 # Wagtail permissions are group-based; a user's groups follow their active roles.
 GROUP_BUREAU_EDITORS = "市局内容编辑"
@@ -74,12 +74,11 @@ def membership_sync_groups(*, user) -> None:
     roles = {m.role for m in memberships_of(user=user)}
     wanted = set()
     # A plain teacher added to a student's temporary counselling group (R-16) opens the back
-    # office while a member; screening's selectors limit them to that one case.
-    from screening.selectors import in_case_group
-
-    if roles & BACK_OFFICE_ROLES or in_case_group(user=user):
+    # office while a member (the capability's counselling-group reach, which screening
+    # registers); screening's selectors limit them to that one case.
+    if access.can(user=user, cap="portal.backoffice"):
         wanted.add(groups[GROUP_BACK_OFFICE])
-    if Role.BUREAU_ADMIN in roles:
+    if roles & access.bureau_roles_holding("portal.content.edit_all"):
         wanted.add(groups[GROUP_BUREAU_EDITORS])
     managed = set(groups.values())
     current = set(user.groups.filter(pk__in=[g.pk for g in managed]))
@@ -209,7 +208,7 @@ def staff_role_check(*, by, school, role: str) -> None:
     only adds school roles at a school they manage.
     """
     if role in BUREAU_ROLES:
-        if not is_bureau_admin(user=by):
+        if not access.can(user=by, cap="schools.staff.bureau_roles"):
             raise ValidationError({"role": "只有市局管理员可以设置市局角色。"})
         if school is not None:
             raise ValidationError({"school": "市局角色不属于任何学校，请清空“学校”。"})
@@ -272,8 +271,8 @@ def staff_member_add(
         user=user,
         school=school,
         role=role,
-        grade=grade if role == Role.GRADE_LEADER else None,
-        psych_employment=psych_employment if role == Role.PSYCH_TEACHER else "",
+        grade=grade if role in GRADE_ROLES else None,
+        psych_employment=psych_employment if role in PSYCH_ROLES else "",
         active_to=active_to,
     )
     if active_from:
@@ -285,9 +284,9 @@ def staff_member_add(
 def staff_member_update(*, by, membership: Membership) -> Membership:
     """Save changes to a membership after checking ``by`` may grant its role at its school."""
     staff_role_check(by=by, school=membership.school, role=membership.role)
-    if membership.role != Role.GRADE_LEADER:
+    if membership.role not in GRADE_ROLES:
         membership.grade = None
-    if membership.role != Role.PSYCH_TEACHER:
+    if membership.role not in PSYCH_ROLES:
         membership.psych_employment = ""
     return membership_save(membership=membership)
 
@@ -307,11 +306,11 @@ def staff_password_reset(*, by, membership, request=None) -> str:
     user = membership.user
     if user.pk == by.pk:
         raise ValidationError("不能在这里重置自己的密码，请在“修改密码”中设置。")
-    if user.is_superuser or any(m.role in BUREAU_ROLES for m in memberships_of(user=user)):
+    if access.is_bureau(user=user):
         raise ValidationError("市局账号的密码请联系市局管理员重置。")
     managed = set(schools_managed_by(user=by).values_list("pk", flat=True))
     elsewhere = Membership.objects.active().filter(user=user).exclude(school_id__in=managed)
-    if not is_bureau_admin(user=by) and elsewhere.exists():
+    if not access.bureau_covers(user=by, cap="schools.records.write") and elsewhere.exists():
         raise ValidationError("该教职工还在其他学校任职，请联系市局管理员重置密码。")
     password = _initial_password()
     user.set_password(password)

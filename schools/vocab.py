@@ -96,11 +96,19 @@ class Role(models.TextChoices):
     TEACHER = "teacher", "教师"
 
 
-BUREAU_ROLES = {Role.BUREAU_ADMIN, Role.BUREAU_AUDITOR}
-# Roles that see every record of their own school.
-SCHOOL_WIDE_ROLES = {Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER}
-# Roles that may open the back office (Wagtail admin).
-BACK_OFFICE_ROLES = set(Role) - {Role.TEACHER}
+# What a role is, as data (what it may do is ``schools.access``'s capability table):
+#: Bureau roles belong to no school.
+BUREAU_ROLES = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_AUDITOR})
+#: Roles of a school's staff, in the vocabulary's order.
+STAFF_ROLES = tuple(r for r in Role if r not in BUREAU_ROLES)
+#: A membership in these roles names the grade it leads.
+GRADE_ROLES = frozenset({Role.GRADE_LEADER})
+#: A membership in these roles says whether the post is full- or part-time (R-10).
+PSYCH_ROLES = frozenset({Role.PSYCH_TEACHER})
+#: The role the staff import gives when a row names none.
+DEFAULT_STAFF_ROLE = Role.TEACHER
+#: Other names a spreadsheet may use for a role.
+ROLE_ALIASES = {"心理教师": Role.PSYCH_TEACHER}
 
 
 class PsychEmployment(models.TextChoices):

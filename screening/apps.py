@@ -7,4 +7,11 @@ class ScreeningConfig(AppConfig):
 
     def ready(self):
         # Figures (and dashboard panels) this app gives the oversight reports.
+        from schools import access
+
         from . import report_figures  # noqa: F401
+        from .selectors import case_student_ids
+
+        # Counselling-group members reach the student of their case (``group=True`` rows of
+        # the capability table).
+        access.register_group_reach(case_student_ids)

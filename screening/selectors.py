@@ -23,16 +23,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from schools import access
+from schools.access import Reach
 from schools.models import School, Student
-from schools.selectors import (
-    classes_for,
-    is_bureau,
-    memberships_of,
-    school_ids_with,
-    school_scope,
-    students_visible_to,
-)
-from schools.vocab import Role
+from schools.selectors import classes_for, memberships_of
 
 from .models import (
     LEADER_LEVELS,
@@ -54,8 +48,8 @@ ACTIVE_WARNING = (Warning.Status.OPEN, Warning.Status.FOLLOW_UP)
 def _grade_scopes(*, user) -> list[tuple[int, int]]:
     return [
         (m.school_id, m.grade)
-        for m in memberships_of(user=user)
-        if m.role == Role.GRADE_LEADER and m.school_id
+        for m, reach in access.grants(user=user, cap="screening.warning.read_full")
+        if reach == Reach.GRADE
     ]
 
 
@@ -76,13 +70,19 @@ def in_case_group(*, user) -> bool:
     return case_memberships_of(user=user).exists()
 
 
-def _case_student_ids(*, user):
+def case_student_ids(*, user):
+    """Students whose counselling group holds the user (a subquery of ids)."""
     return case_memberships_of(user=user).values("student_id")
+
+
+_case_student_ids = case_student_ids
 
 
 def _leader_case_q(*, user, prefix="") -> Q:
     """Students with an active 重点/危机 warning at a school the user leads."""
-    leader_schools = school_ids_with(user=user, roles={Role.SCHOOL_LEADER})
+    leader_schools = access.school_ids_for(
+        user=user, cap="screening.result.read", reach=Reach.SERIOUS
+    )
     if not leader_schools:
         return Q(pk__in=[])
     cases = Warning.objects.filter(
@@ -95,7 +95,7 @@ def _case_q(*, user, field: str) -> Q:
     """Q on a student-bearing model (``field`` is "" for Student, "student" otherwise)."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
-    psych = school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
+    psych = access.school_ids_for(user=user, cap="screening.result.read", reach=Reach.SCHOOL)
     school_field = "school_id__in" if not field else "school_id__in"
     student_in = "pk__in" if not field else f"{field}_id__in"
     q = Q(**{school_field: psych}) if psych else Q(pk__in=[])
@@ -129,13 +129,13 @@ def referrals_for(*, user) -> QuerySet[Referral]:
 
 def may_write_case(*, user, student: Student) -> bool:
     """Psychology teachers write their school's archives; case-group members their case."""
-    if student.school_id in school_ids_with(user=user, roles={Role.PSYCH_TEACHER}):
+    if access.can(user=user, cap="screening.case.write", obj=student):
         return True
     return case_memberships_of(user=user).filter(student=student).exists()
 
 
 def may_manage_case_group(*, user, student: Student) -> bool:
-    return student.school_id in school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
+    return access.can(user=user, cap="screening.case.group", obj=student)
 
 
 # --- rounds -------------------------------------------------------------------------------------
@@ -143,15 +143,13 @@ def may_manage_case_group(*, user, student: Student) -> bool:
 
 def rounds_for(*, user) -> QuerySet[ScreeningRound]:
     """Rounds whose summary (counts, coverage) the user may see: own school's staff in charge."""
-    school_ids = school_ids_with(
-        user=user, roles={Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN}
-    )
+    school_ids = access.school_ids_for(user=user, cap="screening.round.read")
     return ScreeningRound.objects.select_related("school").filter(school_id__in=school_ids)
 
 
 def rounds_managed_by(*, user) -> QuerySet[ScreeningRound]:
     """Rounds whose results the user may enter, import, list and export."""
-    school_ids = school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
+    school_ids = access.school_ids_for(user=user, cap="screening.round.write")
     return ScreeningRound.objects.select_related("school").filter(school_id__in=school_ids)
 
 
@@ -263,14 +261,14 @@ def instruments_for(*, user) -> QuerySet[Instrument]:
 
 def instruments_managed_by(*, user) -> QuerySet[Instrument]:
     """Psychology teachers define their school's own; the bureau admin fills licensed skeletons."""
-    q = Q(school_id__in=school_ids_with(user=user, roles={Role.PSYCH_TEACHER}))
-    if Role.BUREAU_ADMIN in {m.role for m in memberships_of(user=user)}:
+    q = Q(school_id__in=access.school_ids_for(user=user, cap="screening.instrument.write"))
+    if access.bureau_covers(user=user, cap="screening.instrument.write"):
         q |= Q(school__isnull=True, kind=Instrument.Kind.LICENSED)
     return Instrument.objects.filter(q)
 
 
 def may_define_instrument(*, user) -> bool:
-    return bool(school_ids_with(user=user, roles={Role.PSYCH_TEACHER}))
+    return access.can(user=user, cap="screening.instrument.define")
 
 
 # --- warnings and concerns ------------------------------------------------------------------
@@ -279,8 +277,9 @@ def may_define_instrument(*, user) -> bool:
 def _full_warning_q(*, user) -> Q:
     """Warnings the user reads in full (level, owner, the psychology teacher's notes): their
     school as psychology teacher, 重点/危机 as leader, their grade, their counselling case."""
-    psych = school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
-    leaders = school_ids_with(user=user, roles={Role.SCHOOL_LEADER})
+    cap = "screening.warning.read_full"
+    psych = access.school_ids_for(user=user, cap=cap, reach=Reach.SCHOOL)
+    leaders = access.school_ids_for(user=user, cap=cap, reach=Reach.SERIOUS)
     q = Q(school_id__in=psych) if psych else Q(pk__in=[])
     if leaders:
         q |= Q(school_id__in=leaders, level__in=LEADER_LEVELS)
@@ -295,7 +294,7 @@ def _own_concern_q(*, user) -> Q:
     membership) of the class the student is in: the "I raised it" access ends with that role."""
     from schools.models import SchoolClass
 
-    schools = school_ids_with(user=user, roles={Role.CLASS_TEACHER})
+    schools = access.school_ids_for(user=user, cap="screening.warning.read", reach=Reach.OWN)
     if not schools:
         return Q(pk__in=[])
     headed = SchoolClass.objects.filter(school_id__in=schools, head_teacher=user).values("pk")
@@ -326,24 +325,20 @@ def warnings_read_in_full_by(*, user) -> QuerySet[Warning]:
 
 def warnings_managed_by(*, user) -> QuerySet[Warning]:
     """Warnings whose status and notes the user may update: psychology teacher, case group."""
-    psych = school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
+    psych = access.school_ids_for(user=user, cap="screening.warning.write", reach=Reach.SCHOOL)
     q = Q(school_id__in=psych) | Q(student_id__in=_case_student_ids(user=user))
     return Warning.objects.filter(q)
 
 
 def concern_students_for(*, user) -> QuerySet[Student]:
     """Students a user may raise a concern about: the school staff's own scope, never bureau."""
-    if is_bureau(user=user) or not memberships_of(user=user):
-        return Student.objects.none()
-    roles = {m.role for m in memberships_of(user=user)}
-    if not roles & {
-        Role.CLASS_TEACHER,
-        Role.GRADE_LEADER,
-        Role.PSYCH_TEACHER,
-        Role.SCHOOL_LEADER,
-    }:
-        return Student.objects.none()
-    return students_visible_to(user=user).filter(is_active=True)
+    return access.scoped(
+        Student.objects.select_related("school", "school_class__school").filter(is_active=True),
+        user=user,
+        cap="screening.concern.raise",
+        grade="school_class__grade",
+        head_teacher="school_class__head_teacher",
+    )
 
 
 @dataclass
@@ -367,18 +362,7 @@ def followup_flags_for(*, user) -> list[FollowUpFlag]:
 
 def has_screening_access(*, user) -> bool:
     """Whether the screening menu shows at all."""
-    if is_bureau(user=user):
-        return True
-    roles = {m.role for m in memberships_of(user=user)}
-    if roles & {
-        Role.PSYCH_TEACHER,
-        Role.SCHOOL_LEADER,
-        Role.SCHOOL_ADMIN,
-        Role.GRADE_LEADER,
-        Role.CLASS_TEACHER,
-    }:
-        return True
-    return in_case_group(user=user)
+    return access.can(user=user, cap="screening.access")
 
 
 # --- figures (bureau, and schools' own summaries) --------------------------------------------
@@ -391,9 +375,7 @@ def _suppress_count(n: int) -> int | str:
 
 def figure_schools_for(*, user) -> QuerySet[School]:
     """Schools whose figures the user sees: every school for the bureau, own school otherwise."""
-    return school_scope(
-        user=user, roles={Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER, Role.PSYCH_TEACHER}
-    )
+    return access.schools_for(user=user, cap="screening.figures.read")
 
 
 def warning_table(*, counts: dict, school_ids: list[int]) -> dict:
@@ -569,7 +551,7 @@ def bureau_aggregate(*, user, school_year_start) -> tuple[list[tuple], dict]:
     from oversight.suppression import suppress_table
     from schools.vocab import STAGE_GRADES, stage_of_grade
 
-    if not is_bureau(user=user):
+    if not access.bureau_covers(user=user, cap="screening.figures.export"):
         return [], {}
     schools = {s.pk: s for s in School.objects.only("pk", "name", "code")}
     rank = {"": 0, **{lv: i + 1 for i, lv in enumerate(WarningLevel.values)}}
@@ -596,7 +578,9 @@ def bureau_aggregate(*, user, school_year_start) -> tuple[list[tuple], dict]:
 
 def instrument_schools_for(*, user) -> QuerySet[School]:
     """Schools for which the user may define an instrument or run a round."""
-    return School.objects.filter(pk__in=school_ids_with(user=user, roles={Role.PSYCH_TEACHER}))
+    return School.objects.filter(
+        pk__in=access.school_ids_for(user=user, cap="screening.instrument.define")
+    )
 
 
 round_schools_for = instrument_schools_for
@@ -606,5 +590,5 @@ def round_classes_for(*, user):
     from schools.models import SchoolClass
 
     return SchoolClass.objects.select_related("school").filter(
-        school_id__in=school_ids_with(user=user, roles={Role.PSYCH_TEACHER})
+        school_id__in=access.school_ids_for(user=user, cap="screening.round.write")
     )

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal import spreadsheets
+from schools import access
 from schools.imports import ImportFailed, date_parse, rows_read
 from schools.models import Membership, Student
-from schools.vocab import Role
 
 from .models import (
     LEVEL_RANK,
@@ -973,7 +973,10 @@ def crisis_recipients(*, school_ids) -> list:
     return [
         m.user
         for m in Membership.objects.active()
-        .filter(school_id__in=school_ids, role__in=[Role.PSYCH_TEACHER, Role.SCHOOL_LEADER])
+        .filter(
+            school_id__in=school_ids,
+            role__in=access.roles_holding("screening.warning.notified"),
+        )
         .select_related("user")
     ]
 

@@ -2,16 +2,14 @@
 
 Every view takes its scope from ``screening.selectors``. Every view, list, export or print of
 student records, and every denied attempt, writes exactly one AccessLog line. Wagtail's admin
-URLs add ``never_cache``; ``_no_store`` makes it explicit on each response.
+URLs add ``never_cache``; ``capability_view`` makes it explicit on each response.
 """
 
 import datetime
 from collections import defaultdict
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +17,9 @@ from django.views.decorators.http import require_http_methods
 
 from portal import spreadsheets
 from portal.idempotency import submit_once, submitted_before, submitted_response
-from schools.selectors import is_bureau, memberships_of
+from schools import access
+from schools.backoffice import capability_view, deny, scoped_get
 from schools.services import access_log_record
-from schools.vocab import Role
 
 from . import selectors, services
 from .charts import trend_svg
@@ -55,23 +53,6 @@ RESULT_FORM = "screening.result"
 CONSENT_FORM = "screening.consent"
 
 
-class Denied(Exception):
-    """The user has no access to this part of screening at all (logged before raising)."""
-
-
-def _no_store(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            response = view(request, *args, **kwargs)
-        except Denied:
-            response = render(request, "screening/admin/denied.html", status=403)
-        response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
-        return response
-
-    return wrapped
-
-
 def _log(request, action, object_type, object_id="", school=None, allowed=True, student=None):
     """One access-log line; ``student`` names the student the line is about (archive and
     result lines name theirs from the object id)."""
@@ -87,19 +68,13 @@ def _log(request, action, object_type, object_id="", school=None, allowed=True, 
 
 
 def _scoped_get(request, queryset, pk, *, action, object_type, of_student=False):
-    """The object from the user's scope, or a logged 404 (never a 403 that confirms it exists).
-    ``of_student``: ``pk`` is a student's id (the denial line names the student)."""
-    try:
-        return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
-        student = pk if of_student else None
-        _log(request, f"{action}-denied", object_type, pk, allowed=False, student=student)
-        raise Http404 from None
+    return scoped_get(
+        request, queryset, pk, action=action, object_type=object_type, of_student=of_student
+    )
 
 
 def _deny(request, action, object_type, object_id="", student=None):
-    _log(request, f"{action}-denied", object_type, object_id, allowed=False, student=student)
-    raise Denied
+    deny(request, action=action, object_type=object_type, object_id=object_id, student=student)
 
 
 def _school_year_start(today=None) -> datetime.date:
@@ -108,31 +83,13 @@ def _school_year_start(today=None) -> datetime.date:
     return datetime.date(year, 9, 1)
 
 
-def _roles(user):
-    return {m.role for m in memberships_of(user=user)}
-
-
 # --- overview ------------------------------------------------------------------------------------
 
 
-@_no_store
+@capability_view("screening.access", action="view", object_type="screening.index")
 def index(request):
     user = request.user
-    if not selectors.has_screening_access(user=user):
-        _deny(request, "view", "screening.index")
-    roles = _roles(user)
     context = {
-        "is_bureau": is_bureau(user=user),
-        "is_psych": Role.PSYCH_TEACHER in roles,
-        "is_class_teacher": Role.CLASS_TEACHER in roles,
-        "may_raise": selectors.concern_students_for(user=user).exists(),
-        "sees_warnings": bool(
-            roles & {Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.GRADE_LEADER, Role.CLASS_TEACHER}
-        )
-        or selectors.in_case_group(user=user),
-        "sees_figures": selectors.figure_schools_for(user=user).exists(),
-        "sees_log": is_bureau(user=user) or Role.SCHOOL_LEADER in roles,
-        "rounds": selectors.rounds_for(user=user)[:20],
         "cases": list(
             selectors.archive_students_for(user=user)
             .filter(pk__in=selectors.case_memberships_of(user=user).values("student_id"))
@@ -147,7 +104,7 @@ def index(request):
 # --- rounds and results ----------------------------------------------------------------------------
 
 
-@_no_store
+@capability_view("screening.round.read", action="list", object_type="screening.round")
 def round_list(request):
     user = request.user
     rounds = list(selectors.rounds_for(user=user).prefetch_related("instruments"))
@@ -164,7 +121,7 @@ def round_list(request):
     )
 
 
-@_no_store
+@capability_view("screening.round.write", action="list", object_type="screening.result")
 def round_results(request, pk):
     rnd = _scoped_get(
         request,
@@ -182,7 +139,7 @@ def round_results(request, pk):
     )
 
 
-@_no_store
+@capability_view("screening.result.write", action="import", object_type="screening.result")
 @require_http_methods(["GET", "POST"])
 def round_import(request, pk):
     rnd = _scoped_get(
@@ -223,7 +180,7 @@ def round_import(request, pk):
     )
 
 
-@_no_store
+@capability_view("screening.result.write", action="add", object_type="screening.result")
 @require_http_methods(["GET", "POST"])
 def result_enter(request, pk):
     rnd = _scoped_get(
@@ -307,7 +264,7 @@ def result_enter(request, pk):
     )
 
 
-@_no_store
+@capability_view("screening.round.write", action="export", object_type="screening.result")
 def round_export(request, pk):
     rnd = _scoped_get(
         request,
@@ -357,7 +314,7 @@ def _consent_url(rnd, student_id=None):
     return reverse("screening:consent_student", args=[rnd.pk, student_id])
 
 
-@_no_store
+@capability_view("screening.round.write", action="list", object_type="screening.consent")
 @require_http_methods(["GET", "POST"])
 def round_consent(request, pk):
     """A round's target students and their guardians' consent; bulk recording per class."""
@@ -416,7 +373,7 @@ def round_consent(request, pk):
     )
 
 
-@_no_store
+@capability_view("screening.round.write", action="change", object_type="screening.consent")
 @require_http_methods(["GET", "POST"])
 def consent_student(request, pk, student_id):
     """One student's guardian consent for a round: see it, record it, withdraw it."""
@@ -500,7 +457,7 @@ def consent_student(request, pk, student_id):
     )
 
 
-@_no_store
+@capability_view("screening.round.write", action="import", object_type="screening.consent")
 @require_http_methods(["GET", "POST"])
 def consent_import(request, pk):
     rnd = _consent_round(request, pk, "import")
@@ -637,7 +594,7 @@ def _archive_context(request, student):
     }
 
 
-@_no_store
+@capability_view("screening.result.read", action="view", object_type="screening.archive")
 def archive(request, student_id):
     student = _scoped_get(
         request,
@@ -659,7 +616,7 @@ ARCHIVE_FORMS = {
 }
 
 
-@_no_store
+@capability_view("screening.result.read", action="add", object_type="screening.archive")
 @require_http_methods(["POST"])
 def archive_add(request, student_id, what):
     user = request.user
@@ -733,16 +690,9 @@ def archive_add(request, student_id, what):
 # --- warnings and concerns -----------------------------------------------------------------------
 
 
-@_no_store
+@capability_view("screening.warning.read", action="list", object_type="screening.warning")
 def warning_list(request):
     user = request.user
-    roles = _roles(user)
-    in_group = selectors.in_case_group(user=user)
-    if not (
-        roles & {Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.GRADE_LEADER, Role.CLASS_TEACHER}
-        or in_group
-    ):
-        _deny(request, "list", "screening.warning")
     warnings = selectors.warnings_for(user=user)
     level = request.GET.get("level")
     if level in WarningLevel.values:
@@ -766,12 +716,12 @@ def warning_list(request):
             "levels": WarningLevel.choices,
             "level": level,
             "status": status,
-            "may_raise": selectors.concern_students_for(user=user).exists(),
+            "may_raise": access.can(user=user, cap="screening.concern.raise"),
         },
     )
 
 
-@_no_store
+@capability_view("screening.warning.read", action="view", object_type="screening.warning")
 @require_http_methods(["GET", "POST"])
 def warning_detail(request, pk):
     user = request.user
@@ -827,12 +777,10 @@ def warning_detail(request, pk):
     )
 
 
-@_no_store
+@capability_view("screening.concern.raise", action="raise", object_type="screening.concern")
 @require_http_methods(["GET", "POST"])
 def concern_raise(request):
     user = request.user
-    if not selectors.concern_students_for(user=user).exists():
-        _deny(request, "raise", "screening.concern")
     form = ConcernForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         student = form.cleaned_data["student"]
@@ -855,11 +803,9 @@ def concern_raise(request):
     return render(request, "screening/admin/concern.html", {"form": form})
 
 
-@_no_store
+@capability_view("screening.flags.read", action="list", object_type="screening.flags")
 def my_class(request):
     user = request.user
-    if Role.CLASS_TEACHER not in _roles(user):
-        _deny(request, "list", "screening.flags")
     flags = selectors.followup_flags_for(user=user)
     _log(request, "list", "screening.flags")
     return render(request, "screening/admin/my_class.html", {"flags": flags})
@@ -868,11 +814,9 @@ def my_class(request):
 # --- figures, de-identified export, access log ------------------------------------------------------
 
 
-@_no_store
+@capability_view("screening.figures.read", action="view", object_type="screening.figures")
 def figures(request):
     user = request.user
-    if not selectors.figure_schools_for(user=user).exists():
-        _deny(request, "view", "screening.figures")
     start = _school_year_start()
     _log(request, "view", "screening.figures")
     return render(
@@ -884,20 +828,18 @@ def figures(request):
             "coverage": selectors.coverage(user=user, school_year_start=start),
             "school_year_start": start,
             "small_cell": selectors.SMALL_CELL,
-            "is_bureau": is_bureau(user=user),
+            "is_bureau": access.bureau_covers(user=user, cap="screening.figures.export"),
         },
     )
 
 
-@_no_store
+@capability_view("screening.figures.export", action="export", object_type="screening.figures")
 def figures_export(request):
     """The bureau's screening figures as .xlsx: aggregates per school × 学段, suppressed as on
     the dashboard (``selectors.bureau_aggregate``); nothing row-level leaves the school."""
     from schools.vocab import Stage
 
     user = request.user
-    if not is_bureau(user=user):
-        _deny(request, "export", "screening.figures")
     keys, shown = selectors.bureau_aggregate(user=user, school_year_start=_school_year_start())
     columns = [*selectors.RESULT_LEVELS, "total"]
     rows = [
@@ -929,7 +871,7 @@ def figures_export(request):
     return spreadsheets.xlsx_response(data, filename=f"筛查汇总-{timezone.localdate():%Y%m%d}.xlsx")
 
 
-@_no_store
+@capability_view("screening.accesslog.read", action="view", object_type="screening.accesslog")
 def access_log(request):
     """Access-log lines of screening records: the bureau all, school leaders their school.
 
@@ -942,15 +884,7 @@ def access_log(request):
     from schools.selectors import may_export_access_log
 
     user = request.user
-    leader_schools = {
-        m.school_id for m in memberships_of(user=user) if m.role == Role.SCHOOL_LEADER
-    }
-    if is_bureau(user=user):
-        lines = AccessLog.objects.all()
-    elif leader_schools:
-        lines = AccessLog.objects.filter(school_id__in=leader_schools)
-    else:
-        _deny(request, "view", "screening.accesslog")
+    lines = access.scoped(AccessLog.objects.all(), user=user, cap="screening.accesslog.read")
     lines = lines.filter(object_type__startswith="screening.").select_related("user", "school")
     filters = AccessLogFilterSet(request.GET or None, queryset=lines, request=request)
     del filters.filters["area"]  # every line here is of screening records

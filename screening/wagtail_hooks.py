@@ -7,37 +7,29 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, Objec
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.permissions import register_permission_policy
 
-from schools.selectors import is_bureau, is_bureau_admin, memberships_of
-from schools.viewsets import PredicateMenuItem, ScopedModelViewSet, ScopedPermissionPolicy
-from schools.vocab import Role
+from schools import access
+from schools.backoffice import CapabilityMenuItem
+from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
 
 from . import selectors, urls
 from .forms import InstrumentForm, RoundForm
 from .models import Instrument, ScreeningRound
 
-
-def _has_role(user, *roles):
-    return any(m.role in roles for m in memberships_of(user=user))
-
-
 instrument_policy = ScopedPermissionPolicy(
     Instrument,
     read=selectors.instruments_for,
     write=selectors.instruments_managed_by,
-    may_read=lambda user: _has_role(user, Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN)
-    or is_bureau(user=user),
-    may_write=lambda user: selectors.may_define_instrument(user=user) or is_bureau_admin(user=user),
-    may_add=lambda user: selectors.may_define_instrument(user=user),
-    may_delete=lambda user: selectors.may_define_instrument(user=user),
+    may_read=lambda user: access.can(user=user, cap="screening.instrument.read"),
+    may_write=lambda user: access.can(user=user, cap="screening.instrument.write"),
+    may_add=lambda user: access.can(user=user, cap="screening.instrument.define"),
+    may_delete=lambda user: access.can(user=user, cap="screening.instrument.define"),
 )
 round_policy = ScopedPermissionPolicy(
     ScreeningRound,
     read=selectors.rounds_for,
     write=selectors.rounds_managed_by,
-    may_read=lambda user: _has_role(
-        user, Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN
-    ),
-    may_write=lambda user: _has_role(user, Role.PSYCH_TEACHER),
+    may_read=lambda user: access.can(user=user, cap="screening.round.read"),
+    may_write=lambda user: access.can(user=user, cap="screening.round.write"),
 )
 register_permission_policy(Instrument, instrument_policy)
 register_permission_policy(ScreeningRound, round_policy)
@@ -126,72 +118,62 @@ def register_urls():
 def register_menu():
     from wagtail.admin.menu import Menu
 
-    def psych(*, user):
-        return _has_role(user, Role.PSYCH_TEACHER)
-
-    def warning_readers(*, user):
-        return _has_role(
-            user, Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.GRADE_LEADER, Role.CLASS_TEACHER
-        )
-
     items = [
-        PredicateMenuItem(
+        CapabilityMenuItem(
             "总览",
             reverse("screening:index"),
             name="screening-index",
             icon_name="home",
             order=10,
-            predicate=lambda *, user: selectors.has_screening_access(user=user),
+            capability=urls.views.index.capability,
         ),
-        PredicateMenuItem(
+        CapabilityMenuItem(
             "筛查批次",
             reverse("screening:rounds"),
             name="screening-rounds",
             icon_name="date",
             order=20,
-            predicate=lambda *, user: _has_role(
-                user, Role.PSYCH_TEACHER, Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN
-            ),
+            capability=urls.views.round_list.capability,
         ),
-        PredicateMenuItem(
+        CapabilityMenuItem(
             "测评量表",
             reverse(instrument_viewset.get_url_name("index")),
             name="screening-instruments",
             icon_name="list-ol",
             order=30,
-            predicate=psych,
+            capability="screening.instrument.read",
         ),
-        PredicateMenuItem(
+        CapabilityMenuItem(
             "预警",
             reverse("screening:warnings"),
             name="screening-warnings",
             icon_name="warning",
             order=40,
-            predicate=warning_readers,
+            capability=urls.views.warning_list.capability,
         ),
-        PredicateMenuItem(
+        CapabilityMenuItem(
             "本班关注",
             reverse("screening:my_class"),
             name="screening-my-class",
             icon_name="group",
             order=50,
-            predicate=lambda *, user: _has_role(user, Role.CLASS_TEACHER),
+            capability=urls.views.my_class.capability,
         ),
-        PredicateMenuItem(
+        CapabilityMenuItem(
             "统计与覆盖率",
             reverse("screening:figures"),
             name="screening-figures",
             icon_name="table",
             order=60,
-            predicate=lambda *, user: selectors.figure_schools_for(user=user).exists(),
+            capability=urls.views.figures.capability,
         ),
-        PredicateMenuItem(
+        CapabilityMenuItem(
             "访问日志",
             reverse("screening:access_log"),
             name="screening-access-log",
             icon_name="history",
             order=70,
-            predicate=lambda *, user: is_bureau(user=user) or _has_role(user, Role.SCHOOL_LEADER),
+            capability=urls.views.access_log.capability,
         ),
     ]
     return SubmenuMenuItem(

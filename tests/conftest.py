@@ -202,3 +202,12 @@ def pytest_runtest_setup(item):
 
 def pytest_sessionfinish(session, exitstatus):
     _demo.unload()
+
+
+@pytest.fixture
+def world(db):
+    """Two schools and a user in every role (``tests/world.py``). Apps with their own
+    smaller ``world`` fixture (screening, schools) override it inside their folders."""
+    from tests.world import World
+
+    return World()

@@ -26,7 +26,7 @@ from wagtail.search import index
 
 from portal.models import BasePage
 from portal.page_forms import XinyuPageForm
-from schools.vocab import Role, Stage
+from schools.vocab import STAFF_ROLES, Role, Stage
 from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
 from ..training_blocks import QuizBlock, TrainingSectionsBlock
@@ -553,7 +553,7 @@ class HoursTarget(models.Model):
         "岗位",
         max_length=20,
         choices=[
-            (r.value, r.label) for r in Role if r not in (Role.BUREAU_ADMIN, Role.BUREAU_AUDITOR)
+            (r.value, r.label) for r in Role if r in STAFF_ROLES
         ],
     )
     hours = models.DecimalField(

@@ -1,0 +1,62 @@
+"""Who sees which screening records, and what the pages built on them show.
+
+``scope``: the one place that limits screening records to a user (design.md's role table via
+``schools.access``, R-16, R-25); ``figures``: counts, coverage and the bureau's suppressed
+aggregate; ``archive``: one student's archive page. Callers import from
+``screening.selectors``.
+"""
+
+from .archive import (  # noqa: F401
+    archive_page,
+)
+from .figures import (  # noqa: F401
+    RESULT_LEVELS,
+    _school_year_end,
+    _suppress_count,
+    bureau_aggregate,
+    coverage,
+    coverage_counts,
+    coverage_share,
+    figure_schools_for,
+    target_students_q,
+    warning_counts,
+    warning_level_counts,
+    warning_table,
+)
+from .scope import (  # noqa: F401
+    ACTIVE_WARNING,
+    CONSENT_AGE,
+    SMALL_CELL,
+    ConsentRow,
+    FollowUpFlag,
+    _case_student_ids,
+    archive_students_for,
+    case_memberships_of,
+    case_student_ids,
+    concern_students_for,
+    consent_rounds_for,
+    consent_rows,
+    consent_summary,
+    followup_flags_for,
+    has_screening_access,
+    in_case_group,
+    instrument_schools_for,
+    instruments_for,
+    instruments_managed_by,
+    may_define_instrument,
+    may_manage_case_group,
+    may_write_case,
+    referrals_for,
+    results_for,
+    round_classes_for,
+    round_results,
+    round_schools_for,
+    round_summary,
+    round_target_classes,
+    round_target_students,
+    rounds_for,
+    rounds_managed_by,
+    warnings_for,
+    warnings_managed_by,
+    warnings_read_in_full_by,
+)

@@ -1,0 +1,79 @@
+"""What one student's archive page shows (the archive view renders it, nothing else decides)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..models import ArchiveEntry, AttentionCategory, CaseMember, CutOff, Referral, SupportPlan
+from .scope import may_manage_case_group, may_write_case, results_for, warnings_for
+
+
+def archive_page(*, user, student) -> dict:
+    """The student's archive as ``user`` may see it: results (newest first) with each
+    instrument's series and bands for the trend charts, attention categories, entries, the
+    support plan, referrals with their return-to-school check-ins, warnings, the counselling
+    group, and what the user may write. ``student`` comes from ``archive_students_for``."""
+    results = list(
+        results_for(user=user)
+        .filter(student=student)
+        .select_related("instrument", "round")
+        .order_by("taken_on", "pk")
+    )
+    bands = defaultdict(list)
+    cutoffs = CutOff.objects.filter(instrument_id__in={r.instrument_id for r in results})
+    for c in cutoffs.order_by("min_score"):
+        bands[c.instrument_id].append((c.min_score, c.max_score, c.label, c.level))
+    series = defaultdict(list)
+    for r in results:
+        series[r.instrument_id].append(r)
+    trends = []
+    for instrument_id, rows in series.items():
+        instrument_bands = bands[instrument_id]
+        trends.append(
+            {
+                "instrument": rows[0].instrument,
+                "points": [(r.taken_on, r.total, r.band) for r in rows],
+                "low": instrument_bands[0][0] if instrument_bands else 0,
+                "high": instrument_bands[-1][1] if instrument_bands else max(r.total for r in rows),
+                "bands": instrument_bands,
+            }
+        )
+    try:
+        archive = student.screening_archive
+    except student._meta.model.screening_archive.RelatedObjectDoesNotExist:
+        archive = None
+    categories, entries, plan = [], [], None
+    if archive:
+        categories = list(AttentionCategory.objects.filter(archive=archive))
+        entries = list(ArchiveEntry.objects.filter(archive=archive).select_related("by"))
+        plan = SupportPlan.objects.filter(archive=archive).first()
+    referrals = list(
+        Referral.objects.filter(student=student)
+        .select_related("return_plan")
+        .order_by("-referred_on")
+    )
+    for referral in referrals:
+        try:
+            referral.plan_rows = referral.return_plan.checkins()
+        except Referral.return_plan.RelatedObjectDoesNotExist:
+            referral.plan_rows = None
+    warnings = list(
+        warnings_for(user=user).filter(student=student).select_related(None).select_related("owner")
+    )
+    group = list(
+        CaseMember.objects.filter(student=student, removed_at__isnull=True).select_related("user")
+    )
+    return {
+        "student": student,
+        "archive": archive,
+        "results": list(reversed(results)),
+        "trends": trends,
+        "categories": categories,
+        "entries": entries,
+        "plan": plan,
+        "referrals": referrals,
+        "warning_rows": warnings,
+        "group": group,
+        "may_write": may_write_case(user=user, student=student),
+        "may_manage_group": may_manage_case_group(user=user, student=student),
+    }

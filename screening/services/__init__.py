@@ -1,0 +1,58 @@
+"""Writes for screening, by seam: instruments and scoring, guardian consent, results (entry and
+import), and cases (warnings, archives, referrals, counselling groups, retention).
+
+Every write validates first and writes inside a transaction; bad input raises
+``ScreeningError`` with Chinese messages naming the row and column, and nothing is written.
+Nothing here logs student data. Callers import from ``screening.services``.
+"""
+
+from .cases import (  # noqa: F401
+    STUDENT_RECORDS,
+    _warnings_for_results,
+    archive_ensure,
+    archive_entry_add,
+    attention_add,
+    case_member_add,
+    case_member_remove,
+    concern_raise,
+    crisis_notify,
+    crisis_recipients,
+    plan_save,
+    referral_record,
+    return_plan_save,
+    student_records_count,
+    student_records_delete,
+    warning_update,
+)
+from .common import (  # noqa: F401
+    STUDENT_NUMBER_HEADERS,
+    TWO_PLACES,
+    ScreeningError,
+    table_read,
+)
+from .consent import (  # noqa: F401
+    CONSENT_HEADERS,
+    CONSENT_STATUS_WORDS,
+    METHOD_WORDS,
+    RELATIONSHIP_WORDS,
+    ConsentEntry,
+    consent_bulk,
+    consent_record,
+    consent_withdraw,
+    consents_import,
+)
+from .instruments import (  # noqa: F401
+    InstrumentKey,
+    Scored,
+    builtin_instruments_ensure,
+    instrument_check,
+    instrument_save,
+    options_parse,
+    result_score,
+)
+from .results import (  # noqa: F401
+    DATE_HEADERS,
+    TOTAL_HEADERS,
+    result_save,
+    results_import,
+)

@@ -1,0 +1,25 @@
+"""Back-office views for screening records (registered under /admin/screening/), by seam.
+
+Every view takes its scope from ``screening.selectors`` and declares its capability with
+``schools.backoffice.capability_view``. Every view, list, export or print of student records,
+and every denied attempt, writes exactly one AccessLog line; responses are never cached.
+"""
+
+from .cases import (  # noqa: F401
+    archive,
+    archive_add,
+    concern_raise,
+    my_class,
+    warning_detail,
+    warning_list,
+)
+from .consent import consent_import, consent_student, round_consent  # noqa: F401
+from .figures import access_log, figures, figures_export  # noqa: F401
+from .rounds import (  # noqa: F401
+    index,
+    result_enter,
+    round_export,
+    round_import,
+    round_list,
+    round_results,
+)

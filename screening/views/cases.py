@@ -1,0 +1,289 @@
+"""A student's archive, warnings, concerns and the class teacher's follow-up flags."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from schools import access
+from schools.backoffice import capability_view
+from schools.services import access_log_record
+
+from .. import selectors, services
+from ..charts import trend_svg
+from ..forms import (
+    AttentionForm,
+    ConcernForm,
+    EntryForm,
+    PlanForm,
+    ReferralForm,
+    ReturnPlanForm,
+    WarningUpdateForm,
+)
+from ..models import (
+    Referral,
+    WarningLevel,
+)
+from .common import (
+    _deny,
+    _log,
+    _scoped_get,
+)
+
+# --- student archive --------------------------------------------------------------------------------
+
+
+def _archive_context(request, student):
+    """The archive page: the selector's records, the trend charts drawn, the forms."""
+    page = selectors.archive_page(user=request.user, student=student)
+    page["charts"] = [
+        {
+            "instrument": t["instrument"],
+            "svg": trend_svg(
+                title=f"{t['instrument'].code} 得分变化",
+                points=t["points"],
+                low=t["low"],
+                high=t["high"],
+                bands=t["bands"],
+            ),
+        }
+        for t in page["trends"]
+    ]
+    plan = page["plan"]
+    page["forms"] = (
+        {
+            "entry": EntryForm(),
+            "attention": AttentionForm(),
+            "plan": PlanForm(
+                initial={
+                    "goals": plan.goals,
+                    "actions": plan.actions,
+                    "responsible": plan.responsible,
+                    "review_on": plan.review_on,
+                }
+                if plan
+                else None
+            ),
+            "referral": ReferralForm(),
+            "return": ReturnPlanForm(),
+        }
+        if page["may_write"]
+        else {}
+    )
+    return page
+
+
+@capability_view("screening.result.read", action="view", object_type="screening.archive")
+def archive(request, student_id):
+    student = _scoped_get(
+        request,
+        selectors.archive_students_for(user=request.user),
+        student_id,
+        action="view",
+        object_type="screening.archive",
+    )
+    _log(request, "view", "screening.archive", student.pk, student.school)
+    return render(request, "screening/admin/archive.html", _archive_context(request, student))
+
+
+ARCHIVE_FORMS = {
+    "entry": EntryForm,
+    "attention": AttentionForm,
+    "plan": PlanForm,
+    "referral": ReferralForm,
+    "return": ReturnPlanForm,
+}
+
+
+@capability_view("screening.result.read", action="add", object_type="screening.archive")
+@require_http_methods(["POST"])
+def archive_add(request, student_id, what):
+    user = request.user
+    student = _scoped_get(
+        request,
+        selectors.archive_students_for(user=user),
+        student_id,
+        action=f"add-{what}"[:40],
+        object_type="screening.archive",
+    )
+    if what == "member" or what == "member-remove":
+        if not selectors.may_manage_case_group(user=user, student=student):
+            _deny(request, f"add-{what}", "screening.archive", student.pk)
+        from django.contrib.auth import get_user_model
+
+        member = (
+            get_user_model()
+            .objects.filter(
+                username=(request.POST.get("username") or "").strip(),
+                memberships__school_id=student.school_id,
+            )
+            .first()
+        )
+        if member is None:
+            messages.error(request, "用户名：本校没有这位教职工。")
+        elif what == "member":
+            try:
+                services.case_member_add(student=student, member=member, user=user)
+            except services.ScreeningError as exc:
+                for message in exc.errors:
+                    messages.error(request, message)
+        else:
+            services.case_member_remove(student=student, member=member)
+        _log(request, what, "screening.archive", student.pk, student.school)
+        return redirect("screening:archive", student_id=student.pk)
+    if what not in ARCHIVE_FORMS or not selectors.may_write_case(user=user, student=student):
+        _deny(request, f"add-{what}"[:40], "screening.archive", student.pk)
+    form = ARCHIVE_FORMS[what](request.POST)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'；'.join(errs)}")
+        _log(request, f"add-{what}-refused", "screening.archive", student.pk, student.school)
+        return redirect("screening:archive", student_id=student.pk)
+    data = form.cleaned_data
+    try:
+        if what == "entry":
+            services.archive_entry_add(student=student, user=user, **data)
+        elif what == "attention":
+            services.attention_add(student=student, user=user, **data)
+        elif what == "plan":
+            services.plan_save(student=student, user=user, **data)
+        elif what == "referral":
+            services.referral_record(student=student, user=user, **data)
+        elif what == "return":
+            referral = Referral.objects.filter(
+                student=student, pk=request.POST.get("referral")
+            ).first()
+            if referral is None:
+                raise services.ScreeningError(["转介记录：请选择要登记复学的转介。"])
+            services.return_plan_save(referral=referral, **data)
+    except services.ScreeningError as exc:
+        for message in exc.errors:
+            messages.error(request, message)
+    else:
+        messages.success(request, "已保存。")
+    _log(request, f"add-{what}", "screening.archive", student.pk, student.school)
+    return redirect("screening:archive", student_id=student.pk)
+
+
+# --- warnings and concerns -----------------------------------------------------------------------
+
+
+@capability_view("screening.warning.read", action="list", object_type="screening.warning")
+def warning_list(request):
+    user = request.user
+    warnings = selectors.warnings_for(user=user)
+    level = request.GET.get("level")
+    if level in WarningLevel.values:
+        warnings = warnings.filter(level=level)
+    status = request.GET.get("status", "active")
+    if status == "active":
+        warnings = warnings.filter(status__in=selectors.ACTIVE_WARNING)
+    archive_ids = set(
+        selectors.archive_students_for(user=user)
+        .filter(pk__in=warnings.values("student_id"))
+        .values_list("pk", flat=True)
+    )
+    rows = list(warnings[:500])
+    _log(request, "list", "screening.warning")
+    return render(
+        request,
+        "screening/admin/warning_list.html",
+        {
+            "warning_rows": rows,
+            "archive_ids": archive_ids,
+            "levels": WarningLevel.choices,
+            "level": level,
+            "status": status,
+            "may_raise": access.can(user=user, cap="screening.concern.raise"),
+        },
+    )
+
+
+@capability_view("screening.warning.read", action="view", object_type="screening.warning")
+@require_http_methods(["GET", "POST"])
+def warning_detail(request, pk):
+    user = request.user
+    warning = _scoped_get(
+        request,
+        selectors.warnings_for(user=user),
+        pk,
+        action="view",
+        object_type="screening.warning",
+    )
+    may_update = selectors.warnings_managed_by(user=user).filter(pk=warning.pk).exists()
+    form = WarningUpdateForm(request.POST or None, initial={"status": warning.status})
+    if request.method == "POST":
+        if not may_update:
+            _deny(request, "update", "screening.warning", warning.pk, student=warning.student_id)
+        if form.is_valid():
+            services.warning_update(
+                warning=warning,
+                status=form.cleaned_data["status"],
+                owner=warning.owner or user,
+                note=form.cleaned_data["note"],
+                user=user,
+            )
+            _log(
+                request,
+                "update",
+                "screening.warning",
+                warning.pk,
+                warning.school,
+                student=warning.student_id,
+            )
+            messages.success(request, "预警已更新。")
+            return redirect("screening:warning_detail", pk=warning.pk)
+    _log(
+        request,
+        "view",
+        "screening.warning",
+        warning.pk,
+        warning.school,
+        student=warning.student_id,
+    )
+    return render(
+        request,
+        "screening/admin/warning_detail.html",
+        {
+            "warning": warning,
+            "in_full": selectors.warnings_read_in_full_by(user=user).filter(pk=warning.pk).exists(),
+            "form": form if may_update else None,
+            "may_open_archive": selectors.archive_students_for(user=user)
+            .filter(pk=warning.student_id)
+            .exists(),
+        },
+    )
+
+
+@capability_view("screening.concern.raise", action="raise", object_type="screening.concern")
+@require_http_methods(["GET", "POST"])
+def concern_raise(request):
+    user = request.user
+    form = ConcernForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        student = form.cleaned_data["student"]
+        warning = services.concern_raise(
+            student=student,
+            level=form.cleaned_data["level"],
+            concern=form.cleaned_data["concern"],
+            user=user,
+        )
+        _log(request, "raise", "screening.concern", warning.pk, student.school, student=student)
+        messages.success(request, "已提交关注，心理健康教育教师和年级组长会跟进。")
+        return redirect("screening:warnings")
+    # The form lists the names of the students one may raise a concern about: a listing.
+    access_log_record(
+        request=request,
+        action="list",
+        object_type="screening.concern",
+        count=form.fields["student"].queryset.count(),
+    )
+    return render(request, "screening/admin/concern.html", {"form": form})
+
+
+@capability_view("screening.flags.read", action="list", object_type="screening.flags")
+def my_class(request):
+    user = request.user
+    flags = selectors.followup_flags_for(user=user)
+    _log(request, "list", "screening.flags")
+    return render(request, "screening/admin/my_class.html", {"flags": flags})

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.forms.utils import ErrorList
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -109,6 +110,12 @@ class TrainingModuleForm(XinyuPageForm):
         quiz = cleaned.get("quiz")
         if fmt == TrainingFormat.ONLINE and quiz is not None and not len(quiz):
             self.add_error("quiz", "线上自学模块需要设置自测题。")
+        # Wagtail's banner says only "Validation error in StreamBlock" for the quiz: lift each
+        # question's own message (shown in the block too) into the banner.
+        for error in self.errors.get("quiz", ErrorList()).as_data():
+            for number, block_error in sorted(getattr(error, "block_errors", {}).items()):
+                for message in getattr(block_error, "non_block_errors", []):
+                    self.add_error(None, f"自测题第 {number + 1} 题：{message}")
         return cleaned
 
 

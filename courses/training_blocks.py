@@ -72,22 +72,75 @@ class QuizChoiceBlock(blocks.StructBlock):
     correct = blocks.BooleanBlock(label="正确答案", required=False)
 
 
+SINGLE, MULTIPLE = "single", "multiple"
+
+
 class QuizQuestionBlock(blocks.StructBlock):
+    """One question: single choice (exactly one right option, radio buttons) or multiple
+    choice (two or more right options, checkboxes). Options are shown in a shuffled order
+    per attempt, so the editor may list them in any order."""
+
     question = blocks.CharBlock(label="题目", max_length=300)
-    choices = blocks.ListBlock(QuizChoiceBlock(), label="选项", min_num=2)
-    explanation = blocks.TextBlock(label="答案解析", required=False)
+    kind = blocks.ChoiceBlock(
+        label="题型",
+        choices=[
+            (SINGLE, "单选题（只有一个正确答案）"),
+            (MULTIPLE, "多选题（两个及以上正确答案）"),
+        ],
+        default=SINGLE,
+    )
+    choices = blocks.ListBlock(
+        QuizChoiceBlock(),
+        label="选项",
+        min_num=2,
+        help_text="勾选“正确答案”标出正确选项。作答时选项顺序会随机打乱，无需把正确答案放在固定位置。",
+    )
+    explanation = blocks.TextBlock(
+        label="答案解析", required=False, help_text="通过自测后与正确答案一起显示。"
+    )
 
     class Meta:
         icon = "help"
         label = "选择题"
 
     def clean(self, value):
-        value = super().clean(value)
-        if not any(choice["correct"] for choice in value["choices"]):
+        problems = question_problems(value)
+        try:
+            cleaned = super().clean(value)
+        except StructBlockValidationError as exc:
             raise StructBlockValidationError(
-                non_block_errors=ErrorList(["每道题至少要标出一个正确答案。"])
-            )
-        return value
+                block_errors=exc.block_errors,
+                non_block_errors=ErrorList(list(exc.non_block_errors) + problems),
+            ) from None
+        if problems:
+            raise StructBlockValidationError(non_block_errors=ErrorList(problems))
+        return cleaned
+
+
+def question_problems(value) -> list[str]:
+    """What is wrong with one question (Chinese messages naming it), or an empty list."""
+    text = (value.get("question") or "").strip()
+    name = f"“{text[:24]}{'…' if len(text) > 24 else ''}”" if text else "（未填写题目）"
+    choices = [c for c in value.get("choices") or [] if c is not None]
+    texts = [(c.get("text") or "").strip() for c in choices]
+    right = sum(1 for c in choices if c.get("correct"))
+    problems = []
+    if len(choices) < 2:
+        problems.append(f"题目{name}至少需要两个选项，现在只有 {len(choices)} 个。")
+    if right == 0:
+        problems.append(f"题目{name}没有标出正确答案：请至少勾选一个“正确答案”。")
+    elif value.get("kind") == MULTIPLE and right < 2:
+        problems.append(
+            f"题目{name}是多选题，至少要有两个正确答案；只有一个正确答案时请把题型改为单选题。"
+        )
+    elif value.get("kind") != MULTIPLE and right > 1:
+        problems.append(
+            f"题目{name}是单选题，却标了 {right} 个正确答案：请只保留一个，或把题型改为多选题。"
+        )
+    repeated = sorted({t for t in texts if t and texts.count(t) > 1})
+    if repeated:
+        problems.append(f"题目{name}的选项“{repeated[0]}”重复出现。")
+    return problems
 
 
 class QuizBlock(blocks.StreamBlock):

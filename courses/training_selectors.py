@@ -7,6 +7,9 @@ grouped rows in Python, so their query count does not grow with teachers or scho
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
+import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,6 +33,7 @@ from .models import (
     TrainingModulePage,
     TrainingSession,
 )
+from .training_blocks import MULTIPLE
 
 ZERO = Decimal("0")
 TENTH = Decimal("0.1")
@@ -122,6 +126,114 @@ def module_progress(*, teacher, module) -> ModuleProgress:
         passed=any(a.passed for a in attempts),
         credit=live_credit(teacher=teacher, module=module),
     )
+
+
+# --- the self-check quiz ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuizOption:
+    position: int  # where this attempt shows it: the value the browser posts
+    index: int  # its place in the question as edited: what answers and grading use
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class QuizItem:
+    number: int
+    id: str
+    question: str
+    multiple: bool
+    options: tuple[QuizOption, ...]
+    explanation: str
+
+    @property
+    def right(self) -> frozenset[int]:
+        return frozenset(o.index for o in self.options if o.correct)
+
+
+def quiz_paper(*, module, seed: int | None) -> list[QuizItem]:
+    """The module's questions as one attempt shows them.
+
+    Each question's options are shuffled by a generator seeded with the attempt's seed and
+    the question's id, so the same seed always gives the same order (a re-render after an
+    error, the result page) and another attempt gets another order. ``seed=None`` keeps
+    the order the editor gave. Questions keep their order, so "第 3 题" means the same
+    question on every attempt.
+    """
+    items = []
+    for number, block in enumerate(module.quiz, start=1):
+        choices = list(block.value["choices"])
+        order = list(range(len(choices)))
+        if seed is not None:
+            random.Random(f"{seed}:{block.id}").shuffle(order)
+        items.append(
+            QuizItem(
+                number=number,
+                id=block.id,
+                question=block.value["question"],
+                multiple=block.value.get("kind") == MULTIPLE,
+                options=tuple(
+                    QuizOption(
+                        position=position,
+                        index=index,
+                        text=choices[index]["text"],
+                        correct=bool(choices[index]["correct"]),
+                    )
+                    for position, index in enumerate(order)
+                ),
+                explanation=block.value.get("explanation") or "",
+            )
+        )
+    return items
+
+
+def quiz_answers_from_shown(*, paper: list[QuizItem], posted: dict) -> dict[str, list[int]]:
+    """Map the positions a browser posted (``{question id: ["0", "2"]}``) back to the
+    options' own indexes through the attempt's order. Anything that is not a position this
+    paper showed is dropped; the browser never names an option directly."""
+    answers = {}
+    for item in paper:
+        by_position = {str(o.position): o.index for o in item.options}
+        answers[item.id] = sorted(
+            {by_position[v] for v in posted.get(item.id, ()) if v in by_position}
+        )
+    return answers
+
+
+def quiz_fingerprint(*, module) -> str:
+    """Changes when the questions or their options change (an attempt's order then lapses)."""
+    shape = [(b.id, [c["text"] for c in b.value["choices"]]) for b in module.quiz]
+    return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def quiz_passes(*, correct: int, total: int, pass_mark: int) -> bool:
+    """Exact: the share answered right is at least the pass mark (no rounding up)."""
+    return total > 0 and 100 * correct >= pass_mark * total
+
+
+@dataclass(frozen=True)
+class QuizReviewItem:
+    item: QuizItem
+    chosen: frozenset[int]
+
+    @property
+    def right(self) -> bool:
+        return self.chosen == self.item.right
+
+
+def quiz_review(*, attempt: QuizAttempt) -> list[QuizReviewItem]:
+    """The attempt's questions in the order it showed them, with what the teacher chose.
+
+    Only the questions the attempt answered (an edited quiz may have gained some since)."""
+    paper = quiz_paper(module=attempt.module, seed=attempt.seed)
+    answers = attempt.answers or {}
+    return [
+        QuizReviewItem(item=item, chosen=frozenset(int(i) for i in answers[item.id]))
+        for item in paper
+        if item.id in answers
+    ]
 
 
 # --- hours and targets ------------------------------------------------------------------

@@ -27,7 +27,7 @@ from .models import (
     TrainingModulePage,
     TrainingSession,
 )
-from .training_selectors import live_credit, module_progress
+from .training_selectors import live_credit, module_progress, quiz_paper, quiz_passes
 
 
 def _notify(*, teacher, kind: str, title: str, body: str = "", link: str = "") -> None:
@@ -139,36 +139,50 @@ def section_complete(*, teacher, module: TrainingModulePage, section_id: str) ->
     return view
 
 
+def quiz_seed_new() -> int:
+    """A fresh seed for one attempt's option order (kept in the session until submitted)."""
+    return secrets.randbelow(2**48)
+
+
 def quiz_grade(*, module: TrainingModulePage, answers: dict[str, list[int]]) -> tuple[int, int]:
-    """Count questions answered exactly right (the set of chosen options = the correct set)."""
-    correct = 0
-    questions = list(module.quiz)
-    for block in questions:
-        right = {i for i, c in enumerate(block.value["choices"]) if c["correct"]}
-        chosen = {int(i) for i in answers.get(block.id, [])}
-        if chosen == right:
-            correct += 1
-    return correct, len(questions)
+    """Count questions answered exactly right (the set of chosen options = the correct set).
+
+    ``answers`` name options by their index in the question as edited, never by where an
+    attempt showed them (the view maps shown positions back with ``quiz_answers_from_shown``).
+    """
+    paper = quiz_paper(module=module, seed=None)
+    correct = sum(1 for item in paper if {int(i) for i in answers.get(item.id, [])} == item.right)
+    return correct, len(paper)
 
 
 @transaction.atomic
-def quiz_submit(*, teacher, module: TrainingModulePage, answers: dict) -> QuizAttempt:
-    """Keep the attempt; if it passes and every section was opened, credit the module."""
+def quiz_submit(
+    *, teacher, module: TrainingModulePage, answers: dict, seed: int | None = None
+) -> QuizAttempt:
+    """Keep the attempt; if it passes and every section was studied, credit the module."""
     if not module.is_online or not len(module.quiz):
         raise ValidationError("该模块没有自测题。")
-    missing = [str(n) for n, block in enumerate(module.quiz, start=1) if not answers.get(block.id)]
+    paper = quiz_paper(module=module, seed=None)
+    kept = {item.id: sorted({int(i) for i in answers.get(item.id) or []}) for item in paper}
+    missing = [str(item.number) for item in paper if not kept[item.id]]
     if missing:
         raise ValidationError(f"第 {'、'.join(missing)} 题还没有作答。")
-    correct, total = quiz_grade(module=module, answers=answers)
-    score = round(100 * correct / total)
+    several = [str(item.number) for item in paper if not item.multiple and len(kept[item.id]) > 1]
+    if several:
+        raise ValidationError(f"第 {'、'.join(several)} 题是单选题，只能选一个答案。")
+    correct, total = quiz_grade(module=module, answers=kept)
     attempt = QuizAttempt.objects.create(
         teacher=teacher,
         module=module,
-        answers=answers,
+        answers=kept,
         correct=correct,
         total=total,
-        score=score,
-        passed=score >= module.pass_mark,
+        # Rounded down, so the score shown never reaches the pass mark when the attempt
+        # does not.
+        score=100 * correct // total,
+        passed=quiz_passes(correct=correct, total=total, pass_mark=module.pass_mark),
+        pass_mark=module.pass_mark,
+        seed=seed,
     )
     completion_try(teacher=teacher, module=module)
     return attempt

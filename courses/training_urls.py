@@ -21,6 +21,11 @@ urlpatterns = [
         name="section_done",
     ),
     path("modules/<int:page_id>/quiz/", views.module_quiz, name="quiz"),
+    path(
+        "modules/<int:page_id>/quiz/attempts/<int:attempt_id>/",
+        views.quiz_result,
+        name="quiz_result",
+    ),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/<int:session_id>/register/", views.session_register, name="register"),
     path("sessions/<int:session_id>/calendar.ics", views.session_ics, name="ics"),

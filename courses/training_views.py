@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 
 from django import forms
 from django.contrib import messages
@@ -22,7 +23,7 @@ from schools.services import access_log_record
 
 from . import training_selectors as sel
 from . import training_services as svc
-from .models import ExternalTraining, TrainingModulePage, TrainingSession
+from .models import ExternalTraining, QuizAttempt, TrainingModulePage, TrainingSession
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -112,34 +113,101 @@ def module_section_done(request, page_id, section_id):
     return redirect("training:module", module.pk)
 
 
+def _quiz_key(module) -> str:
+    return f"training.quiz.{module.pk}"
+
+
+def _quiz_state(request, module, *, renew: bool = False) -> dict:
+    """This attempt's seed and paper id, held in the session until the attempt is submitted.
+
+    New ones when asked for, when there are none, or when the questions changed since. The
+    form carries the paper id, so a page left open from an earlier attempt (another order)
+    is refused instead of being graded through the wrong order."""
+    key = _quiz_key(module)
+    fingerprint = sel.quiz_fingerprint(module=module)
+    state = request.session.get(key)
+    if renew or not isinstance(state, dict) or state.get("quiz") != fingerprint:
+        state = {
+            "seed": svc.quiz_seed_new(),
+            "paper": secrets.token_urlsafe(9),
+            "quiz": fingerprint,
+        }
+        request.session[key] = state
+    return state
+
+
 @login_required
 @never_cache
 def module_quiz(request, page_id):
+    """The quiz: options shuffled per attempt; the browser posts shown positions only."""
     module = _module(page_id)
     if not module.is_online or not len(module.quiz):
         raise Http404
-    questions = list(module.quiz)
-    errors, attempt, chosen = [], None, {}
+    errors, chosen, missing = [], {}, set()
+    state = _quiz_state(request, module)
+    paper = sel.quiz_paper(module=module, seed=state["seed"])
     if request.method == "POST":
-        chosen = {block.id: request.POST.getlist(f"q-{block.id}") for block in questions}
-        answers = {k: [int(i) for i in v if i.isdigit()] for k, v in chosen.items()}
-        try:
-            attempt = svc.quiz_submit(teacher=request.user, module=module, answers=answers)
-        except ValidationError as exc:
-            errors = _errors(exc)
-    progress = sel.module_progress(teacher=request.user, module=module)
+        if request.POST.get("paper") != state["paper"]:
+            # The page was rendered for another order (an earlier attempt, an expired
+            # session, edited questions): its positions cannot be mapped, nothing is graded.
+            errors = ["自测题已更新或页面已过期，请重新作答。"]
+        else:
+            chosen = {item.id: request.POST.getlist(f"q-{item.id}") for item in paper}
+            answers = sel.quiz_answers_from_shown(paper=paper, posted=chosen)
+            missing = {item.id for item in paper if not answers[item.id]}
+            try:
+                attempt = svc.quiz_submit(
+                    teacher=request.user, module=module, answers=answers, seed=state["seed"]
+                )
+            except ValidationError as exc:
+                errors = _errors(exc)
+            else:
+                _quiz_state(request, module, renew=True)  # the next attempt, another order
+                return redirect("training:quiz_result", module.pk, attempt.pk)
     return render(
         request,
         "courses/training/quiz.html",
         {
             "module": module,
-            "questions": questions,
+            "paper": paper,
+            "paper_id": state["paper"],
             "errors": errors,
-            "attempt": attempt,
             "chosen": chosen,
-            "progress": progress,
+            "missing": missing,
+            "multiple_count": sum(1 for item in paper if item.multiple),
         },
         status=400 if errors else 200,
+    )
+
+
+@login_required
+@never_cache
+def quiz_result(request, page_id, attempt_id):
+    """One attempt's result: score, pass mark, the questions answered wrong.
+
+    Correct answers and explanations are shown only once the attempt passed: a failed
+    attempt names the wrong questions so the teacher can go back to the sections, without
+    handing over the key for the next try."""
+    module = _module(page_id)
+    attempt = get_object_or_404(
+        QuizAttempt.objects.select_related("module"),
+        pk=attempt_id,
+        module=module,
+        teacher=request.user,
+    )
+    review = sel.quiz_review(attempt=attempt)
+    progress = sel.module_progress(teacher=request.user, module=module)
+    return render(
+        request,
+        "courses/training/quiz_result.html",
+        {
+            "module": module,
+            "attempt": attempt,
+            "pass_mark": attempt.pass_mark or module.pass_mark,
+            "review": review,
+            "wrong": [r for r in review if not r.right],
+            "progress": progress,
+        },
     )
 
 

@@ -16,9 +16,10 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.forms.utils import ErrorList
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -109,6 +110,12 @@ class TrainingModuleForm(XinyuPageForm):
         quiz = cleaned.get("quiz")
         if fmt == TrainingFormat.ONLINE and quiz is not None and not len(quiz):
             self.add_error("quiz", "线上自学模块需要设置自测题。")
+        # Wagtail's banner says only "Validation error in StreamBlock" for the quiz: lift each
+        # question's own message (shown in the block too) into the banner.
+        for error in self.errors.get("quiz", ErrorList()).as_data():
+            for number, block_error in sorted(getattr(error, "block_errors", {}).items()):
+                for message in getattr(block_error, "non_block_errors", []):
+                    self.add_error(None, f"自测题第 {number + 1} 题：{message}")
         return cleaned
 
 
@@ -129,8 +136,8 @@ class TrainingModulePage(SegmentedSearchMixin, BasePage):
     pass_mark = models.PositiveSmallIntegerField(
         "及格线（%）",
         default=80,
-        validators=[MinValueValidator(1)],
-        help_text="自测得分达到该百分比即为通过。",
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="答对题数占全部题目的百分比达到该值即为通过（1–100，默认 80）。",
     )
 
     content_panels = BasePage.content_panels + [
@@ -242,6 +249,9 @@ class QuizAttempt(models.Model):
     total = models.PositiveSmallIntegerField("题目总数")
     score = models.PositiveSmallIntegerField("得分（%）")
     passed = models.BooleanField("通过")
+    pass_mark = models.PositiveSmallIntegerField("当时的及格线（%）", null=True, blank=True)
+    # The attempt's option order is drawn from this seed (training_selectors.quiz_paper).
+    seed = models.PositiveBigIntegerField("选项顺序种子", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
 
     class Meta:

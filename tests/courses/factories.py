@@ -124,7 +124,11 @@ def training_index(home):
     return home.add_child(instance=TrainingIndexPage(title="教师培训", slug="training"))
 
 
-def make_module(home, *, fmt=TrainingFormat.ONLINE, hours="1.5", sections=3, pass_mark=60):
+def make_module(
+    home, *, fmt=TrainingFormat.ONLINE, hours="1.5", sections=3, pass_mark=60, questions=None
+):
+    """A module; ``questions`` (``[(text, [(option, correct), …]), …]``) replaces the default
+    quiz of two single-choice questions whose first option is right."""
     _counter["n"] += 1
     n = _counter["n"]
     section_data = [
@@ -154,6 +158,23 @@ def make_module(home, *, fmt=TrainingFormat.ONLINE, hours="1.5", sections=3, pas
         }
         for i in range(2)
     ]
+    if questions is not None:
+        quiz = [
+            {
+                "type": "question",
+                "id": f"q{n}-{i}",
+                "value": {
+                    "question": text,
+                    "kind": "multiple" if sum(ok for _, ok in options) > 1 else "single",
+                    "choices": [
+                        {"type": "item", "id": f"c{n}-{i}-{j}", "value": {"text": t, "correct": ok}}
+                        for j, (t, ok) in enumerate(options)
+                    ],
+                    "explanation": f"解析{i + 1}",
+                },
+            }
+            for i, (text, options) in enumerate(questions)
+        ]
     module = TrainingModulePage(
         title=f"培训模块{n}",
         slug=f"module-{n}",
@@ -176,6 +197,40 @@ WRONG = 1
 def answers(module, picks):
     """Quiz answers: ``picks`` is one choice index per question."""
     return {block.id: [pick] for block, pick in zip(module.quiz, picks, strict=True)}
+
+
+def quiz_form(html: str) -> dict:
+    """What the quiz page shows: its CSRF token, paper id and, per question, the input type
+    and the options as ``(posted value, text)`` in the order shown."""
+    from bs4 import BeautifulSoup
+
+    form = BeautifulSoup(html, "html.parser").find("form", attrs={"method": "post"})
+    assert form is not None
+    questions, types = {}, {}
+    for fieldset in form.find_all("fieldset"):
+        inputs = fieldset.find_all("input")
+        qid = inputs[0]["name"].removeprefix("q-")
+        types[qid] = {i["type"] for i in inputs}
+        questions[qid] = [(i["value"], i.parent.get_text(strip=True)) for i in inputs]
+    return {
+        "token": form.find("input", attrs={"name": "csrfmiddlewaretoken"})["value"],
+        "paper": form.find("input", attrs={"name": "paper"})["value"],
+        "questions": questions,
+        "types": types,
+    }
+
+
+def quiz_post_data(module, form: dict, picks) -> dict:
+    """POST data choosing, per question, the options whose own indexes are in ``picks``
+    (an int or a list of ints per question), found on the page by their text."""
+    data = {"csrfmiddlewaretoken": form["token"], "paper": form["paper"]}
+    for block, pick in zip(module.quiz, picks, strict=True):
+        wanted = [
+            block.value["choices"][i]["text"] for i in ([pick] if isinstance(pick, int) else pick)
+        ]
+        shown = dict((text, value) for value, text in form["questions"][block.id])
+        data[f"q-{block.id}"] = [shown[text] for text in wanted]
+    return data
 
 
 def make_session(module, *, school=None, days=-1, capacity=30):

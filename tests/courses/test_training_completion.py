@@ -12,7 +12,7 @@ from courses.models import HoursEntry, QuizAttempt
 from schools.vocab import Role
 from tests.factories import make_member
 
-from .factories import RIGHT, WRONG, answers, make_module
+from .factories import RIGHT, WRONG, answers, make_module, quiz_form, quiz_post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -178,17 +178,13 @@ def test_learner_flow_through_pages(home):
         assert response.status_code == 302
     assert "已学 2/2 小节" in client.get(f"/me/training/modules/{module.pk}/").content.decode()
     assert client.get(f"/me/training/modules/{module.pk}/sections/nope/").status_code == 404
-    quiz = list(module.quiz)
-    token = client.cookies["csrftoken"].value
-    failed = client.post(
-        f"/me/training/modules/{module.pk}/quiz/",
-        {"csrfmiddlewaretoken": token, **{f"q-{b.id}": [WRONG] for b in quiz}},
-    )
-    assert "未达到" in failed.content.decode()
-    passed = client.post(
-        f"/me/training/modules/{module.pk}/quiz/",
-        {"csrfmiddlewaretoken": token, **{f"q-{b.id}": [RIGHT] for b in quiz}},
-    )
+    url = f"/me/training/modules/{module.pk}/quiz/"
+    form = quiz_form(client.get(url).content.decode())
+    failed = client.post(url, quiz_post_data(module, form, [WRONG, WRONG]), follow=True)
+    assert "未通过" in failed.content.decode()
+    assert not HoursEntry.objects.filter(teacher=teacher).exists()
+    form = quiz_form(client.get(url).content.decode())
+    passed = client.post(url, quiz_post_data(module, form, [RIGHT, RIGHT]), follow=True)
     body = passed.content.decode()
     assert "恭喜完成本模块" in body
     assert HoursEntry.objects.filter(teacher=teacher).count() == 1
@@ -220,8 +216,10 @@ def test_opening_sections_credits_nothing(client, home):
     client.force_login(teacher)
     for block in module.sections:
         client.get(f"/me/training/modules/{module.pk}/sections/{block.id}/")
-    quiz = list(module.quiz)
-    client.post(f"/me/training/modules/{module.pk}/quiz/", {f"q-{b.id}": [RIGHT] for b in quiz})
+    url = f"/me/training/modules/{module.pk}/quiz/"
+    form = quiz_form(client.get(url).content.decode())
+    assert client.post(url, quiz_post_data(module, form, [RIGHT, RIGHT])).status_code == 302
+    assert QuizAttempt.objects.get(teacher=teacher).passed
     assert not HoursEntry.objects.filter(teacher=teacher).exists()
     assert sel.module_progress(teacher=teacher, module=module).opened == 0
 

@@ -116,7 +116,8 @@ class CurriculumIndexPage(BasePage):
         context.update(
             {
                 "curricula": curricula_list(index=self, stage=stage, theme=theme, grade=grade),
-                "guides": subject_guides_of(self),
+                "guide_groups": _guide_groups(stage),
+                "stage_label": Stage(stage).label if stage else "",
                 "stage": stage,
                 "theme": theme,
                 "grade": grade,
@@ -128,8 +129,12 @@ class CurriculumIndexPage(BasePage):
         return context
 
 
-def subject_guides_of(parent):
-    return SubjectGuidePage.objects.child_of(parent).live().public().order_by("subject", "path")
+def _guide_groups(stage: str):
+    """Every subject guide of the site, by subject: both indexes list them all, so a
+    subject teacher finds theirs from 课程资源 as well as from 活动与学科渗透."""
+    from courses.selectors import subject_guide_groups, subject_guides_list
+
+    return subject_guide_groups(guides=subject_guides_list(stage=stage))
 
 
 class CurriculumPageTag(TaggedItemBase):
@@ -372,7 +377,8 @@ class ActivityIndexPage(BasePage):
         context.update(
             {
                 "activities": activities_list(index=self, kind=kind, stage=stage),
-                "guides": subject_guides_of(self),
+                "guide_groups": _guide_groups(stage),
+                "stage_label": Stage(stage).label if stage else "",
                 "kind": kind,
                 "stage": stage,
                 "kinds": ActivityKind.choices,
@@ -503,3 +509,11 @@ class SubjectGuidePage(SegmentedSearchMixin, BasePage):
     @property
     def stage_labels(self):
         return labels_of(self.stages, Stage)
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import DISCLOSURE_STEPS, subject_guide_lessons
+
+        context = super().get_context(request, *args, **kwargs)
+        context["related_lessons"] = subject_guide_lessons(guide=self)
+        context["disclosure"] = DISCLOSURE_STEPS if self.touches_crisis else []
+        return context

@@ -4,11 +4,12 @@ generates its package), activities, subject-infusion guides, the
 home page's featured sections, and the lessons schools taught this year (lesson_demo). Idempotent: pages and documents are looked up first."""
 
 from portal import spreadsheets
-from resources.demo import document_ensure, home_page_get, page_ensure, paragraphs
+from resources.demo import document_ensure, home_page_get, page_ensure
 from resources.vocab import Audience, ResourceType
 
-from .demo_content import ACTIVITIES, SUBJECT_GUIDES
+from .demo_content import ACTIVITIES
 from .demo_lessons import CURRICULA
+from .demo_subject_guides import SUBJECT_GUIDES
 from .models import (
     ActivityIndexPage,
     ActivityPage,
@@ -181,21 +182,71 @@ def load(*, out, rng):
             page.tags.add(*a["tags"])
             page.save_revision().publish()
     for g in SUBJECT_GUIDES:
-        page_ensure(
-            activities,
-            SubjectGuidePage,
-            slug=g["slug"],
-            title=g["title"],
-            subject=g["subject"],
-            stages=g["stages"],
-            summary=g["summary"],
-            body=paragraphs(g["body"]),
-        )
+        _subject_guide_ensure(activities, g)
     _home_sections(home, index, out)
-    out(f"  课程 {len(CURRICULA)} 门、课例 {total} 个、活动 {len(ACTIVITIES)} 个已就绪")
+    out(
+        f"  课程 {len(CURRICULA)} 门、课例 {total} 个、活动 {len(ACTIVITIES)} 个、"
+        f"学科渗透指导 {len(SUBJECT_GUIDES)} 篇已就绪"
+    )
     from .lesson_demo import load as load_lessons
 
     load_lessons(out=out, rng=rng)
+
+
+# The four parts every subject guide has, in this order (tests/courses/test_subject_guides).
+GUIDE_SECTIONS = ("渗透要点", "教材中的渗透时机", "示例活动", "注意事项与需要留意的信号")
+
+
+def subject_guide_body(data: dict) -> list:
+    """One guide of courses/demo_subject_guides → SubjectGuidePage body (BodyStreamBlock)."""
+    points, moments, watch = GUIDE_SECTIONS[0], GUIDE_SECTIONS[1], GUIDE_SECTIONS[3]
+    activity = data["activity"]
+    body = [("heading", {"text": points, "level": "h2"})]
+    body.append(("paragraph", "".join(f"<p>{p}</p>" for p in data["points"])))
+    body.append(("heading", {"text": moments, "level": "h2"}))
+    for heading, text in data["moments"]:
+        body.append(("heading", {"text": heading, "level": "h3"}))
+        body.append(("paragraph", f"<p>{text}</p>"))
+    body.append(("heading", {"text": f"{GUIDE_SECTIONS[2]}：{activity['title']}", "level": "h2"}))
+    body.append(
+        (
+            "paragraph",
+            f"<p><strong>适用：</strong>{activity['when']}</p>"
+            + _ul([f"<strong>{name}</strong>　{text}" for name, text in activity["steps"]])
+            .replace("<ul>", "<ol>")
+            .replace("</ul>", "</ol>"),
+        )
+    )
+    body.append(("quote", {"text": activity["say"], "source": "教师可以这样说"}))
+    body.append(("paragraph", f"<p><strong>怎样收尾：</strong>{activity['close']}</p>"))
+    body.append(("heading", {"text": watch, "level": "h2"}))
+    body.append(("paragraph", _ul(data["watch"])))
+    return body
+
+
+def _subject_guide_ensure(parent, data):
+    """Create the guide, or bring an older short guide (without the four parts) up to the
+    written content, and publish it."""
+    fields = {
+        "title": data["title"],
+        "subject": data["subject"],
+        "stages": data["stages"],
+        "summary": data["summary"],
+        "body": subject_guide_body(data),
+        "touches_crisis": bool(data.get("crisis")),
+    }
+    page = SubjectGuidePage.objects.child_of(parent).filter(slug=data["slug"]).first()
+    if page is None:
+        page, _ = page_ensure(parent, SubjectGuidePage, slug=data["slug"], **fields)
+        return page
+    page = page.specific
+    headings = {b.value.get("text") for b in page.body if b.block_type == "heading"}
+    if GUIDE_SECTIONS[1] in headings:
+        return page
+    for name, value in fields.items():
+        setattr(page, name, value)
+    page.save_revision().publish()
+    return page
 
 
 def _home_sections(home, curricula_index, out):

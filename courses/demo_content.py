@@ -1,5 +1,6 @@
-"""Demo activities and subject-infusion guides written for this project (the curricula and
-their lessons are in courses/demo_lessons). Fictional, original text."""
+"""Demo activities written for this project (the curricula and their lessons are in
+courses/demo_lessons, the subject-infusion guides in courses/demo_subject_guides).
+Fictional, original text."""
 
 L = "life"
 F = "frustration"
@@ -142,62 +143,5 @@ ACTIVITIES = [
         ],
         "safety": "明确朋辈心理委员不是咨询师：发现同学有危机信号，必须及时报告老师，不独自处理，也不替同学保守危险的秘密。",
         "tags": ["社团", "朋辈互助"],
-    },
-]
-
-SUBJECT_GUIDES = [
-    {
-        "title": "在语文教学中渗透心理健康教育",
-        "slug": "chinese-infusion",
-        "subject": "chinese",
-        "stages": ["primary", "junior", "senior"],
-        "summary": "借助课文人物、写作和阅读分享，帮助学生体察情绪、理解他人、表达自我。",
-        "body": [
-            (
-                "体会人物的情绪",
-                "讲读课文时，引导学生关注人物在关键情节中的心理变化：他当时可能有什么感受？如果是你，你会怎么做？",
-            ),
-            (
-                "以写促心",
-                "设计“写给一年后的自己”“我最难忘的一次失败”等写作任务，让学生在表达中整理情绪。批改时重点回应内容，不只关注文采。",
-            ),
-            (
-                "留意作文中的信号",
-                "学生作文中反复流露绝望、孤独或自我伤害的内容时，教师应与学生个别交流，并告知心理教师，注意保护学生隐私。",
-            ),
-        ],
-    },
-    {
-        "title": "在体育教学中渗透心理健康教育",
-        "slug": "pe-infusion",
-        "subject": "pe",
-        "stages": ["primary", "junior", "senior", "vocational"],
-        "summary": "运动是调节情绪的良方。体育课可以在技能教学中培养学生的坚持、合作和面对输赢的态度。",
-        "body": [
-            (
-                "把挫折变成练习",
-                "学生技能学习受挫时，引导他们分解动作、设定小目标，体验“慢慢进步”。",
-            ),
-            (
-                "比赛中的情绪教育",
-                "比赛前后安排简短讨论，关注学生对输赢的反应，表扬尊重对手、鼓励队友的行为。",
-            ),
-            (
-                "关注不爱运动的学生",
-                "对身体条件较弱或运动自信不足的学生，设计分层任务，避免在全班面前暴露其不足。",
-            ),
-        ],
-    },
-    {
-        "title": "在数学教学中培养积极的学习心态",
-        "slug": "maths-infusion",
-        "subject": "maths",
-        "stages": ["primary", "junior"],
-        "summary": "数学焦虑很常见。通过允许试错、重视思路和小步成功，帮助学生建立学习自信。",
-        "body": [
-            ("允许犯错", "把典型错误作为课堂资源，请学生讲讲“我是怎么想的”，让出错不再丢脸。"),
-            ("重视过程", "评价时关注解题思路和方法，而不仅是答案对错。"),
-            ("小步成功", "为学习困难的学生设计台阶式练习，让他们在每节课都有成功体验。"),
-        ],
     },
 ]

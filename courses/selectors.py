@@ -44,6 +44,104 @@ def activities_list(*, index, kind: str = "", stage: str = "") -> QuerySet:
     return qs.order_by("month", "path")
 
 
+# --- subject-infusion guides -------------------------------------------------------------------
+
+
+def subject_guides_list(*, stage: str = "") -> list:
+    """The live public subject guides of the site in the order of the subject vocabulary
+    (语文, 数学 … as schools list them), optionally only those for one stage."""
+    from .models import Subject, SubjectGuidePage
+
+    qs = SubjectGuidePage.objects.live().public()
+    if stage:
+        qs = qs.filter(stages__has=stage)
+    order = {value: n for n, value in enumerate(Subject.values)}
+    return sorted(qs.order_by("path"), key=lambda g: order.get(g.subject, len(order)))
+
+
+def subject_guide_groups(*, guides) -> list[tuple[str, str, list]]:
+    """``guides`` (in subject order) grouped by subject: ``[(subject, label, [guides])]``."""
+    groups: list[tuple[str, str, list]] = []
+    for guide in guides:
+        if groups and groups[-1][0] == guide.subject:
+            groups[-1][2].append(guide)
+        else:
+            groups.append((guide.subject, guide.get_subject_display(), [guide]))
+    return groups
+
+
+# The lesson topics a subject's teaching most naturally meets: a guide lists lessons of
+# these topics for its stages, so a subject teacher can borrow a whole class when needed.
+SUBJECT_LESSON_TOPICS = {
+    "chinese": ["emotions", "relations", "life"],
+    "maths": ["learning", "frustration"],
+    "english": ["relations", "self"],
+    "morality": ["self", "relations", "life"],
+    "politics": ["career", "adaptation", "self"],
+    "history": ["frustration", "life"],
+    "geography": ["adaptation", "life"],
+    "physics": ["frustration", "learning"],
+    "chemistry": ["learning", "frustration"],
+    "biology": ["life", "emotions"],
+    "science": ["life", "learning"],
+    "music": ["emotions", "relations"],
+    "art": ["emotions", "self"],
+    "pe": ["frustration", "emotions"],
+    "labour": ["adaptation", "life"],
+    "it": ["adaptation", "relations"],
+    "practice": ["career", "adaptation"],
+    "vocational": ["career", "frustration"],
+}
+
+
+def subject_guide_lessons(*, guide, limit: int = 6) -> list[tuple]:
+    """Lessons related to ``guide``: live lessons of the guide's stages whose topic its
+    subject meets (``SUBJECT_LESSON_TOPICS``), as
+    ``[(lesson, stage label)]``, spread over the stages and topics. Two queries."""
+    from django.db.models import Q
+
+    from schools.vocab import Stage
+
+    from .models import CurriculumPage, LessonPage
+
+    topics = SUBJECT_LESSON_TOPICS.get(guide.subject, [])
+    stages = list(guide.stages or [])
+    if not topics or not stages:
+        return []
+    curricula = list(
+        CurriculumPage.objects.live().public().filter(stage__in=stages).values_list("path", "stage")
+    )
+    if not curricula:
+        return []
+    where = Q()
+    for path, _ in curricula:
+        where |= Q(path__startswith=path)
+    lessons = (
+        LessonPage.objects.live().public().filter(where, topic__in=topics).order_by("path")[:200]
+    )
+    stage_of = dict(curricula)
+    present = {stage for _, stage in curricula}
+    cap = max(1, limit // len(present))  # spread over the guide's stages
+    candidates = [
+        (lesson, next((stage_of[p] for p in stage_of if lesson.path.startswith(p)), ""))
+        for lesson in lessons
+    ]
+    picked, seen, count = [], set(), {}
+    for distinct_topic in (True, False):  # first one lesson per topic, then any
+        for lesson, stage in candidates:
+            if len(picked) >= limit or count.get(stage, 0) >= cap or lesson.pk in seen:
+                continue
+            if distinct_topic and any(
+                other.topic == lesson.topic and s == stage for other, s in picked
+            ):
+                continue
+            picked.append((lesson, stage))
+            seen.add(lesson.pk)
+            count[stage] = count.get(stage, 0) + 1
+    picked.sort(key=lambda item: item[0].path)
+    return [(lesson, Stage(stage).label if stage else "") for lesson, stage in picked]
+
+
 # --- lesson packages: one outline and one slide deck, read by the page, its preview and
 # every generated file (courses.services), so page and files never disagree -----------------
 

@@ -65,16 +65,27 @@ class ActivityKind(models.TextChoices):
 
 
 class Subject(models.TextChoices):
+    """The subjects taught in schools (and the vocational schools' specialised courses),
+    each of which has its own subject-infusion guide (学科渗透)."""
+
     CHINESE = "chinese", "语文"
     MATHS = "maths", "数学"
     ENGLISH = "english", "英语"
     MORALITY = "morality", "道德与法治"
-    SCIENCE = "science", "科学（物理、化学、生物）"
-    HISTORY_GEO = "history_geo", "历史与地理"
+    POLITICS = "politics", "思想政治"
+    HISTORY = "history", "历史"
+    GEOGRAPHY = "geography", "地理"
+    PHYSICS = "physics", "物理"
+    CHEMISTRY = "chemistry", "化学"
+    BIOLOGY = "biology", "生物"
+    SCIENCE = "science", "科学"
+    MUSIC = "music", "音乐"
+    ART = "art", "美术"
     PE = "pe", "体育与健康"
-    ARTS = "arts", "艺术（音乐、美术）"
     LABOUR = "labour", "劳动"
     IT = "it", "信息科技"
+    PRACTICE = "practice", "综合实践活动"
+    VOCATIONAL = "vocational", "职业院校专业课"
 
 
 # --- curricula -------------------------------------------------------------------------------
@@ -105,7 +116,8 @@ class CurriculumIndexPage(BasePage):
         context.update(
             {
                 "curricula": curricula_list(index=self, stage=stage, theme=theme, grade=grade),
-                "guides": subject_guides_of(self),
+                "guide_groups": _guide_groups(stage),
+                "stage_label": Stage(stage).label if stage else "",
                 "stage": stage,
                 "theme": theme,
                 "grade": grade,
@@ -117,8 +129,12 @@ class CurriculumIndexPage(BasePage):
         return context
 
 
-def subject_guides_of(parent):
-    return SubjectGuidePage.objects.child_of(parent).live().public().order_by("subject", "path")
+def _guide_groups(stage: str):
+    """Every subject guide of the site, by subject: both indexes list them all, so a
+    subject teacher finds theirs from 课程资源 as well as from 活动与学科渗透."""
+    from courses.selectors import subject_guide_groups, subject_guides_list
+
+    return subject_guide_groups(guides=subject_guides_list(stage=stage))
 
 
 class CurriculumPageTag(TaggedItemBase):
@@ -361,7 +377,8 @@ class ActivityIndexPage(BasePage):
         context.update(
             {
                 "activities": activities_list(index=self, kind=kind, stage=stage),
-                "guides": subject_guides_of(self),
+                "guide_groups": _guide_groups(stage),
+                "stage_label": Stage(stage).label if stage else "",
                 "kind": kind,
                 "stage": stage,
                 "kinds": ActivityKind.choices,
@@ -447,10 +464,19 @@ class SubjectGuidePage(SegmentedSearchMixin, BasePage):
     subject = models.CharField("学科", max_length=20, choices=Subject.choices, db_index=True)
     stages = VocabularySetField("适用学段", vocabulary="stage")
     summary = models.TextField("简介")
-    body = StreamField(BodyStreamBlock(), verbose_name="正文")
+    body = StreamField(
+        BodyStreamBlock(),
+        verbose_name="正文",
+        help_text="建议按“渗透要点”“教材中的渗透时机”“示例活动”“注意事项”四部分用小标题组织。",
+    )
+    touches_crisis = models.BooleanField(
+        "涉及危机话题",
+        default=False,
+        help_text="勾选后，页面附“学生倾诉时怎么做”的教师指引和求助信息。",
+    )
 
     content_panels = BasePage.content_panels + [
-        FieldPanel("subject"),
+        FieldRowPanel([FieldPanel("subject"), FieldPanel("touches_crisis")]),
         FieldPanel("stages"),
         FieldPanel("summary"),
         FieldPanel("body"),
@@ -483,3 +509,11 @@ class SubjectGuidePage(SegmentedSearchMixin, BasePage):
     @property
     def stage_labels(self):
         return labels_of(self.stages, Stage)
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import DISCLOSURE_STEPS, subject_guide_lessons
+
+        context = super().get_context(request, *args, **kwargs)
+        context["related_lessons"] = subject_guide_lessons(guide=self)
+        context["disclosure"] = DISCLOSURE_STEPS if self.touches_crisis else []
+        return context

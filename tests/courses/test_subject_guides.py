@@ -17,7 +17,7 @@ from tests.courses.factories import activity_index, curriculum_index, make_subje
 MIN_CHARS = 1200  # the written body (headings, paragraphs, the teacher's words), 字数
 MIN_MOMENTS = 4
 
-split = importlib.import_module("courses.migrations.0004_subject_split")
+split = importlib.import_module("courses.migrations.0005_subject_split")
 
 
 def _text(body) -> str:

@@ -63,7 +63,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0003_lesson_structured_content_and_package'),
+        ('courses', '0004_quiz_kind_pass_mark_seed'),
         ('wagtailcore', '0098_apitoken'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]

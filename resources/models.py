@@ -554,7 +554,12 @@ class NoticePage(RoutablePageMixin, SegmentedSearchMixin, BasePage):
         alt = "。".join(
             [f"海报：{headline}", *lines_of(self.poster_message), *lines_of(self.poster_points)]
         )
-        links = {"alt": alt, "headline": headline}
+        links = {
+            "alt": alt,
+            "headline": headline,
+            "messages": lines_of(self.poster_message),
+            "points": lines_of(self.poster_points),
+        }
         if getattr(request, "is_preview", False):
             import base64
 

@@ -31,13 +31,15 @@ from xml.sax.saxutils import escape
 
 FONT = "STSong-Light"
 # Bump when the look changes: stored files are keyed by content *and* this.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 # Points (1/72 inch), portrait, as reportlab defines them.
 PAGE_SIZES = {"a4": (595.2756, 841.8898), "a3": (841.8898, 1190.5512)}
 SIZE_LABELS = {"a4": "A4", "a3": "A3"}
 BASE_WIDTH, BASE_HEIGHT = PAGE_SIZES["a4"]
-# The whole poster's type is set smaller step by step until it fits.
-SCALES = (1.0, 0.93, 0.86, 0.8, 0.74, 0.68)
+# The poster's type is set as large as fits: a short poster gets bigger points (the
+# headline grows less), a long one smaller, down to the last step.
+SCALES = (1.3, 1.2, 1.1, 1.0, 0.93, 0.86, 0.8, 0.74, 0.68)
+HEADLINE_MAX_SCALE = 1.1
 MAX_HEADLINE_LINES = 3
 MIN_POINTS, MAX_POINTS = 3, 6
 PREVIEW_PX_PER_PT = 2  # the PNG preview: 1191 × 1684 px for A4
@@ -287,6 +289,18 @@ FOOTER_H = 152
 QR_SIZE = 104
 
 
+def _headline(text: str, width: float, largest: float) -> tuple[float, list[str]]:
+    """The headline's size and lines: a little smaller if that saves a line (a one-line
+    headline at 40 pt reads better than a broken one at 46 pt)."""
+    best = None
+    for factor in (1.0, 0.94, 0.88, 0.82):
+        size = largest * factor
+        lines = wrap_balanced(text, width, size)
+        if best is None or len(lines) < len(best[1]):
+            best = (size, lines)
+    return best
+
+
 def poster_layout(content: PosterContent, *, size: str = "a4") -> PosterLayout:
     """The poster at ``size`` ("a4" or "a3"): the largest type that fits, or ``fits=False``
     with the reason in ``problem`` (in Chinese, for the editor)."""
@@ -324,8 +338,7 @@ def _attempt(content: PosterContent, *, scale: float, height: float) -> list[Ite
     kicker = "　・　".join(t for t in (content.portal_name, content.kicker) if t)
     top.append(Text(M, y + 12, kicker, 12.5, pal.tint))
     y += 12 + 20
-    hs = 46 * scale
-    head = wrap_balanced(content.headline, inner, hs)
+    hs, head = _headline(content.headline, inner, 46 * min(scale, HEADLINE_MAX_SCALE))
     if len(head) > MAX_HEADLINE_LINES:
         raise _TooLong(
             f"海报标题太长：用最小字号仍要排{len(head)}行（最多{MAX_HEADLINE_LINES}行），请缩短海报标题（留空时用的是页面标题，可另填一个短标题）。",
@@ -341,6 +354,7 @@ def _attempt(content: PosterContent, *, scale: float, height: float) -> list[Ite
 
     # The body: the key message, then the numbered points.
     body: list[Item] = []
+    step: list[int] = []  # per body item: the number of its point (0 above the points)
     y = 0.0
     if content.messages:
         ms = 25 * scale
@@ -352,6 +366,7 @@ def _attempt(content: PosterContent, *, scale: float, height: float) -> list[Ite
         y += 10
         body.append(Box(M, y, 60, 4, pal.accent))
         y += 4 + 26
+    step += [0] * len(body)
     ps = 17.5 * scale
     r = ps * 0.8
     indent = 2 * r + ps * 0.75
@@ -367,6 +382,7 @@ def _attempt(content: PosterContent, *, scale: float, height: float) -> list[Ite
             body.append(Text(M + indent, y + ps * 0.88, line, ps, (40, 40, 40)))
             y += ps * 1.62
         y += ps * 0.62
+        step += [n] * (len(body) - len(step))
     body_h = y
 
     # The help box, standing on the footer.
@@ -384,9 +400,14 @@ def _attempt(content: PosterContent, *, scale: float, height: float) -> list[Ite
             f"请删减要点（{MIN_POINTS}～{MAX_POINTS}条，每条一两句）或缩短主标语。",
             "poster_points",
         )
-    # Spare room goes partly above the body, so a short poster does not look top-heavy.
-    shift = body_top + min((room - body_h) * 0.3, 48)
-    items += [_moved(item, shift) for item in body]
+    # Spare room goes partly above the body and between the points, so a short poster
+    # does not look top-heavy.
+    spare = room - body_h
+    shift = body_top + min(spare * 0.3, 48)
+    spread = min((spare - (shift - body_top)) * 0.6 / len(content.points), ps * 0.9)
+    items += [
+        _moved(item, shift + max(n - 1, 0) * spread) for item, n in zip(body, step, strict=True)
+    ]
 
     items.append(Box(M, help_top, inner, help_h, pal.tint, radius=10))
     items.append(Box(M, help_top, 7, help_h, pal.main))

@@ -231,6 +231,12 @@ def notice_poster_file(*, page, kind: str) -> tuple[bytes, str] | None:
     try:
         if not default_storage.exists(name):
             default_storage.save(name, ContentFile(data))
+        # The same file of older content (the settings or the site's address changed since
+        # the notice was published) is never served again.
+        _dirs, files = default_storage.listdir(_poster_folder(page))
+        for old in files:
+            if old.endswith(f"-{kind}.{ext}") and not name.endswith(f"/{old}"):
+                default_storage.delete(f"{_poster_folder(page)}/{old}")
     except Exception:  # noqa: BLE001 — storing is a cache: serve what was made regardless
         logger.warning("poster file %s could not be stored", name, exc_info=True)
     return data, content_type

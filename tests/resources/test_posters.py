@@ -51,7 +51,7 @@ def _pdf_text(data: bytes) -> tuple[pypdf.PdfReader, str]:
 def test_the_pdf_is_one_page_of_the_paper_size_and_carries_the_text(size, points):
     content = _content()
     layout = poster_layout(content, size=size)
-    assert layout.fits and layout.scale == 1.0
+    assert layout.fits and layout.scale > 1.0  # a short poster is set large
     reader, text = _pdf_text(poster_pdf(layout, title=content.headline))
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
@@ -239,6 +239,26 @@ def test_publishing_a_changed_title_regenerates_the_files(client, home):
     data, _ = notice_poster_file(page=NoticePage.objects.get(pk=notice.pk), kind="a4")
     assert "草稿里的新标语" not in _pdf_text(data)[1]
     assert _stored(notice) == second
+
+
+def test_a_new_hotline_in_the_site_settings_reaches_the_served_files(client, home):
+    from wagtail.models import Site
+
+    from portal.models import PortalSettings
+
+    notice = _poster_notice(home)
+    made_on_publish = _stored(notice)
+    portal = PortalSettings.for_site(Site.objects.get(is_default_site=True))
+    portal.counselling_hotline = "0000-1234567"
+    portal.save()
+    _, text = _pdf_text(client.get(notice.url + "poster/a4/").content)
+    assert "0000-1234567" in text
+    # Made on request under the new content's name; the A4 of the old content is gone.
+    now = _stored(notice)
+    assert len([n for n in now if n.endswith("-a4.pdf")]) == 1
+    assert [n for n in now if n.endswith("-a4.pdf")] != [
+        n for n in made_on_publish if n.endswith("-a4.pdf")
+    ]
 
 
 # --- the editor ----------------------------------------------------------------------------

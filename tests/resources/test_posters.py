@@ -333,3 +333,31 @@ def test_the_demo_has_at_least_four_posters_that_fit(db):
         )
         assert notice_poster_problem(page=page) is None, n["slug"]
         assert 3 <= len(p["points"]) <= 6
+
+
+def test_the_preview_shows_the_drafts_poster_inline(home, editor):
+    import base64
+    import re
+
+    from wagtail.test.utils.form_data import nested_form_data, streamfield
+
+    notice = _poster_notice(home)
+    data = {
+        "title": notice.title,
+        "slug": notice.slug,
+        "kind": notice.kind,
+        "date": notice.date.isoformat(),
+        "summary": notice.summary,
+        "body": streamfield([]),
+        "attachments": streamfield([]),
+        "poster_headline": "预览里的新标题",
+        "poster_message": notice.poster_message,
+        "poster_points": notice.poster_points,
+        "poster_colour": "green",
+    }
+    url = f"/admin/pages/{notice.pk}/edit/preview/"
+    assert editor.post(url, nested_form_data(data)).json()["is_valid"]
+    html = editor.get(url).content.decode()
+    inline = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert inline and "预览里的新标题" in base64.b64decode(inline.group(1)).decode()
+    assert "poster/a4/" not in html  # no downloads of the draft

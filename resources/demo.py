@@ -5,7 +5,6 @@ library and the library index. Idempotent: everything is looked up by slug or ti
 import datetime
 import io
 
-from django.core.files.images import ImageFile
 from wagtail.models import Page, Site
 
 from .demo_content import BUREAU, GUIDES, NOTICES, POLICIES, SCHOOL_DOCUMENTS, SCHOOL_PLAN
@@ -19,7 +18,6 @@ from .models import (
     PolicyPage,
     ResourceIndexPage,
     XinyuDocument,
-    XinyuImage,
 )
 from .services import document_create, school_collection_ensure, school_editors_sync
 from .vocab import Audience, ResourceType
@@ -109,34 +107,6 @@ def docx_of(title: str, sections) -> bytes:
     return buf.getvalue()
 
 
-def poster_image(title: str, colour) -> XinyuImage:
-    """A calm abstract poster (no text: the page carries the words)."""
-    existing = XinyuImage.objects.filter(title=title).first()
-    if existing:
-        return existing
-    from PIL import Image, ImageDraw
-
-    w, h = 800, 1100
-    img = Image.new("RGB", (w, h), (250, 248, 242))
-    draw = ImageDraw.Draw(img)
-    r, g, b = colour
-    for i in range(6):
-        shade = (min(255, r + i * 25), min(255, g + i * 20), min(255, b + i * 15))
-        radius = 420 - i * 60
-        draw.ellipse((w // 2 - radius, 380 - radius, w // 2 + radius, 380 + radius), fill=shade)
-    draw.rectangle((0, 860, w, h), fill=colour)
-    for x in range(80, w, 160):
-        draw.ellipse((x - 18, 950, x + 18, 986), fill=(255, 255, 255))
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    buf.seek(0)
-    name = f"poster-{sum(title.encode()) % 10**6}.png"
-    image = XinyuImage.objects.create(
-        title=title, caption=title, credit="心育平台", file=ImageFile(buf, name=name)
-    )
-    return image
-
-
 def load(*, out, rng):
     home = home_page_get(out)
 
@@ -209,21 +179,7 @@ def load(*, out, rng):
         show_in_menus=True,
     )
     for n in NOTICES:
-        attachments = []
-        poster = None
-        if n["poster"]:
-            poster_title, colour = n["poster"]
-            poster = poster_image(poster_title, colour)
-            doc = document_ensure(
-                title=f"{poster_title}（可打印）",
-                filename="poster.docx",
-                content=docx_of(poster_title, [n["summary"], *n["body"][-1:]]),
-                resource_type=ResourceType.POSTER,
-                stages=["primary", "junior", "senior"],
-                description=f"配合《{n['title']}》使用的宣传材料，可直接打印张贴。",
-                tags=["心理健康月", "宣传"],
-            )
-            attachments = [("document", doc)]
+        poster = n["poster"] or {}
         page_ensure(
             notices,
             NoticePage,
@@ -233,8 +189,11 @@ def load(*, out, rng):
             date=datetime.date(*n["date"]),
             summary=n["summary"],
             body=paragraphs(n["body"]),
-            poster=poster,
-            attachments=attachments,
+            # Printable posters are made from these fields when the notice is published.
+            poster_headline=poster.get("headline", ""),
+            poster_message=poster.get("message", ""),
+            poster_points="\n".join(poster.get("points", [])),
+            poster_colour=poster.get("colour", "teal"),
         )
 
     # --- the policy library -------------------------------------------------------------

@@ -241,3 +241,86 @@ def policies_list(*, index, status: str = "") -> QuerySet:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-issued_on", "-pk")
+
+
+# --- notice-board posters --------------------------------------------------------------------
+
+
+def _portal_settings_of(page):
+    """The site settings of the page's site (the default site's for a page not yet placed)."""
+    from wagtail.models import Site
+
+    from portal.models import PortalSettings
+
+    site = page.get_site() if page.path else None
+    site = site or Site.objects.filter(is_default_site=True).first()
+    return PortalSettings.for_site(site) if site else PortalSettings()
+
+
+def poster_help_lines(*, portal) -> tuple[str, ...]:
+    """The help box of the poster: the channels of the site's "when to seek help" box."""
+    lines = []
+    if portal.counselling_hotline:
+        hours = f"（{portal.counselling_hours}）" if portal.counselling_hours else ""
+        lines.append(f"心理咨询热线：{portal.counselling_hotline}{hours}")
+    if portal.national_hotline:
+        lines.append(f"全国心理援助热线：{portal.national_hotline}")
+    if portal.centre_name and portal.centre_phone:
+        lines.append(f"{portal.centre_name}：{portal.centre_phone}")
+    lines.append(
+        f"有伤害自己或他人的危险时，请立即拨打 {portal.emergency_phone} 或 {portal.police_phone}"
+    )
+    return tuple(lines)
+
+
+def notice_poster_content(*, page, with_url: bool = True):
+    """What the notice's poster prints (``resources.posters.PosterContent``), or None when
+    the notice has no poster points. Built from the page object given: the live page for
+    the files, the draft in a preview."""
+    from .posters import PosterContent, lines_of, printable
+
+    points = lines_of(page.poster_points)
+    if not points:
+        return None
+    portal = _portal_settings_of(page)
+    url = (page.get_full_url() or "") if with_url and page.pk else ""
+    return PosterContent(
+        headline=printable((page.poster_headline or page.title).strip()),
+        messages=tuple(printable(m) for m in lines_of(page.poster_message)),
+        points=tuple(printable(p) for p in points),
+        help_lines=tuple(printable(h) for h in poster_help_lines(portal=portal)),
+        organisation=printable(portal.bureau_name),
+        portal_name=printable(portal.portal_name),
+        url=url,
+        colour=page.poster_colour,
+    )
+
+
+def notice_poster_problem(*, page) -> tuple[str, str] | None:
+    """(field, message) when the notice's poster cannot be made as written, else None."""
+    from .posters import MAX_POINTS, MIN_POINTS, lines_of, poster_layout, unprintable
+
+    points = lines_of(page.poster_points)
+    if not points:
+        if page.poster_headline.strip() or page.poster_message.strip():
+            return (
+                "poster_points",
+                f"要生成海报，请填写{MIN_POINTS}～{MAX_POINTS}条要点，每行一条。",
+            )
+        return None
+    if not MIN_POINTS <= len(points) <= MAX_POINTS:
+        return (
+            "poster_points",
+            f"海报要点需要{MIN_POINTS}～{MAX_POINTS}条（每行一条），现在是{len(points)}条。",
+        )
+    for name in ("poster_headline", "poster_message", "poster_points"):
+        odd = unprintable(getattr(page, name))
+        if odd:
+            return (
+                name,
+                f"海报使用的字体打印不出这些字符：{' '.join(odd)}，请删去或改用文字。",
+            )
+    layout = poster_layout(notice_poster_content(page=page, with_url=False))
+    if not layout.fits:
+        return (layout.problem_field or "poster_points", layout.problem)
+    return None

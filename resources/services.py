@@ -1,5 +1,6 @@
 """Writes for the resource library."""
 
+import logging
 import threading
 
 from django.core.files.base import ContentFile
@@ -11,6 +12,8 @@ from portal.dbwait import write_briefly
 
 from .validators import document_file_check
 from .vocab import Audience, ResourceType
+
+logger = logging.getLogger(__name__)
 
 TEACHERS_COLLECTION_NAME = "教师专用资料"
 SCHOOLS_COLLECTION_NAME = "学校资料"
@@ -170,3 +173,101 @@ def school_editors_sync(*, user) -> None:
     for attr in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
         if hasattr(user, attr):
             delattr(user, attr)
+
+
+# --- notice-board posters (resources/posters.py) ----------------------------------------------
+
+POSTER_DIR = "posters"
+POSTER_KINDS = {
+    "a4": ("pdf", "application/pdf"),
+    "a3": ("pdf", "application/pdf"),
+    "png": ("png", "image/png"),
+    "svg": ("svg", "image/svg+xml"),
+}
+
+
+def _poster_folder(page) -> str:
+    return f"{POSTER_DIR}/notice-{page.pk}"
+
+
+def _poster_render(*, content, kind: str) -> bytes:
+    from . import posters
+
+    if kind in posters.PAGE_SIZES:
+        layout = posters.poster_layout(content, size=kind)
+        if not layout.fits:
+            raise ValueError(layout.problem)
+        return posters.poster_pdf(layout, title=content.headline, author=content.organisation)
+    layout = posters.poster_layout(content)
+    if not layout.fits:
+        raise ValueError(layout.problem)
+    if kind == "png":
+        return posters.poster_png(layout)
+    return posters.poster_svg(layout, title=content.headline)
+
+
+def notice_poster_file(*, page, kind: str) -> tuple[bytes, str] | None:
+    """The bytes and content type of one of the notice's poster files ("a4", "a3", "png",
+    "svg"), made from ``page`` as given (the live page when served), or None when it has
+    no poster. Files are stored under a name keyed by their content, so a file made from
+    older content is never served for newer; a missing one is made now and kept."""
+    from django.core.files.storage import default_storage
+
+    from .selectors import notice_poster_content
+
+    content = notice_poster_content(page=page)
+    if content is None:
+        return None
+    ext, content_type = POSTER_KINDS[kind]
+    name = f"{_poster_folder(page)}/{content.key()}-{kind}.{ext}"
+    try:
+        if default_storage.exists(name):
+            with default_storage.open(name, "rb") as f:
+                return f.read(), content_type
+    except OSError:
+        pass  # unreadable: make it again below
+    data = _poster_render(content=content, kind=kind)
+    try:
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(data))
+        # The same file of older content (the settings or the site's address changed since
+        # the notice was published) is never served again.
+        _dirs, files = default_storage.listdir(_poster_folder(page))
+        for old in files:
+            if old.endswith(f"-{kind}.{ext}") and not name.endswith(f"/{old}"):
+                default_storage.delete(f"{_poster_folder(page)}/{old}")
+    except Exception:  # noqa: BLE001 — storing is a cache: serve what was made regardless
+        logger.warning("poster file %s could not be stored", name, exc_info=True)
+    return data, content_type
+
+
+def notice_poster_build(*, page) -> list[str]:
+    """(Re)make all of the published notice's poster files and drop those of older
+    content. Returns the kinds made; nothing when the notice has no poster (or an
+    unprintable one: the editor refuses those before they are published)."""
+    from django.core.files.storage import default_storage
+
+    from .posters import preview_format
+    from .selectors import notice_poster_content
+
+    folder = _poster_folder(page)
+    content = notice_poster_content(page=page)
+    keep = set()
+    made = []
+    if content is not None:
+        for kind in ("a4", "a3", preview_format()):
+            try:
+                if notice_poster_file(page=page, kind=kind):
+                    made.append(kind)
+                    keep.add(f"{content.key()}-{kind}.{POSTER_KINDS[kind][0]}")
+            except ValueError:
+                logger.warning("poster of page %s does not fit", page.pk)
+                break
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except (OSError, NotImplementedError):
+        files = []
+    for old in files:
+        if old not in keep:
+            default_storage.delete(f"{folder}/{old}")
+    return made

@@ -64,3 +64,13 @@ class PolicyKind(models.TextChoices):
 
 # The school systems R-5 asks for.
 SYSTEM_KINDS = (PolicyKind.HEALTH_SYSTEM, PolicyKind.REPORT_SYSTEM)
+
+
+class PosterColour(models.TextChoices):
+    """The main colour of a generated notice-board poster (resources/posters.py)."""
+
+    TEAL = "teal", "青绿"
+    BLUE = "blue", "湖蓝"
+    ORANGE = "orange", "暖橙"
+    PURPLE = "purple", "淡紫"
+    GREEN = "green", "草绿"

@@ -300,6 +300,10 @@ XINYU_PAGE_CACHE = {
 # Anonymous visitors' search results (search/cache.py); off only to measure cold searches.
 XINYU_SEARCH_CACHE = env_bool("XINYU_SEARCH_CACHE", True)
 
+# Notice-board posters (resources/posters.py): the Chinese font file for the PNG picture on
+# the page. Empty: look for one installed on the machine; none found → an SVG picture.
+POSTER_PREVIEW_FONT = os.environ.get("XINYU_POSTER_FONT", "")
+
 # --- Request deadline -------------------------------------------------------------------
 # A request still running after this many seconds is stopped with the portal's own 503 page
 # (portal.middleware.RequestDeadlineMiddleware) before gunicorn's --timeout kills the worker.

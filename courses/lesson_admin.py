@@ -14,8 +14,8 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from oversight.figures import Period
 from portal.downloads import download_name_set
+from schools.calendar import Period
 from schools.imports import ImportFailed, table_read
 from schools.models import School
 from schools.selectors import is_bureau, user_has_back_office

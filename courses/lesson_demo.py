@@ -12,7 +12,7 @@ import datetime
 
 from django.utils import timezone
 
-from oversight.figures import Period
+from schools.calendar import Period
 from schools.models import Membership, School, SchoolClass
 from schools.vocab import Role, stage_of_grade
 

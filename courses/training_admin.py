@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal import spreadsheets
+from schools.calendar import SchoolYear
 from schools.selectors import is_bureau, schools_managed_by
 from schools.services import access_log_record
 from schools.viewsets import forbidden_response
@@ -125,13 +126,13 @@ def school_report(request):
 
 def _period_context(request, period, errors) -> dict:
     today = timezone.localdate()
-    this = sel.school_year_first(today)
+    this = SchoolYear.containing(today).first_year
     return {
         "period": period,
         "period_errors": errors,
         "period_kinds": sel.PERIOD_KINDS,
         "years": _years(),
-        "school_years": [(y, f"{y}-{y + 1}学年") for y in range(this, this - 4, -1)],
+        "school_years": [(y, SchoolYear(y).plain_label) for y in range(this, this - 4, -1)],
         "query_year": request.GET.get("year") or str(today.year),
         "query_school_year": request.GET.get("school_year") or str(this),
         "query_term": request.GET.get("term") or "",

@@ -5,7 +5,6 @@ student records, and every denied attempt, writes exactly one AccessLog line. Wa
 URLs add ``never_cache``; ``_no_store`` makes it explicit on each response.
 """
 
-import datetime
 from collections import defaultdict
 from functools import wraps
 
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal import spreadsheets
 from portal.idempotency import submit_once, submitted_before, submitted_response
+from schools.calendar import SchoolYear
 from schools.selectors import is_bureau, memberships_of
 from schools.services import access_log_record
 from schools.vocab import Role
@@ -100,12 +100,6 @@ def _scoped_get(request, queryset, pk, *, action, object_type, of_student=False)
 def _deny(request, action, object_type, object_id="", student=None):
     _log(request, f"{action}-denied", object_type, object_id, allowed=False, student=student)
     raise Denied
-
-
-def _school_year_start(today=None) -> datetime.date:
-    today = today or timezone.localdate()
-    year = today.year if today.month >= 9 else today.year - 1
-    return datetime.date(year, 9, 1)
 
 
 def _roles(user):
@@ -873,7 +867,7 @@ def figures(request):
     user = request.user
     if not selectors.figure_schools_for(user=user).exists():
         _deny(request, "view", "screening.figures")
-    start = _school_year_start()
+    start = SchoolYear.current().start
     _log(request, "view", "screening.figures")
     return render(
         request,
@@ -898,7 +892,8 @@ def figures_export(request):
     user = request.user
     if not is_bureau(user=user):
         _deny(request, "export", "screening.figures")
-    keys, shown = selectors.bureau_aggregate(user=user, school_year_start=_school_year_start())
+    start = SchoolYear.current().start
+    keys, shown = selectors.bureau_aggregate(user=user, school_year_start=start)
     columns = [*selectors.RESULT_LEVELS, "total"]
     rows = [
         [school.code, school.name, Stage(stage).label]
@@ -907,7 +902,7 @@ def figures_export(request):
     ]
     rows.append(["", "合计", ""] + [shown[("total", c)] for c in columns])
     notes = [
-        ["统计期", f"{_school_year_start():%Y-%m-%d} 起本学年"],
+        ["统计期", f"{start:%Y-%m-%d} 起本学年"],
         ["口径", "本学年参加测评的学生人数，按其各次测评中最高的预警级别计一次。"],
         [
             "隐藏",

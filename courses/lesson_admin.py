@@ -15,11 +15,11 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from portal.downloads import download_name_set
+from schools.audit import access_log_record
 from schools.calendar import Period
 from schools.imports import ImportFailed, table_read
 from schools.models import School
 from schools.selectors import is_bureau, user_has_back_office
-from schools.services import access_log_record
 from schools.viewsets import (
     PredicateMenuItem,
     ScopedModelForm,

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal import spreadsheets
+from schools.audit import access_log_record
 from schools.calendar import SchoolYear
 from schools.selectors import is_bureau, schools_managed_by
-from schools.services import access_log_record
 from schools.viewsets import forbidden_response
 from schools.vocab import BUREAU_ROLES, Role
 

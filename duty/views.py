@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from portal import idempotency, spreadsheets
 from portal.views import permission_denied
+from schools.audit import access_log_record
 from schools.selectors import is_bureau, schools_for
-from schools.services import access_log_record
 
 from . import selectors, services
 from .forms import (

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from portal.downloads import download_name_set
 from portal.storage import UploadNotSaved
+from schools.audit import access_log_record
 from schools.calendar import Period
-from schools.services import access_log_record
 from schools.viewsets import forbidden_response
 
 from . import selectors

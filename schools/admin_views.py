@@ -16,6 +16,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from portal.downloads import download_name_set
 
 from . import imports, selectors
+from .audit import access_log_record
 from .forms import (
     FacilityForm,
     SchoolClassForm,
@@ -25,7 +26,7 @@ from .forms import (
     StudentForm,
 )
 from .models import AccessLog, Facility, Membership, School, SchoolClass, Student
-from .services import access_log_record, staff_member_add, staff_member_update, staff_password_reset
+from .services import staff_member_add, staff_member_update, staff_password_reset
 from .viewsets import (
     PredicateMenuItem,
     PredicateRequiredMixin,

@@ -1,4 +1,4 @@
-"""Writes for schools, staff and the access log."""
+"""Writes for schools and staff (the access log's writer is ``schools.audit``)."""
 
 import secrets
 
@@ -8,9 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
-from portal.clientip import client_ip
-
-from .models import AccessLog, Membership
+from .audit import access_log_record
+from .models import Membership
 from .selectors import (
     forget_memberships,
     is_bureau_admin,
@@ -105,80 +104,6 @@ def membership_save(*, membership: Membership) -> Membership:
         membership.save()
         membership_sync_groups(user=membership.user)
     return membership
-
-
-# Object types whose object id is a student's id: their lines name the student too.
-STUDENT_OBJECT_TYPES = frozenset({"schools.student", "screening.archive", "screening.result"})
-
-
-def _pk_of(value):
-    value = getattr(value, "pk", value)
-    if value in (None, ""):
-        return None
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        return None
-    return pk if 0 < pk < 2**63 else None
-
-
-def access_log_record(
-    *,
-    request=None,
-    user=None,
-    action: str,
-    object_type: str,
-    object_id="",
-    school=None,
-    student=None,
-    count: int | None = None,
-    allowed: bool = True,
-) -> AccessLog:
-    """Write one access-log line. Holds ids only, never record content.
-
-    ``school`` and ``student`` may be instances or ids; a line whose object is a student
-    (``STUDENT_OBJECT_TYPES``) names the student without being told. ``count`` is how many
-    records a listing showed or an export wrote.
-    """
-    if request is not None:
-        user = user or (request.user if request.user.is_authenticated else None)
-        path = request.path[:300]
-        ip = client_ip(request)
-    else:
-        path, ip = "", None
-    if student is None and object_type in STUDENT_OBJECT_TYPES:
-        student = object_id
-    return AccessLog.objects.create(
-        user=user if getattr(user, "is_authenticated", False) else None,
-        action=action[:50],
-        object_type=object_type[:50],
-        object_id=str(object_id)[:50],
-        school_id=_pk_of(school),
-        student_pk=_pk_of(student),
-        count=count,
-        allowed=allowed,
-        path=path,
-        ip=ip,
-    )
-
-
-def access_log_prune(*, before, batch: int = 5000, progress=None) -> int:
-    """Delete the access-log lines older than ``before``, ``batch`` lines per transaction
-    (a long prune never holds the write lock for long); ``progress(done)`` after each."""
-    from .selectors import access_log_older_than
-
-    done = 0
-    while True:
-        ids = list(
-            access_log_older_than(before=before).order_by("pk").values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return done
-        with transaction.atomic():
-            deleted, _ = AccessLog.objects.filter(pk__in=ids).delete()
-        done += deleted
-        if progress:
-            progress(done)
 
 
 def students_delete(*, student_ids) -> int:

@@ -24,8 +24,8 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from portal import idempotency
 
+from .audit import access_log_record
 from .selectors import user_memo
-from .services import access_log_record
 
 READ_ACTIONS = {"view", "inspect", "export"}
 

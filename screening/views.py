@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods
 
 from portal import spreadsheets
 from portal.idempotency import submit_once, submitted_before, submitted_response
+from schools.audit import access_log_record
 from schools.calendar import SchoolYear
 from schools.selectors import is_bureau, memberships_of
-from schools.services import access_log_record
 from schools.vocab import Role
 
 from . import selectors, services

@@ -152,7 +152,10 @@ def school_collection_ensure(*, school) -> Collection:
 
 
 def school_editors_sync(*, user) -> None:
-    """Put the user in the document group of each school they administer or lead."""
+    """Put the user in the document group of each school they administer or lead.
+
+    Registered with ``schools.hooks.register_membership_sync`` (``ResourcesConfig.ready``):
+    runs whenever schools aligns a user's groups with their roles."""
     from django.contrib.auth.models import Group
 
     from schools.selectors import memberships_of
@@ -171,3 +174,21 @@ def school_editors_sync(*, user) -> None:
     for attr in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
         if hasattr(user, attr):
             delattr(user, attr)
+
+
+def school_editor_groups(*, school, roles) -> dict[str, list]:
+    """The school's document group for those of ``roles`` that manage the school's own
+    documents (admins and leaders), its collection and group ensured first.
+
+    Registered with ``schools.hooks.register_school_role_groups``: a staff import puts its
+    new admins and leaders straight into the group."""
+    from django.contrib.auth.models import Group
+
+    from schools.vocab import Role
+
+    editing = [r for r in (Role.SCHOOL_ADMIN, Role.SCHOOL_LEADER) if r in roles]
+    if not editing:
+        return {}
+    school_collection_ensure(school=school)
+    group = Group.objects.get(name=_school_group_name(school))
+    return {role: [group] for role in editing}

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
+from . import hooks
 from .audit import access_log_record
 from .models import Membership
 from .selectors import (
@@ -67,16 +68,15 @@ def role_groups_ensure() -> dict[str, Group]:
 
 
 def membership_sync_groups(*, user) -> None:
-    """Put the user in the groups their active roles call for, and out of the others."""
+    """Put the user in the groups their active roles call for, and out of the others; the
+    apps registered in ``schools.hooks`` add their reasons and their own groups."""
     groups = role_groups_ensure()
     forget_memberships(user=user)
     roles = {m.role for m in memberships_of(user=user)}
     wanted = set()
-    # A plain teacher added to a student's temporary counselling group (R-16) opens the back
-    # office while a member; screening's selectors limit them to that one case.
-    from screening.selectors import in_case_group
-
-    if roles & BACK_OFFICE_ROLES or in_case_group(user=user):
+    # Other apps may open the back office for reasons of their own (screening: a plain
+    # teacher in a student's temporary counselling group, R-16, while a member).
+    if roles & BACK_OFFICE_ROLES or hooks.back_office_granted(user=user):
         wanted.add(groups[GROUP_BACK_OFFICE])
     if Role.BUREAU_ADMIN in roles:
         wanted.add(groups[GROUP_BUREAU_EDITORS])
@@ -87,10 +87,9 @@ def membership_sync_groups(*, user) -> None:
             user.groups.add(group)
         elif group not in wanted and group in current:
             user.groups.remove(group)
-    # School admins and leaders manage their school's own documents (work plans, systems).
-    from resources.services import school_editors_sync
-
-    school_editors_sync(user=user)
+    # Other apps align their own groups (resources: school admins and leaders manage their
+    # school's own documents, work plans and systems).
+    hooks.membership_sync_run(user=user)
     # Django caches permissions on the user object.
     for attr in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
         if hasattr(user, attr):

@@ -50,7 +50,12 @@ def test_a_school_leader_gets_the_schools_document_group_and_loses_it_with_the_r
     school = SchoolFactory(code="H001")
     admin = make_member(Role.SCHOOL_ADMIN, school=school)
     membership, _password = staff_member_add(
-        by=admin, school=school, username="leader1", real_name="领导甲", role=Role.SCHOOL_LEADER
+        by=admin,
+        school=school,
+        username="leader1",
+        real_name="领导甲",
+        role=Role.SCHOOL_LEADER,
+        active_from=datetime.date(2020, 9, 1),
     )
     leader = membership.user
     assert {GROUP_BACK_OFFICE, "学校资料·H001"} <= _groups(leader)

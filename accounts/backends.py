@@ -16,7 +16,7 @@ from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from django.conf import settings
 
-from portal.clientip import client_ip
+from schools.audit import client_ip
 
 from .selectors import login_failures_from
 from .services import device_known

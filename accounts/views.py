@@ -11,7 +11,7 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from portal.clientip import client_ip
+from schools.audit import client_ip
 from schools.selectors import memberships_of, user_has_back_office
 
 from .forms import NewPasswordForm, PasswordResetRequestForm

@@ -210,7 +210,7 @@ def main():
                 stats.sort_stats("cumulative").print_stats(25)
                 print(f"== 其中中间件本身（{args.requests} 次，按自身耗时）")
                 stats.sort_stats("tottime").print_stats(
-                    r"middleware|portal/cache\.py|clientip|axes|locale|csrf|whitenoise", 30
+                    r"middleware|portal/cache\.py|schools/audit\.py|axes|locale|csrf|whitenoise", 30
                 )
 
 

@@ -14,10 +14,10 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from oversight.figures import Period
 from portal.downloads import download_name_set
 from schools import access
 from schools.backoffice import CapabilityMenuItem, capability_view, not_found
+from schools.calendar import Period
 from schools.imports import ImportFailed, table_read
 from schools.models import School
 from schools.viewsets import (

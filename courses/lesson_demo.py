@@ -12,11 +12,11 @@ import datetime
 
 from django.utils import timezone
 
-from oversight.figures import Period
+from schools.calendar import Period, break_days
 from schools.models import Membership, School, SchoolClass
 from schools.vocab import Role, stage_of_grade
 
-from .lesson_selectors import LESSON_INTERVAL_DAYS, _break_days
+from .lesson_selectors import LESSON_INTERVAL_DAYS
 from .models import LessonPage, LessonRecord
 
 # Share of each school's classes kept up to date; the others stopped part-way.
@@ -37,7 +37,7 @@ def _term_days(start: datetime.date, today: datetime.date) -> list[datetime.date
     days = []
     day = start
     while day <= today:
-        if not _break_days(day, day):
+        if not break_days(start=day, end=day):
             days.append(day)
         day += datetime.timedelta(days=1)
     return days

@@ -16,8 +16,8 @@ admins, leaders and psychology teachers record for anyone at the school.
 lesson at least once every two weeks of term. A class is *covered* for a period when the
 periods (课时) recorded for it from the period's start to its reading day (``Period.as_of``)
 reach ``lessons_expected(start, as_of)`` = the term days in that window (the winter and
-summer breaks of ``SCHOOL_BREAKS`` do not count) divided by ``LESSON_INTERVAL_DAYS`` (14),
-rounded down, and at least one. A school's coverage is the share of its classes that are
+summer breaks of ``schools.calendar.BREAKS`` do not count) divided by
+``LESSON_INTERVAL_DAYS`` (14), rounded down, and at least one. A school's coverage is the share of its classes that are
 covered; the city's is covered classes over all classes of the schools in view.
 """
 
@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 
 from schools import access
 from schools.access import Reach
+from schools.calendar import break_days
 from schools.models import SchoolClass
 from schools.selectors import classes_for, staff_users_at
 
@@ -38,8 +39,6 @@ from .models import CurriculumPage, LessonPage, LessonRecord
 
 # One mental-health lesson every this many term days (the bureau's expectation).
 LESSON_INTERVAL_DAYS = 14
-# School breaks as (month, day) – (month, day), inclusive: not term time.
-SCHOOL_BREAKS = (((1, 20), (2, 20)), ((7, 10), (8, 31)))
 
 
 # --- scope ---------------------------------------------------------------------------------
@@ -118,23 +117,11 @@ def curriculum_choices() -> QuerySet[CurriculumPage]:
 # --- coverage ------------------------------------------------------------------------------
 
 
-def _break_days(start: datetime.date, end: datetime.date) -> int:
-    """Days of ``SCHOOL_BREAKS`` within [start, end]."""
-    days = 0
-    for year in range(start.year, end.year + 1):
-        for (m1, d1), (m2, d2) in SCHOOL_BREAKS:
-            first = max(start, datetime.date(year, m1, d1))
-            last = min(end, datetime.date(year, m2, d2))
-            if last >= first:
-                days += (last - first).days + 1
-    return days
-
-
 def lessons_expected(*, start: datetime.date, as_of: datetime.date) -> int:
     """Periods a class should have had from ``start`` to ``as_of`` (see the module doc)."""
     if as_of < start:
         return 0
-    term_days = (as_of - start).days + 1 - _break_days(start, as_of)
+    term_days = (as_of - start).days + 1 - break_days(start=start, end=as_of)
     return max(1, term_days // LESSON_INTERVAL_DAYS)
 
 

@@ -10,21 +10,15 @@ teacher works at the school, and the same lesson is not recorded twice for a cla
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from oversight.figures import Period
+from schools.calendar import SchoolYear
 from schools.models import Membership, SchoolClass
 
 from . import lesson_selectors as sel
 from .models import CurriculumPage, LessonPage, LessonRecord
-
-
-def school_year_start(today: datetime.date | None = None) -> datetime.date:
-    return Period.school_year(today or timezone.localdate()).start
 
 
 def lesson_record_check(
@@ -43,6 +37,7 @@ def lesson_record_check(
     """The record these values make (unsaved), or ValidationError naming the fields."""
     errors: dict[str, str] = {}
     today = timezone.localdate()
+    year_start = SchoolYear.containing(today).start
     if school_class is None:
         errors["school_class"] = "请选择班级。"
     elif not sel.lesson_classes_for(user=by).filter(pk=school_class.pk).exists():
@@ -51,8 +46,8 @@ def lesson_record_check(
         errors["taught_on"] = "请填写授课日期。"
     elif taught_on > today:
         errors["taught_on"] = "授课日期不能晚于今天。"
-    elif taught_on < school_year_start(today):
-        errors["taught_on"] = f"只能登记本学年（{school_year_start(today):%Y-%m-%d} 起）的授课。"
+    elif taught_on < year_start:
+        errors["taught_on"] = f"只能登记本学年（{year_start:%Y-%m-%d} 起）的授课。"
     if lesson is not None:
         parent = lesson.get_parent().specific
         if curriculum is None:

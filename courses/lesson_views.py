@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from portal import idempotency
+from schools.audit import access_log_record
 from schools.models import SchoolClass
-from schools.services import access_log_record
 
 from . import lesson_selectors as sel
 from .lesson_services import lesson_record_add

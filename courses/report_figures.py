@@ -7,8 +7,9 @@ Imported in ``CoursesConfig.ready``. Values are JSON-friendly (hours as floats).
 from decimal import Decimal
 
 from oversight.charts import Bar, bar_chart
-from oversight.figures import Period, register_figure
+from oversight.figures import register_figure
 from oversight.panels import PanelContent, percent, register_panel
+from schools.calendar import Period
 
 from .training_selectors import hours_by_school, hours_target_by_school
 

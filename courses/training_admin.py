@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 
 from portal import spreadsheets
 from schools import access
+from schools.audit import access_log_record
 from schools.backoffice import capability_view, not_found
-from schools.services import access_log_record
+from schools.calendar import SchoolYear
 from schools.vocab import Role
 
 from . import training_selectors as sel
@@ -115,13 +116,13 @@ def school_report(request):
 
 def _period_context(request, period, errors) -> dict:
     today = timezone.localdate()
-    this = sel.school_year_first(today)
+    this = SchoolYear.containing(today).first_year
     return {
         "period": period,
         "period_errors": errors,
         "period_kinds": sel.PERIOD_KINDS,
         "years": _years(),
-        "school_years": [(y, f"{y}-{y + 1}学年") for y in range(this, this - 4, -1)],
+        "school_years": [(y, SchoolYear(y).plain_label) for y in range(this, this - 4, -1)],
         "query_year": request.GET.get("year") or str(today.year),
         "query_school_year": request.GET.get("school_year") or str(this),
         "query_term": request.GET.get("term") or "",
@@ -296,9 +297,7 @@ def attendance_list(request):
 def attendance_session(request, pk):
     session = sel.sessions_for_attendance(user=request.user).filter(pk=pk).first()
     if session is None:
-        _denied(
-            request, action="attendance", object_type="courses.trainingsession", object_id=pk
-        )
+        _denied(request, action="attendance", object_type="courses.trainingsession", object_id=pk)
     staff = sel.attendance_staff(user=request.user, session=session)
     errors = []
     if request.method == "POST":
@@ -364,9 +363,7 @@ def external_list(request):
 def external_decide(request, pk):
     submission = sel.external_for_reviewer(user=request.user).filter(pk=pk).first()
     if submission is None:
-        _denied(
-            request, action="external", object_type="courses.externaltraining", object_id=pk
-        )
+        _denied(request, action="external", object_type="courses.externaltraining", object_id=pk)
     try:
         svc.external_decide(
             submission=submission,

@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from schools import access
+from schools.calendar import SchoolYear
 from schools.models import Membership, School
 from schools.selectors import memberships_of, school_ids_with
 from schools.vocab import Role
@@ -603,33 +604,16 @@ def period_of_year(year: int) -> ReportPeriod:
 
 
 def period_of_school_year(first_year: int) -> ReportPeriod:
-    return ReportPeriod(
-        "school_year",
-        datetime.date(first_year, 9, 1),
-        datetime.date(first_year + 1, 8, 31),
-        f"{first_year}-{first_year + 1}学年",
-    )
+    year = SchoolYear(first_year)
+    return ReportPeriod("school_year", year.start, year.end, year.plain_label)
 
 
 def period_of_term(first_year: int, term: int) -> ReportPeriod:
-    """Term 1: 1 September – the day before the winter break; term 2: the day after the
-    winter break – the day before the summer break (the breaks of ``SCHOOL_BREAKS``)."""
-    from .lesson_selectors import SCHOOL_BREAKS
-
-    (winter_from, winter_to), (summer_from, _summer_to) = SCHOOL_BREAKS
-    if term == 1:
-        first = datetime.date(first_year, 9, 1)
-        last = datetime.date(first_year + 1, *winter_from) - datetime.timedelta(days=1)
-        name = "第一学期"
-    else:
-        first = datetime.date(first_year + 1, *winter_to) + datetime.timedelta(days=1)
-        last = datetime.date(first_year + 1, *summer_from) - datetime.timedelta(days=1)
-        name = "第二学期"
-    return ReportPeriod("term", first, last, f"{first_year}-{first_year + 1}学年{name}")
-
-
-def school_year_first(day: datetime.date) -> int:
-    return day.year if day.month >= 9 else day.year - 1
+    """A term's teaching days (``schools.calendar.Term``): term 1 from 1 September to the
+    day before the winter break, term 2 from the day after it to the day before the summer
+    break."""
+    term = SchoolYear(first_year).term(1 if term == 1 else 2)
+    return ReportPeriod("term", term.start, term.end, term.plain_label)
 
 
 def report_period_from(params) -> tuple[ReportPeriod, list[str]]:
@@ -649,14 +633,13 @@ def report_period_from(params) -> tuple[ReportPeriod, list[str]]:
             return default
         return value if low <= value <= high else default
 
+    this_year = SchoolYear.containing(today)
     if kind == "school_year":
-        return period_of_school_year(
-            number("school_year", school_year_first(today), 2000, 2100)
-        ), []
+        return period_of_school_year(number("school_year", this_year.first_year, 2000, 2100)), []
     if kind == "term":
         return period_of_term(
-            number("school_year", school_year_first(today), 2000, 2100),
-            number("term", 1 if today.month >= 9 or today.month == 1 else 2, 1, 2),
+            number("school_year", this_year.first_year, 2000, 2100),
+            number("term", this_year.term_of(today).number, 1, 2),
         ), []
     if kind == "custom":
         errors = []

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from portal import idempotency
 from portal.downloads import download_name_set
 from portal.storage import UploadNotSaved, upload_writable
-from schools.services import access_log_record
+from schools.audit import access_log_record
 
 from . import training_selectors as sel
 from . import training_services as svc

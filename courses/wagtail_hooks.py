@@ -45,7 +45,9 @@ class TrainingSessionForm(ScopedModelForm):
     def clean(self):
         cleaned = super().clean()
         user = self.for_user
-        city_wide = user is not None and access.bureau_covers(user=user, cap="courses.session.write")
+        city_wide = user is not None and access.bureau_covers(
+            user=user, cap="courses.session.write"
+        )
         if user is not None and not city_wide and not cleaned.get("school"):
             self.add_error("school", "学校管理员只能创建本校场次，请选择学校。")
         return cleaned

@@ -6,8 +6,9 @@ Imported in ``DutyConfig.ready``. Counts only: no student, place or fact leaves 
 from django.db.models import Count
 
 from oversight.charts import Bar, bar_chart
-from oversight.figures import Period, register_figure
+from oversight.figures import register_figure
 from oversight.panels import PanelContent, percent, register_panel
+from schools.calendar import Period
 
 from .models import EntryKind, IncidentCategory
 from .selectors import incident_clocks, incidents_discovered_between, incidents_with_clocks

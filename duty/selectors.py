@@ -36,11 +36,6 @@ DUE_SOON_LEAD = {
 }
 
 
-
-
-
-
-
 def _now(now):
     return now or timezone.now()
 
@@ -153,10 +148,6 @@ def incidents_managed_by(*, user) -> QuerySet[IncidentReport]:
 def incident_schools_reportable_by(*, user) -> QuerySet[School]:
     """Any teacher can start a report for their own school; the bureau admin for any."""
     return access.schools_for(user=user, cap="duty.incident.report")
-
-
-
-
 
 
 def incident_student_names_visible(*, user, incident) -> bool:

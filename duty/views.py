@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 
 from portal import idempotency, spreadsheets
 from schools import access
+from schools.audit import access_log_record
 from schools.backoffice import capability_view, deny
 from schools.selectors import schools_for
-from schools.services import access_log_record
 
 from . import selectors, services
 from .forms import (

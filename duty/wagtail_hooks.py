@@ -191,7 +191,8 @@ class TodayDutyPanel(Component):
             "duty": duty,
             "bureau": bureau,
             "notices": list(selectors.notices_for(user=user, unread_only=True)[:5]),
-            "open_count": open_qs.count() if access.can(user=user, cap="duty.incident.read")
+            "open_count": open_qs.count()
+            if access.can(user=user, cap="duty.incident.read")
             else None,
             "overdue_count": overdue if access.can(user=user, cap="duty.incident.read") else None,
         }

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from schools.calendar import Period, SchoolYear
 from schools.models import Membership, School
 from schools.vocab import Role
 
-from .figures import Period
 from .models import Campaign, Question
 from .services import (
     campaign_create,
@@ -116,9 +116,10 @@ def load(*, out, rng):
         Membership.objects.active().filter(role=Role.BUREAU_ADMIN).select_related("user").first()
     )
     now = timezone.now()
-    this_year = Period.school_year()
+    school_year = SchoolYear.current()
+    this_year = school_year.period
 
-    title = f"{this_year.start.year}—{this_year.end.year}学年学生心理健康教育工作实施情况报告"
+    title = f"{school_year.label}学生心理健康教育工作实施情况报告"
     if not Campaign.objects.filter(title=title).exists():
         campaign = campaign_create(
             title=title,

@@ -1,7 +1,7 @@
 """The registry of prefilled figures: what the portal already knows about a school.
 
 Each figure has a key, a label, the name of its source, and a way to compute it for a
-period. ``compute_many`` answers for many schools in a constant number of queries (the
+period (a ``schools.calendar.Period``). ``compute_many`` answers for many schools in a constant number of queries (the
 dashboard and the status board depend on it); ``compute`` answers for one school and by
 default calls ``compute_many`` with that school alone.
 
@@ -17,32 +17,11 @@ Apps register their figures at start-up (``AppConfig.ready``)::
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime.date
-    end: datetime.date
-
-    @property
-    def as_of(self) -> datetime.date:
-        """The day a "current state" figure is read on: the period's end, not the future."""
-        from django.utils import timezone
-
-        return min(self.end, timezone.localdate())
-
-    @classmethod
-    def school_year(cls, day: datetime.date | None = None) -> Period:
-        """The school year (1 September – 31 August) that contains ``day``."""
-        from django.utils import timezone
-
-        day = day or timezone.localdate()
-        first = day.year if day.month >= 9 else day.year - 1
-        return cls(datetime.date(first, 9, 1), datetime.date(first + 1, 8, 31))
+from schools.calendar import Period
 
 
 def _plain(value) -> str:

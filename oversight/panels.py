@@ -16,10 +16,11 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
+from schools.calendar import Period
 from schools.models import Facility
 
 from .charts import Bar, bar_chart
-from .figures import Period, figure_get
+from .figures import figure_get
 
 
 @dataclass

@@ -6,10 +6,11 @@ are registered by those apps' own modules with ``oversight.figures.register_figu
 
 from django.db.models import Count
 
+from schools.calendar import Period
 from schools.models import Facility, Membership
 from schools.vocab import PSYCH_ROLES, PsychEmployment
 
-from .figures import Period, register_figure
+from .figures import register_figure
 
 SOURCE_STAFF = "教职工岗位"
 SOURCE_FACILITIES = "场所与渠道"

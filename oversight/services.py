@@ -16,9 +16,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from schools import access
+from schools.calendar import Period
 from schools.models import Membership
 
-from .figures import Figure, Period, figures_for
+from .figures import Figure, figures_for
 from .models import Answer, Campaign, FigureValue, Question, ReminderSent, Submission
 from .selectors import campaign_targets, may_submit_for
 

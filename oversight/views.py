@@ -14,12 +14,13 @@ from django.views.decorators.http import require_POST
 
 from portal.downloads import download_name_set
 from portal.storage import UploadNotSaved
+from schools.audit import access_log_record
 from schools.backoffice import capability_view
-from schools.services import access_log_record
+from schools.calendar import Period
 
 from . import selectors
 from .exports import campaign_export_xlsx
-from .figures import Period, figures_compute, figures_for
+from .figures import figures_compute, figures_for
 from .forms import ReturnForm, SubmissionForm
 from .models import Answer, Campaign, Submission
 from .panels import panels_all

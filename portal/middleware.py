@@ -2,8 +2,6 @@ from django.conf import settings
 from django.utils.cache import patch_cache_control
 from django.utils.functional import empty
 
-from schools.services import access_log_record
-
 
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and Permissions-Policy on every response.
@@ -56,53 +54,6 @@ class PersonalDataNoStoreMiddleware:
             if "public" not in [part.strip() for part in current.split(",")]:
                 patch_cache_control(response, private=True, no_store=True)
         return response
-
-
-class AdminGateDenialMiddleware:
-    """One access-log line when Wagtail's admin gate turns a signed-in user away from a
-    student or incident record URL (``RECORDS_ADMIN_PREFIXES``: screening, the student roll,
-    incident reports).
-
-    Wagtail wraps every admin URL in ``require_admin_access``, which redirects a user without
-    ``wagtailadmin.access_admin`` (e.g. a plain teacher just removed from a counselling
-    group) to the login page before any records view runs, so the view's own denial line
-    never comes. This writes that line: the user, action "denied", the URL's student id (or
-    object id) and path — no record content. Anonymous visitors (the login redirect) and
-    users the gate lets through (whose views log their own denials) leave nothing here.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        if not request.path.startswith(settings.RECORDS_ADMIN_PREFIXES):
-            return None
-        user = request.user
-        # The gate's own test (wagtail.admin.auth.require_admin_access); the permission
-        # answer is cached on the user, so the gate asks the database no second time.
-        if user.is_anonymous or user.has_perms(["wagtailadmin.access_admin"]):
-            return None
-        match = request.resolver_match
-        view_name = match.view_name if match else ""
-        object_id = view_kwargs.get("student_id", view_kwargs.get("pk", ""))
-        if "student_id" in view_kwargs:
-            student = view_kwargs["student_id"]
-        elif view_name.startswith(settings.RECORDS_ADMIN_STUDENT_VIEWS):
-            student = view_kwargs.get("pk")
-        else:
-            student = None
-        access_log_record(
-            request=request,
-            action="denied",
-            object_type=view_name.replace(":", ".") if view_name else "admin",
-            object_id=object_id,
-            student=student,
-            allowed=False,
-        )
-        return None
 
 
 # --- answers instead of a server error or a killed worker -------------------------------------

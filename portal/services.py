@@ -133,7 +133,8 @@ def retention_apply(
     whole and stops the run), old access-log lines and login records in batches. Each
     school's deletion leaves an access-log line (ids and counts only)."""
     from accounts.services import login_records_prune
-    from schools.services import access_log_prune, access_log_record, students_delete
+    from schools.audit import access_log_prune, access_log_record
+    from schools.services import students_delete
     from screening.services import student_records_delete
 
     totals = {"students": 0, "log_lines": 0, "login_records": 0}

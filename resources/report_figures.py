@@ -13,7 +13,8 @@ or before the period's end (they stand until replaced).
 
 from django.db.models import Count
 
-from oversight.figures import Period, register_figure
+from oversight.figures import register_figure
+from schools.calendar import Period
 
 from .models import XinyuDocument
 from .vocab import SYSTEM_KINDS, PolicyKind

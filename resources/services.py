@@ -155,7 +155,10 @@ def school_collection_ensure(*, school) -> Collection:
 
 
 def school_editors_sync(*, user) -> None:
-    """Put the user in the document group of each school they administer or lead."""
+    """Put the user in the document group of each school they administer or lead.
+
+    Registered with ``schools.hooks.register_membership_sync`` (``ResourcesConfig.ready``):
+    runs whenever schools aligns a user's groups with their roles."""
     from django.contrib.auth.models import Group
 
     from schools import access
@@ -271,3 +274,21 @@ def notice_poster_build(*, page) -> list[str]:
         if old not in keep:
             default_storage.delete(f"{folder}/{old}")
     return made
+
+
+def school_editor_groups(*, school, roles) -> dict[str, list]:
+    """The school's document group for those of ``roles`` that manage the school's own
+    documents (admins and leaders), its collection and group ensured first.
+
+    Registered with ``schools.hooks.register_school_role_groups``: a staff import puts its
+    new admins and leaders straight into the group."""
+    from django.contrib.auth.models import Group
+
+    from schools import access
+
+    editing = [r for r in access.roles_holding("portal.content.edit_school") if r in roles]
+    if not editing:
+        return {}
+    school_collection_ensure(school=school)
+    group = Group.objects.get(name=_school_group_name(school))
+    return {role: [group] for role in editing}

@@ -148,21 +148,33 @@ def _cap(name, label, roles=None, *, bureau=Bureau.NONE, group=False) -> Capabil
 
 _TABLE = [
     # --- the back office and the learner area ---
-    _cap("portal.backoffice", "进入管理后台", _at(Reach.SCHOOL, *(set(_EVERY_STAFF) - {T})),
-         bureau=Bureau.READ, group=True),
+    _cap(
+        "portal.backoffice",
+        "进入管理后台",
+        _at(Reach.SCHOOL, *(set(_EVERY_STAFF) - {T})),
+        bureau=Bureau.READ,
+        group=True,
+    ),
     _cap("portal.content.edit_all", "编辑全站内容", bureau=Bureau.ADMIN),
-    _cap("portal.content.edit_school", "编辑本校栏目", _at(Reach.SCHOOL, SA, SL),
-         bureau=Bureau.ADMIN),
+    _cap(
+        "portal.content.edit_school", "编辑本校栏目", _at(Reach.SCHOOL, SA, SL), bureau=Bureau.ADMIN
+    ),
     _cap("resources.private.read", "读取学校内部文件", bureau=Bureau.READ),
     # --- school records ---
-    _cap("schools.school.read", "查看学校信息", _at(Reach.SCHOOL, *_SCHOOL_WIDE),
-         bureau=Bureau.READ),
+    _cap(
+        "schools.school.read", "查看学校信息", _at(Reach.SCHOOL, *_SCHOOL_WIDE), bureau=Bureau.READ
+    ),
     _cap("schools.school.write", "修改学校信息", _at(Reach.SCHOOL, SA), bureau=Bureau.ADMIN),
     _cap("schools.school.add", "新增或删除学校", bureau=Bureau.ADMIN),
-    _cap("schools.directory.read", "学校名录", _at(Reach.SCHOOL, *_EVERY_STAFF),
-         bureau=Bureau.READ),
-    _cap("schools.records.write", "维护班级、教职工与场地", _at(Reach.SCHOOL, SA),
-         bureau=Bureau.ADMIN),
+    _cap(
+        "schools.directory.read", "学校名录", _at(Reach.SCHOOL, *_EVERY_STAFF), bureau=Bureau.READ
+    ),
+    _cap(
+        "schools.records.write",
+        "维护班级、教职工与场地",
+        _at(Reach.SCHOOL, SA),
+        bureau=Bureau.ADMIN,
+    ),
     _cap("schools.staff.read", "查看教职工", _at(Reach.SCHOOL, *_SCHOOL_WIDE), bureau=Bureau.READ),
     _cap("schools.staff.bureau_roles", "授予市局角色", bureau=Bureau.ADMIN),
     _cap("schools.class.read", "查看班级", _PUPIL_READERS, bureau=Bureau.READ),
@@ -172,44 +184,75 @@ _TABLE = [
     _cap("schools.accesslog.read", "查看访问日志", bureau=Bureau.READ),
     _cap("schools.accesslog.export", "导出访问日志", bureau=Bureau.AUDIT),
     # --- screening (R-13 … R-18) ---
-    _cap("screening.access", "心理测评菜单", _at(Reach.SCHOOL, SA, SL, GL, PT, CT),
-         bureau=Bureau.READ, group=True),
-    _cap("screening.instrument.read", "查看测评量表", _at(Reach.SCHOOL, *_SCHOOL_WIDE),
-         bureau=Bureau.READ),
+    _cap(
+        "screening.access",
+        "心理测评菜单",
+        _at(Reach.SCHOOL, SA, SL, GL, PT, CT),
+        bureau=Bureau.READ,
+        group=True,
+    ),
+    _cap(
+        "screening.instrument.read",
+        "查看测评量表",
+        _at(Reach.SCHOOL, *_SCHOOL_WIDE),
+        bureau=Bureau.READ,
+    ),
     _cap("screening.instrument.write", "修改测评量表", _at(Reach.SCHOOL, PT), bureau=Bureau.ADMIN),
     _cap("screening.instrument.define", "新建本校量表", _at(Reach.SCHOOL, PT)),
     _cap("screening.round.read", "查看筛查批次", _at(Reach.SCHOOL, *_SCHOOL_WIDE)),
     _cap("screening.round.write", "管理筛查批次与知情同意", _at(Reach.SCHOOL, PT)),
-    _cap("screening.result.read", "查看测评结果与档案",
-         {PT: Reach.SCHOOL, SL: Reach.SERIOUS}, group=True),
+    _cap(
+        "screening.result.read",
+        "查看测评结果与档案",
+        {PT: Reach.SCHOOL, SL: Reach.SERIOUS},
+        group=True,
+    ),
     _cap("screening.result.write", "录入测评结果", _at(Reach.SCHOOL, PT)),
     _cap("screening.case.write", "记录个案档案", _at(Reach.SCHOOL, PT), group=True),
     _cap("screening.case.group", "组建个案辅导小组", _at(Reach.SCHOOL, PT)),
-    _cap("screening.warning.read", "查看预警",
-         {PT: Reach.SCHOOL, SL: Reach.SERIOUS, GL: Reach.GRADE, CT: Reach.OWN}, group=True),
-    _cap("screening.warning.read_full", "查看预警跟进记录",
-         {PT: Reach.SCHOOL, SL: Reach.SERIOUS, GL: Reach.GRADE}, group=True),
+    _cap(
+        "screening.warning.read",
+        "查看预警",
+        {PT: Reach.SCHOOL, SL: Reach.SERIOUS, GL: Reach.GRADE, CT: Reach.OWN},
+        group=True,
+    ),
+    _cap(
+        "screening.warning.read_full",
+        "查看预警跟进记录",
+        {PT: Reach.SCHOOL, SL: Reach.SERIOUS, GL: Reach.GRADE},
+        group=True,
+    ),
     _cap("screening.warning.notified", "收到危机预警通知", _at(Reach.SCHOOL, PT, SL)),
     _cap("screening.warning.write", "处置预警", _at(Reach.SCHOOL, PT), group=True),
-    _cap("screening.concern.raise", "提出关注",
-         {**_at(Reach.SCHOOL, SL, PT), GL: Reach.GRADE, CT: Reach.CLASS}),
+    _cap(
+        "screening.concern.raise",
+        "提出关注",
+        {**_at(Reach.SCHOOL, SL, PT), GL: Reach.GRADE, CT: Reach.CLASS},
+    ),
     _cap("screening.flags.read", "本班关注提示", _at(Reach.CLASS, CT)),
-    _cap("screening.figures.read", "测评统计", _at(Reach.SCHOOL, *_SCHOOL_WIDE),
-         bureau=Bureau.READ),
+    _cap(
+        "screening.figures.read", "测评统计", _at(Reach.SCHOOL, *_SCHOOL_WIDE), bureau=Bureau.READ
+    ),
     _cap("screening.figures.export", "导出全市测评统计", bureau=Bureau.READ),
-    _cap("screening.accesslog.read", "查看测评访问日志", _at(Reach.SCHOOL, SL),
-         bureau=Bureau.READ),
+    _cap("screening.accesslog.read", "查看测评访问日志", _at(Reach.SCHOOL, SL), bureau=Bureau.READ),
     # --- duty and incidents (R-19 … R-22) ---
     _cap("duty.roster.read", "查看值班表", _at(Reach.SCHOOL, *_EVERY_STAFF), bureau=Bureau.READ),
     _cap("duty.phonelist.read", "全市今日值班电话", bureau=Bureau.READ),
     _cap("duty.roster.write", "排班", _at(Reach.SCHOOL, SA, SL), bureau=Bureau.ADMIN),
-    _cap("duty.incident.report", "报告事件", _at(Reach.SCHOOL, *_EVERY_STAFF),
-         bureau=Bureau.ADMIN),
-    _cap("duty.incident.read", "查看事件",
-         {**_at(Reach.SCHOOL, *_SCHOOL_WIDE), **_at(Reach.OWN, GL, CT, T)}, bureau=Bureau.READ),
+    _cap("duty.incident.report", "报告事件", _at(Reach.SCHOOL, *_EVERY_STAFF), bureau=Bureau.ADMIN),
+    _cap(
+        "duty.incident.read",
+        "查看事件",
+        {**_at(Reach.SCHOOL, *_SCHOOL_WIDE), **_at(Reach.OWN, GL, CT, T)},
+        bureau=Bureau.READ,
+    ),
     _cap("duty.incident.handle", "处置事件", _at(Reach.SCHOOL, SA, SL), bureau=Bureau.ADMIN),
-    _cap("duty.incident.student_names", "查看事件涉及学生姓名", _at(Reach.SCHOOL, *_SCHOOL_WIDE),
-         bureau=Bureau.ADMIN),
+    _cap(
+        "duty.incident.student_names",
+        "查看事件涉及学生姓名",
+        _at(Reach.SCHOOL, *_SCHOOL_WIDE),
+        bureau=Bureau.ADMIN,
+    ),
     _cap("duty.incident.export", "导出事件", _at(Reach.SCHOOL, *_SCHOOL_WIDE), bureau=Bureau.READ),
     _cap("duty.safety.read", "查看安全检查", _at(Reach.SCHOOL, *_SCHOOL_WIDE), bureau=Bureau.READ),
     _cap("duty.safety.write", "登记安全检查", _at(Reach.SCHOOL, SA, SL), bureau=Bureau.ADMIN),
@@ -217,28 +260,45 @@ _TABLE = [
     # --- oversight (R-23 … R-25) ---
     _cap("oversight.campaign.manage", "发起与管理报送任务", bureau=Bureau.ADMIN),
     _cap("oversight.oversee", "全市督导", bureau=Bureau.READ),
-    _cap("oversight.report.edit", "填写学校报送", _at(Reach.SCHOOL, *_SCHOOL_WIDE),
-         bureau=Bureau.READ),
+    _cap(
+        "oversight.report.edit",
+        "填写学校报送",
+        _at(Reach.SCHOOL, *_SCHOOL_WIDE),
+        bureau=Bureau.READ,
+    ),
     _cap("oversight.report.submit", "提交学校报送", _at(Reach.SCHOOL, SA, SL)),
     _cap("oversight.reminder.receive", "接收报送提醒", _at(Reach.SCHOOL, SA, SL)),
     _cap("oversight.dashboard.read", "工作看板", _at(Reach.SCHOOL, SA, SL), bureau=Bureau.READ),
     # --- courses: training hours and lessons taught (R-7 … R-12) ---
     _cap("courses.hours.earn", "参加培训、获得学时", _at(Reach.OWN, *_EVERY_STAFF)),
-    _cap("courses.session.read", "查看培训场次", _at(Reach.SCHOOL, *_EVERY_STAFF),
-         bureau=Bureau.READ),
+    _cap(
+        "courses.session.read", "查看培训场次", _at(Reach.SCHOOL, *_EVERY_STAFF), bureau=Bureau.READ
+    ),
     _cap("courses.session.write", "管理培训场次与考勤", _at(Reach.SCHOOL, SA), bureau=Bureau.ADMIN),
     _cap("courses.target.write", "设定学时目标", bureau=Bureau.ADMIN),
     _cap("courses.external.review", "审核校外培训", _at(Reach.SCHOOL, SA), bureau=Bureau.ADMIN),
-    _cap("courses.ledger.read", "查看学时台账与报表", _at(Reach.SCHOOL, SA, SL),
-         bureau=Bureau.READ),
+    _cap(
+        "courses.ledger.read", "查看学时台账与报表", _at(Reach.SCHOOL, SA, SL), bureau=Bureau.READ
+    ),
     _cap("courses.ledger.city", "全市学时报表", bureau=Bureau.READ),
     _cap("courses.ledger.reverse", "冲销学时", _at(Reach.SCHOOL, SA), bureau=Bureau.ADMIN),
-    _cap("courses.lesson.record", "登记授课",
-         {**_at(Reach.SCHOOL, *_SCHOOL_WIDE), **_at(Reach.OWN, GL, CT, T)}),
-    _cap("courses.lesson.coverage", "班级课程覆盖", _at(Reach.SCHOOL, *_SCHOOL_WIDE),
-         bureau=Bureau.READ),
-    _cap("courses.lesson.read", "查看授课记录与覆盖",
-         {**_at(Reach.SCHOOL, *_SCHOOL_WIDE), **_at(Reach.OWN, GL, CT, T)}, bureau=Bureau.READ),
+    _cap(
+        "courses.lesson.record",
+        "登记授课",
+        {**_at(Reach.SCHOOL, *_SCHOOL_WIDE), **_at(Reach.OWN, GL, CT, T)},
+    ),
+    _cap(
+        "courses.lesson.coverage",
+        "班级课程覆盖",
+        _at(Reach.SCHOOL, *_SCHOOL_WIDE),
+        bureau=Bureau.READ,
+    ),
+    _cap(
+        "courses.lesson.read",
+        "查看授课记录与覆盖",
+        {**_at(Reach.SCHOOL, *_SCHOOL_WIDE), **_at(Reach.OWN, GL, CT, T)},
+        bureau=Bureau.READ,
+    ),
 ]
 
 CAPABILITIES: dict[str, Capability] = {c.name: c for c in _TABLE}
@@ -300,9 +360,7 @@ def bureau_covers(*, user, cap: str) -> bool:
         return False
     if getattr(user, "is_superuser", False) and c.bureau in _SUPERUSER_LEVELS:
         return True
-    return any(
-        c.bureau in _BUREAU_LEVELS.get(m.role, ()) for m in memberships_of(user=user)
-    )
+    return any(c.bureau in _BUREAU_LEVELS.get(m.role, ()) for m in memberships_of(user=user))
 
 
 def grants(*, user, cap: str) -> list[tuple[Membership, Reach]]:
@@ -320,9 +378,7 @@ def school_ids_for(*, user, cap: str, reach: Reach | set | None = None) -> set[i
     """Schools where one of the user's memberships grants ``cap`` (only with ``reach``
     when given). The bureau's grant is not counted here: see ``schools_for``/``scoped``."""
     wanted = {reach} if isinstance(reach, Reach) else reach
-    return {
-        m.school_id for m, r in grants(user=user, cap=cap) if wanted is None or r in wanted
-    }
+    return {m.school_id for m, r in grants(user=user, cap=cap) if wanted is None or r in wanted}
 
 
 def can(*, user, cap: str, obj=None) -> bool:

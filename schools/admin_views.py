@@ -16,6 +16,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from portal.downloads import download_name_set
 
 from . import access, imports, selectors
+from .audit import access_log_record
 from .backoffice import CapabilityMenuItem, CapabilityRequiredMixin
 from .forms import (
     FacilityForm,
@@ -26,7 +27,7 @@ from .forms import (
     StudentForm,
 )
 from .models import AccessLog, Facility, Membership, School, SchoolClass, Student
-from .services import access_log_record, staff_member_add, staff_member_update, staff_password_reset
+from .services import staff_member_add, staff_member_update, staff_password_reset
 from .viewsets import (
     ScopedCreateView,
     ScopedEditView,

@@ -41,8 +41,9 @@ def _log_denied(request, *, action, object_type, object_id="", school=None, stud
     )
 
 
-def forbidden_response(request, *, action: str, object_type: str, object_id="", school=None,
-                       student=None):
+def forbidden_response(
+    request, *, action: str, object_type: str, object_id="", school=None, student=None
+):
     """The one 403 page of the back office, logged, never cached.
 
     Wagtail turns a ``PermissionDenied`` inside its admin into a redirect to the dashboard
@@ -58,8 +59,9 @@ def forbidden_response(request, *, action: str, object_type: str, object_id="", 
         student=student,
     )
     response = render(request, FORBIDDEN_TEMPLATE, status=403)
-    patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True,
-                        private=True, max_age=0)
+    patch_cache_control(
+        response, no_store=True, no_cache=True, must_revalidate=True, private=True, max_age=0
+    )
     return response
 
 
@@ -104,8 +106,9 @@ def scoped_get(request, queryset, pk, *, action: str, object_type: str = "", of_
 
 
 def _no_store(response):
-    patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True,
-                        private=True, max_age=0)
+    patch_cache_control(
+        response, no_store=True, no_cache=True, must_revalidate=True, private=True, max_age=0
+    )
     return response
 
 

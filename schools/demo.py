@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
+from .calendar import SchoolYear
 from .models import Facility, Membership, School, SchoolClass, Student
 from .services import membership_sync_groups
 from .vocab import Gender, Grade, PsychEmployment, Role, SchoolKind, grades_of_kind
@@ -80,8 +81,8 @@ def _birth_date(rng, grade, today):
     if order is None:
         stage_base = {1: 6, 2: 12, 3: 15, 4: 15}[grade // 10]
         order = stage_base + (grade % 10) - 1
-    year = (today.year if today.month >= 9 else today.year - 1) - order
-    start = datetime.date(year - 1, 9, 1)
+    year = SchoolYear.containing(today).first_year - order
+    start = SchoolYear(year - 1).start
     return start + datetime.timedelta(days=rng.randrange(365))
 
 
@@ -107,7 +108,7 @@ def load(*, out, rng):
     User = get_user_model()
     password = make_password(settings.XINYU_DEMO_PASSWORD)
     today = datetime.date.today()
-    school_year_start = datetime.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    school_year_start = SchoolYear.containing(today).start
 
     schools = {}
     for code, name, kind, public, township, _per_grade, _psych in SCHOOLS:

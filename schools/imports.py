@@ -377,11 +377,9 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
     username meanwhile, or a database too busy to wait for → ImportFailed, nothing written.
     """
     from django.contrib.auth.hashers import make_password
-    from django.contrib.auth.models import Group
     from django.db import IntegrityError, OperationalError
 
-    from resources.services import _school_group_name, school_collection_ensure
-
+    from .hooks import school_role_groups
     from .models import School
     from .services import (
         GROUP_BACK_OFFICE,
@@ -393,12 +391,11 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
     try:
         # Groups and the school's folder exist before the transaction (created at most once).
         back_office = _ensured(role_groups_ensure)[GROUP_BACK_OFFICE]
-        editors = None
-        editor_roles = access.roles_holding("portal.content.edit_school")
+        # Other apps' groups for these roles at this school (resources: the school's
+        # documents, for its admins and leaders), created before the transaction.
+        roles_in_file = {p["role"] for p in planned}
         back_office_roles = access.roles_holding("portal.backoffice")
-        if any(p["role"] in editor_roles for p in planned):
-            _ensured(lambda: school_collection_ensure(school=school))
-            editors = Group.objects.get(name=_school_group_name(school))
+        more_groups = _ensured(lambda: school_role_groups(school=school, roles=roles_in_file))
     except OperationalError as exc:
         if _contended(exc):
             raise ImportFailed([BUSY]) from None
@@ -466,8 +463,8 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
                     continue
                 if p["role"] in back_office_roles:
                     links.add((user.pk, back_office.pk))
-                if editors and p["role"] in editor_roles:
-                    links.add((user.pk, editors.pk))
+                for group in more_groups.get(p["role"], ()):
+                    links.add((user.pk, group.pk))
             through.objects.bulk_create(
                 [through(user_id=u, group_id=g) for u, g in sorted(links)], batch_size=500
             )

@@ -98,6 +98,7 @@ def students_managed_by(*, user) -> QuerySet[Student]:
 
 # --- staff and facilities -----------------------------------------------------------------
 
+
 def staff_visible_to(*, user) -> QuerySet[Membership]:
     """Memberships (staff entries) the user may read; others see only their own."""
     qs = Membership.objects.select_related("user", "school")
@@ -237,6 +238,7 @@ def access_log_by_area(lines: QuerySet[AccessLog], *, area: str) -> QuerySet[Acc
 # --- back-office predicates ----------------------------------------------------------------
 # Whether a user has an action on a kind of record at all (menus, add buttons). Which rows
 # they reach is decided by the querysets above.
+
 
 def may_manage_school_records(*, user) -> bool:
     """Bureau admins and school admins change classes, staff and facilities."""

@@ -1,4 +1,4 @@
-"""Writes for schools, staff and the access log."""
+"""Writes for schools and staff (the access log's writer is ``schools.audit``)."""
 
 import secrets
 
@@ -8,10 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
-from portal.clientip import client_ip
-
-from . import access
-from .models import AccessLog, Membership
+from . import access, hooks
+from .audit import access_log_record
+from .models import Membership
 from .selectors import (
     forget_memberships,
     memberships_of,
@@ -68,7 +67,8 @@ def role_groups_ensure() -> dict[str, Group]:
 
 
 def membership_sync_groups(*, user) -> None:
-    """Put the user in the groups their active roles call for, and out of the others."""
+    """Put the user in the groups their active roles call for, and out of the others; the
+    apps registered in ``schools.hooks`` add their reasons and their own groups."""
     groups = role_groups_ensure()
     forget_memberships(user=user)
     roles = {m.role for m in memberships_of(user=user)}
@@ -87,10 +87,9 @@ def membership_sync_groups(*, user) -> None:
             user.groups.add(group)
         elif group not in wanted and group in current:
             user.groups.remove(group)
-    # School admins and leaders manage their school's own documents (work plans, systems).
-    from resources.services import school_editors_sync
-
-    school_editors_sync(user=user)
+    # Other apps align their own groups (resources: school admins and leaders manage their
+    # school's own documents, work plans and systems).
+    hooks.membership_sync_run(user=user)
     # Django caches permissions on the user object.
     for attr in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
         if hasattr(user, attr):
@@ -104,80 +103,6 @@ def membership_save(*, membership: Membership) -> Membership:
         membership.save()
         membership_sync_groups(user=membership.user)
     return membership
-
-
-# Object types whose object id is a student's id: their lines name the student too.
-STUDENT_OBJECT_TYPES = frozenset({"schools.student", "screening.archive", "screening.result"})
-
-
-def _pk_of(value):
-    value = getattr(value, "pk", value)
-    if value in (None, ""):
-        return None
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        return None
-    return pk if 0 < pk < 2**63 else None
-
-
-def access_log_record(
-    *,
-    request=None,
-    user=None,
-    action: str,
-    object_type: str,
-    object_id="",
-    school=None,
-    student=None,
-    count: int | None = None,
-    allowed: bool = True,
-) -> AccessLog:
-    """Write one access-log line. Holds ids only, never record content.
-
-    ``school`` and ``student`` may be instances or ids; a line whose object is a student
-    (``STUDENT_OBJECT_TYPES``) names the student without being told. ``count`` is how many
-    records a listing showed or an export wrote.
-    """
-    if request is not None:
-        user = user or (request.user if request.user.is_authenticated else None)
-        path = request.path[:300]
-        ip = client_ip(request)
-    else:
-        path, ip = "", None
-    if student is None and object_type in STUDENT_OBJECT_TYPES:
-        student = object_id
-    return AccessLog.objects.create(
-        user=user if getattr(user, "is_authenticated", False) else None,
-        action=action[:50],
-        object_type=object_type[:50],
-        object_id=str(object_id)[:50],
-        school_id=_pk_of(school),
-        student_pk=_pk_of(student),
-        count=count,
-        allowed=allowed,
-        path=path,
-        ip=ip,
-    )
-
-
-def access_log_prune(*, before, batch: int = 5000, progress=None) -> int:
-    """Delete the access-log lines older than ``before``, ``batch`` lines per transaction
-    (a long prune never holds the write lock for long); ``progress(done)`` after each."""
-    from .selectors import access_log_older_than
-
-    done = 0
-    while True:
-        ids = list(
-            access_log_older_than(before=before).order_by("pk").values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return done
-        with transaction.atomic():
-            deleted, _ = AccessLog.objects.filter(pk__in=ids).delete()
-        done += deleted
-        if progress:
-            progress(done)
 
 
 def students_delete(*, student_ids) -> int:

@@ -23,9 +23,9 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from portal import idempotency
 
+from .audit import access_log_record
 from .backoffice import FORBIDDEN_TEMPLATE, forbidden_response  # noqa: F401
 from .selectors import user_memo
-from .services import access_log_record
 
 READ_ACTIONS = {"view", "inspect", "export"}
 

@@ -6,9 +6,9 @@ class ScreeningConfig(AppConfig):
     verbose_name = "心理测评与档案"
 
     def ready(self):
-        # Figures (and dashboard panels) this app gives the oversight reports.
         from schools import access
 
+        # Figures (and dashboard panels) this app gives the oversight reports.
         from . import report_figures  # noqa: F401
         from .selectors import case_student_ids
 

@@ -10,6 +10,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 
+from schools.calendar import SchoolYear
 from schools.models import School, SchoolClass
 from schools.vocab import Grade
 
@@ -79,7 +80,7 @@ def load(*, out, rng):
     phq9 = Instrument.objects.get(code=PHQ9["code"], school__isnull=True)
     gad7 = Instrument.objects.get(code=GAD7["code"], school__isnull=True)
     today = datetime.date.today()
-    start = datetime.date(today.year if today.month >= 9 else today.year - 1, 10, 8)
+    start = datetime.date(SchoolYear.containing(today).first_year, 10, 8)
     rnd, created = ScreeningRound.objects.get_or_create(
         school=school,
         name=ROUND_NAME,
@@ -207,7 +208,7 @@ def _consent_round(*, school, school_class, instrument, psych, out):
     """A spring re-screening of one class on guardian consent: most slips back, one refusal,
     a few still outstanding (shown on the consent screen as 未登记)."""
     today = datetime.date.today()
-    spring = datetime.date(today.year + 1 if today.month >= 9 else today.year, 3, 2)
+    spring = datetime.date(SchoolYear.containing(today).first_year + 1, 3, 2)
     rnd, created = ScreeningRound.objects.get_or_create(
         school=school,
         name=CONSENT_ROUND_NAME,

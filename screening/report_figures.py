@@ -8,9 +8,10 @@ group or the count behind it is under 5 (``selectors.coverage_share``), and warn
 """
 
 from oversight.charts import Bar, bar_chart
-from oversight.figures import Period, register_figure
+from oversight.figures import register_figure
 from oversight.panels import PanelContent, register_panel
 from oversight.suppression import suppress_small
+from schools.calendar import Period
 
 from .models import WarningLevel
 from .selectors import coverage_counts, coverage_share, warning_level_counts, warning_table

@@ -232,7 +232,7 @@ def query_stat_record(*, query: str, results: int, request=None) -> bool:
     from django.core.cache import cache
     from django.db.models import F
 
-    from portal.clientip import client_ip
+    from schools.audit import client_ip
 
     from .models import SearchQuery, SearchQueryDay
     from .popular import query_blocked_reason

@@ -37,13 +37,20 @@ class World:
             setattr(
                 self,
                 f"{key}7_1",
-                SchoolClassFactory(school=school, grade=Grade.J1, name="七年级（1）班",
-                                   head_teacher=teacher),
+                SchoolClassFactory(
+                    school=school, grade=Grade.J1, name="七年级（1）班", head_teacher=teacher
+                ),
             )
-            setattr(self, f"{key}7_2", SchoolClassFactory(school=school, grade=Grade.J1,
-                                                            name="七年级（2）班"))
-            setattr(self, f"{key}8_1", SchoolClassFactory(school=school, grade=Grade.J2,
-                                                            name="八年级（1）班"))
+            setattr(
+                self,
+                f"{key}7_2",
+                SchoolClassFactory(school=school, grade=Grade.J1, name="七年级（2）班"),
+            )
+            setattr(
+                self,
+                f"{key}8_1",
+                SchoolClassFactory(school=school, grade=Grade.J2, name="八年级（1）班"),
+            )
         self.users[Role.BUREAU_ADMIN] = make_member(Role.BUREAU_ADMIN)
         self.users[Role.BUREAU_AUDITOR] = make_member(Role.BUREAU_AUDITOR)
         self.superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
@@ -62,7 +69,9 @@ class World:
 
         self.case_member = make_member(Role.TEACHER, self.a)
         CaseMember.objects.create(
-            student=self.own, user=self.case_member, added_by=self.user(Role.PSYCH_TEACHER),
+            student=self.own,
+            user=self.case_member,
+            added_by=self.user(Role.PSYCH_TEACHER),
             added_at=timezone.now(),
         )
         membership_sync_groups(user=self.case_member)

@@ -562,9 +562,7 @@ class HoursTarget(models.Model):
     role = models.CharField(
         "岗位",
         max_length=20,
-        choices=[
-            (r.value, r.label) for r in Role if r in STAFF_ROLES
-        ],
+        choices=[(r.value, r.label) for r in Role if r in STAFF_ROLES],
     )
     hours = models.DecimalField(
         "目标学时", max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0"))]

@@ -90,7 +90,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
-    "portal.middleware.AdminGateDenialMiddleware",
+    "schools.audit.AdminGateDenialMiddleware",
     "portal.middleware.UploadNotSavedMiddleware",
     # Last: its 503 passes through all the others (headers, no-store).
     "portal.middleware.RequestDeadlineMiddleware",
@@ -184,7 +184,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
 # The address the lockout counts: the connection's, or the client's as reported by trusted
 # reverse proxies (XINYU_PROXY_COUNT below). One function for axes and the access log.
-AXES_CLIENT_IP_CALLABLE = "portal.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "schools.audit.client_ip"
 # Password spraying (a few guesses at many usernames): above this many failed logins from one
 # address across all usernames within AXES_COOLOFF_TIME, that address may sign in only from
 # browsers that have signed in as the same user before (a signed device cookie, kept
@@ -378,7 +378,7 @@ CSP_ADMIN = (
 )
 CSP_ADMIN_PREFIXES = ("/admin/",)
 # Back-office URLs of student and incident records: a signed-in user whom Wagtail's admin
-# gate turns away from one of these still leaves a denial line (portal.middleware).
+# gate turns away from one of these still leaves a denial line (schools.audit).
 RECORDS_ADMIN_PREFIXES = ("/admin/screening/", "/admin/schools/students/", "/admin/duty/incidents/")
 # URL names under those prefixes whose ``pk`` is a student's id (the line names the student).
 RECORDS_ADMIN_STUDENT_VIEWS = ("schools_student:",)

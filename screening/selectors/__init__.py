@@ -11,7 +11,6 @@ from .archive import (  # noqa: F401
 )
 from .figures import (  # noqa: F401
     RESULT_LEVELS,
-    _school_year_end,
     _suppress_count,
     bureau_aggregate,
     coverage,

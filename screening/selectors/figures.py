@@ -11,6 +11,7 @@ from collections import defaultdict
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from schools import access
+from schools.calendar import SchoolYear
 from schools.models import School, Student
 
 from ..models import (
@@ -60,10 +61,6 @@ def warning_counts(*, user) -> list[dict]:
     return rows
 
 
-def _school_year_end(start: datetime.date) -> datetime.date:
-    return datetime.date(start.year + 1, start.month, start.day) - datetime.timedelta(days=1)
-
-
 def target_students_q(*, school_ids, start: datetime.date, end: datetime.date) -> Q:
     """Q over Student: the union of the targets of the schools' rounds whose window overlaps
     [start, end] (each student once, however many rounds name them). Two queries."""
@@ -98,7 +95,7 @@ def coverage_counts(*, school_ids, school_year_start, until=None) -> tuple[dict,
     them have a result taken in that time, how many have an archive. Three queries however
     many schools, rounds or students; unsuppressed — callers publish them only through
     suppression."""
-    end = until or _school_year_end(school_year_start)
+    end = until or SchoolYear.containing(school_year_start).end
     targets_q = target_students_q(school_ids=school_ids, start=school_year_start, end=end)
     screened = ScreeningResult.objects.filter(
         student=OuterRef("pk"), taken_on__gte=school_year_start, taken_on__lte=end

@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from schools import access
+from schools.audit import access_log_record
 from schools.backoffice import capability_view
-from schools.services import access_log_record
 
 from .. import selectors, services
 from ..charts import trend_svg

@@ -1,12 +1,9 @@
 """What the screening views share: the access-log line, scoped lookups, the school year."""
 
-import datetime
-
 from django.urls import reverse
-from django.utils import timezone
 
+from schools.audit import access_log_record
 from schools.backoffice import deny, scoped_get
-from schools.services import access_log_record
 
 RESULT_FORM = "screening.result"
 CONSENT_FORM = "screening.consent"
@@ -34,12 +31,6 @@ def _scoped_get(request, queryset, pk, *, action, object_type, of_student=False)
 
 def _deny(request, action, object_type, object_id="", student=None):
     deny(request, action=action, object_type=object_type, object_id=object_id, student=student)
-
-
-def _school_year_start(today=None) -> datetime.date:
-    today = today or timezone.localdate()
-    year = today.year if today.month >= 9 else today.year - 1
-    return datetime.date(year, 9, 1)
 
 
 def _consent_url(rnd, student_id=None):

@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from portal import spreadsheets
 from schools import access
+from schools.audit import access_log_record
 from schools.backoffice import capability_view
-from schools.services import access_log_record
+from schools.calendar import SchoolYear
 
 from .. import selectors
 from ..models import (
@@ -15,7 +16,6 @@ from ..models import (
 )
 from .common import (
     _log,
-    _school_year_start,
 )
 
 # --- figures, de-identified export, access log ------------------------------------------------------
@@ -24,7 +24,7 @@ from .common import (
 @capability_view("screening.figures.read", action="view", object_type="screening.figures")
 def figures(request):
     user = request.user
-    start = _school_year_start()
+    start = SchoolYear.current().start
     _log(request, "view", "screening.figures")
     return render(
         request,
@@ -47,7 +47,8 @@ def figures_export(request):
     from schools.vocab import Stage
 
     user = request.user
-    keys, shown = selectors.bureau_aggregate(user=user, school_year_start=_school_year_start())
+    start = SchoolYear.current().start
+    keys, shown = selectors.bureau_aggregate(user=user, school_year_start=start)
     columns = [*selectors.RESULT_LEVELS, "total"]
     rows = [
         [school.code, school.name, Stage(stage).label]
@@ -56,7 +57,7 @@ def figures_export(request):
     ]
     rows.append(["", "合计", ""] + [shown[("total", c)] for c in columns])
     notes = [
-        ["统计期", f"{_school_year_start():%Y-%m-%d} 起本学年"],
+        ["统计期", f"{start:%Y-%m-%d} 起本学年"],
         ["口径", "本学年参加测评的学生人数，按其各次测评中最高的预警级别计一次。"],
         [
             "隐藏",

@@ -25,36 +25,94 @@ SA, SL, GL, PT, CT, T = (
 )
 SCHOOL_ROWS = {
     # content: "own school's pages" for school admin / leader, "—" for the rest
-    "portal.content.edit_school": {SA: Reach.SCHOOL, SL: Reach.SCHOOL, GL: None, PT: None,
-                                   CT: None, T: None},
+    "portal.content.edit_school": {
+        SA: Reach.SCHOOL,
+        SL: Reach.SCHOOL,
+        GL: None,
+        PT: None,
+        CT: None,
+        T: None,
+    },
     # school records: own school / own grade / own school / own class / self
-    "schools.class.read": {SA: Reach.SCHOOL, SL: Reach.SCHOOL, GL: Reach.GRADE,
-                           PT: Reach.SCHOOL, CT: Reach.CLASS, T: None},
-    "schools.student.read": {SA: Reach.SCHOOL, SL: Reach.SCHOOL, GL: Reach.GRADE,
-                             PT: Reach.SCHOOL, CT: Reach.CLASS, T: None},
+    "schools.class.read": {
+        SA: Reach.SCHOOL,
+        SL: Reach.SCHOOL,
+        GL: Reach.GRADE,
+        PT: Reach.SCHOOL,
+        CT: Reach.CLASS,
+        T: None,
+    },
+    "schools.student.read": {
+        SA: Reach.SCHOOL,
+        SL: Reach.SCHOOL,
+        GL: Reach.GRADE,
+        PT: Reach.SCHOOL,
+        CT: Reach.CLASS,
+        T: None,
+    },
     # screening: summaries (admin, leader), leaders see 重点/危机 cases, grade leader the
     # concerns and warnings of the grade, psychology teacher the school's records, class
     # teacher raises concerns and sees a follow-up flag (no scores), teacher nothing
-    "screening.figures.read": {SA: Reach.SCHOOL, SL: Reach.SCHOOL, GL: None,
-                               PT: Reach.SCHOOL, CT: None, T: None},
-    "screening.result.read": {SA: None, SL: Reach.SERIOUS, GL: None, PT: Reach.SCHOOL,
-                              CT: None, T: None},
-    "screening.warning.read": {SA: None, SL: Reach.SERIOUS, GL: Reach.GRADE,
-                               PT: Reach.SCHOOL, CT: Reach.OWN, T: None},
-    "screening.warning.write": {SA: None, SL: None, GL: None, PT: Reach.SCHOOL, CT: None,
-                                T: None},
-    "screening.concern.raise": {SA: None, SL: Reach.SCHOOL, GL: Reach.GRADE,
-                                PT: Reach.SCHOOL, CT: Reach.CLASS, T: None},
-    "screening.flags.read": {SA: None, SL: None, GL: None, PT: None, CT: Reach.CLASS,
-                             T: None},
+    "screening.figures.read": {
+        SA: Reach.SCHOOL,
+        SL: Reach.SCHOOL,
+        GL: None,
+        PT: Reach.SCHOOL,
+        CT: None,
+        T: None,
+    },
+    "screening.result.read": {
+        SA: None,
+        SL: Reach.SERIOUS,
+        GL: None,
+        PT: Reach.SCHOOL,
+        CT: None,
+        T: None,
+    },
+    "screening.warning.read": {
+        SA: None,
+        SL: Reach.SERIOUS,
+        GL: Reach.GRADE,
+        PT: Reach.SCHOOL,
+        CT: Reach.OWN,
+        T: None,
+    },
+    "screening.warning.write": {SA: None, SL: None, GL: None, PT: Reach.SCHOOL, CT: None, T: None},
+    "screening.concern.raise": {
+        SA: None,
+        SL: Reach.SCHOOL,
+        GL: Reach.GRADE,
+        PT: Reach.SCHOOL,
+        CT: Reach.CLASS,
+        T: None,
+    },
+    "screening.flags.read": {SA: None, SL: None, GL: None, PT: None, CT: Reach.CLASS, T: None},
     # incidents: own school (admin, leader), report (grade leader, class teacher, teacher),
     # read own school (psychology teacher)
-    "duty.incident.handle": {SA: Reach.SCHOOL, SL: Reach.SCHOOL, GL: None, PT: None,
-                             CT: None, T: None},
-    "duty.incident.read": {SA: Reach.SCHOOL, SL: Reach.SCHOOL, GL: Reach.OWN,
-                           PT: Reach.SCHOOL, CT: Reach.OWN, T: Reach.OWN},
-    "duty.incident.report": {SA: Reach.SCHOOL, SL: Reach.SCHOOL, GL: Reach.SCHOOL,
-                             PT: Reach.SCHOOL, CT: Reach.SCHOOL, T: Reach.SCHOOL},
+    "duty.incident.handle": {
+        SA: Reach.SCHOOL,
+        SL: Reach.SCHOOL,
+        GL: None,
+        PT: None,
+        CT: None,
+        T: None,
+    },
+    "duty.incident.read": {
+        SA: Reach.SCHOOL,
+        SL: Reach.SCHOOL,
+        GL: Reach.OWN,
+        PT: Reach.SCHOOL,
+        CT: Reach.OWN,
+        T: Reach.OWN,
+    },
+    "duty.incident.report": {
+        SA: Reach.SCHOOL,
+        SL: Reach.SCHOOL,
+        GL: Reach.SCHOOL,
+        PT: Reach.SCHOOL,
+        CT: Reach.SCHOOL,
+        T: Reach.SCHOOL,
+    },
 }
 # Bureau rows: "edit all" content; school records of all schools (admin writes, auditor reads),
 # students as counts only; screening aggregates only (+ access logs for the auditor);
@@ -100,8 +158,9 @@ def test_every_capability_is_well_formed():
 def test_students_never_reach_the_bureau():
     """design.md: the bureau sees students as counts only."""
     for name, cap in access.CAPABILITIES.items():
-        if name.startswith(("schools.student.", "screening.result.", "screening.warning.",
-                            "screening.case.")):
+        if name.startswith(
+            ("schools.student.", "screening.result.", "screening.warning.", "screening.case.")
+        ):
             assert cap.bureau == Bureau.NONE, name
 
 
@@ -128,7 +187,8 @@ def _is_exempt(rel: str) -> bool:
         or parts[0] in {"tests", "bench", ".venv", "scripts"}
         or "migrations" in parts
         # Demo data build the demo city's staff: who holds which role is their content.
-        or "demo" in name or "demo" in parts[:-1]
+        or "demo" in name
+        or "demo" in parts[:-1]
     )
 
 

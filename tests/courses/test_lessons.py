@@ -11,13 +11,13 @@ from django.utils import timezone
 from courses.lesson_imports import lesson_import
 from courses.lesson_selectors import (
     LESSON_INTERVAL_DAYS,
-    _break_days,
     lesson_records_for,
     lessons_expected,
 )
 from courses.lesson_services import lesson_record_add
 from courses.models import LessonRecord
-from oversight.figures import Period, figure_get
+from oversight.figures import figure_get
+from schools.calendar import Period, break_days
 from schools.imports import ImportFailed, Table
 from schools.models import AccessLog
 from schools.vocab import Grade, Role
@@ -361,7 +361,7 @@ def test_lessons_expected_counts_term_days_only():
     assert lessons_expected(start=start, as_of=datetime.date(2026, 12, 14)) == 105 // 14
     # Up to 20 April: the winter break (20 Jan – 20 Feb, 32 days) does not count.
     as_of = datetime.date(2027, 4, 20)
-    assert _break_days(start, as_of) == 32
+    assert break_days(start=start, end=as_of) == 32
     expected = ((as_of - start).days + 1 - 32) // LESSON_INTERVAL_DAYS
     assert lessons_expected(start=start, as_of=as_of) == expected
 

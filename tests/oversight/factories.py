@@ -2,9 +2,9 @@ import datetime
 
 from django.utils import timezone
 
-from oversight.figures import Period
 from oversight.models import Question
 from oversight.services import campaign_create
+from schools.calendar import Period
 
 QUESTIONS = [
     {"label": "本学期开展的心理健康主题活动", "kind": Question.Kind.TEXT},

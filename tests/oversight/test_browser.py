@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from courses.lesson_selectors import lessons_expected
 from courses.models import LessonRecord
-from oversight.figures import Period
 from oversight.models import Submission
+from schools.calendar import Period
 from schools.models import Facility
 from schools.vocab import PsychEmployment, Role
 from tests.factories import (

@@ -7,9 +7,9 @@ from django.utils import timezone
 from courses.lesson_selectors import lessons_expected
 from courses.models import LessonRecord
 from oversight.charts import Bar, bar_chart
-from oversight.figures import Period
 from oversight.panels import Panel, PanelContent, panels_all, register_panel, unregister_panel
 from oversight.services import submission_start
+from schools.calendar import Period
 from schools.models import Facility
 from schools.vocab import PsychEmployment, Role
 from screening.models import Archive

@@ -20,7 +20,8 @@ def test_demo_campaigns(demo_city):
 
 def test_demo_lessons_and_school_documents_vary_across_schools(demo_city):
     from courses.models import LessonRecord
-    from oversight.figures import Period, figure_get
+    from oversight.figures import figure_get
+    from schools.calendar import Period
     from schools.models import School
 
     assert LessonRecord.objects.count() > 0

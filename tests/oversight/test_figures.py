@@ -1,6 +1,6 @@
 import datetime
 
-from oversight.figures import Period, figure_get, figures_all, register_figure, unregister_figure
+from oversight.figures import figure_get, figures_all, register_figure, unregister_figure
 from oversight.models import FigureValue
 from oversight.services import (
     submission_figures,
@@ -8,6 +8,7 @@ from oversight.services import (
     submission_start,
     submission_submit,
 )
+from schools.calendar import Period
 from schools.models import Facility
 from schools.vocab import PsychEmployment, Role
 from tests.factories import FacilityFactory, MembershipFactory, SchoolFactory

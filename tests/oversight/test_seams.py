@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from courses.models import ExternalTraining, HoursEntry
 from duty.models import EntryKind, IncidentCategory, IncidentEntry
-from oversight.figures import Period, figure_get
+from oversight.figures import figure_get
 from oversight.panels import panels_all
 from resources.models import XinyuDocument
 from resources.vocab import PolicyKind, ResourceType
+from schools.calendar import Period
 from schools.vocab import Role
 from screening.models import Archive, ScreeningResult, Warning, WarningLevel
 from tests.courses.factories import set_targets

@@ -9,10 +9,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from portal.clientip import client_ip
 from portal.settings.base import env_proxy_count
+from schools.audit import access_log_record, client_ip
 from schools.models import AccessLog
-from schools.services import access_log_record
 from schools.vocab import Role
 from tests.factories import UserFactory, make_member
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from duty.models import IncidentReport
+from schools.audit import access_log_record
 from schools.models import AccessLog, Student
-from schools.services import access_log_record
 from screening import services as screening
 from screening.models import (
     Archive,
@@ -300,14 +300,14 @@ def test_the_settings_refuse_a_short_period_from_the_environment(monkeypatch):
 
 
 def test_pruning_runs_in_batches_with_progress(world, settings, monkeypatch):
-    from schools import services as schools_services
+    from schools import audit
 
     settings.XINYU_ACCESS_LOG_RETENTION_DAYS = 184
     for _ in range(5):
         _line_at(300)
-    real = schools_services.access_log_prune
+    real = audit.access_log_prune
     monkeypatch.setattr(
-        schools_services,
+        audit,
         "access_log_prune",
         lambda **kw: real(**{**kw, "batch": 2}),
     )

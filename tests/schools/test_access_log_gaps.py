@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from duty.models import IncidentReport
+from schools.audit import access_log_record
 from schools.models import AccessLog
-from schools.services import access_log_record
 from schools.vocab import Role
 from tests.factories import UserFactory, make_member
 

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from schools.audit import access_log_record
 from schools.models import AccessLog
-from schools.services import access_log_record
 from schools.vocab import Role
 from tests.factories import MembershipFactory, SchoolFactory, UserFactory
 

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from oversight.figures import Period, figure_get
+from oversight.figures import figure_get
+from schools.calendar import Period
 from schools.vocab import Grade
 from screening.models import Archive, ScreeningResult, ScreeningRound
 from screening.report_figures import build_screening_panel, warnings_by_level

@@ -166,7 +166,7 @@ def instrument_save(*, spec: dict, school=None) -> Instrument:
 
 def builtin_instruments_ensure() -> list[Instrument]:
     """PHQ-9, GAD-7 and the licensed skeletons exist (idempotent)."""
-    from .instruments import BUILTIN_SPECS
+    from ..instruments import BUILTIN_SPECS
 
     return [instrument_save(spec=spec) for spec in BUILTIN_SPECS]
 

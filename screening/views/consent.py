@@ -172,7 +172,7 @@ def consent_student(request, pk, student_id):
             "round": rnd,
             "is_consent": rnd.basis == rnd.Basis.CONSENT,
             "student": student,
-            "needs_consent": student.age_on(rnd.starts_on) < services.CONSENT_AGE,
+            "needs_consent": student.age_on(rnd.starts_on) < selectors.CONSENT_AGE,
             "consent": consent,
             "form": form,
             "errors": errors,

@@ -149,7 +149,7 @@ def result_enter(request, pk):
         return submitted_response(request, earlier)
     if request.method == "POST" and chosen:
         number = (request.POST.get("student_number") or "").strip()
-        student = services.round_target_students(round=rnd).filter(student_number=number).first()
+        student = selectors.round_target_students(round=rnd).filter(student_number=number).first()
         answers = []
         for item in items:
             try:

@@ -213,7 +213,7 @@ def test_a_denied_report_is_a_logged_no_store_back_office_page(client, city):
     teacher = make_member(Role.CLASS_TEACHER, school=city["a"])
     client.force_login(teacher)
     line = logged_forbidden(client, "/admin/training/reports/city/", user=teacher)
-    assert (line.action, line.object_type) == ("training-admin-forbidden", "courses.training")
+    assert (line.action, line.object_type) == ("training-admin-denied", "courses.training")
 
 
 # --- any period, the city export, spreadsheets people can filter --------------------------

@@ -59,7 +59,8 @@ def test_school_readers_see_own_school_only(client, world, role):
 
 def test_psych_teacher_reads_but_cannot_change(client, world):
     login(client, Role.PSYCH_TEACHER, world["a"])
-    assert client.get(f"/admin/duty/incidents/{world['inc_a'].pk}/edit/").status_code == 404
+    # Handling incidents is not the psychology teacher's capability: the one 403 page.
+    assert client.get(f"/admin/duty/incidents/{world['inc_a'].pk}/edit/").status_code == 403
     response = client.post(
         f"/admin/duty/incidents/{world['inc_a'].pk}/entries/",
         {
@@ -70,7 +71,7 @@ def test_psych_teacher_reads_but_cannot_change(client, world):
             "content": "c",
         },
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert not IncidentEntry.objects.exists()
 
 
@@ -89,7 +90,7 @@ def test_bureau_auditor_reads_all_but_cannot_change_or_see_names(client, world):
     login(client, Role.BUREAU_AUDITOR)
     for inc in (world["inc_a"], world["inc_b"]):
         assert client.get(f"/admin/duty/incidents/{inc.pk}/").status_code == 200
-        assert client.get(f"/admin/duty/incidents/{inc.pk}/edit/").status_code == 404
+        assert client.get(f"/admin/duty/incidents/{inc.pk}/edit/").status_code == 403
     body = client.get(f"/admin/duty/incidents/{world['inc_a'].pk}/").content.decode()
     assert "张小明" not in body and "1 名" in body
     assert "张小明" not in client.get("/admin/duty/incidents/export.csv").content.decode()
@@ -97,7 +98,7 @@ def test_bureau_auditor_reads_all_but_cannot_change_or_see_names(client, world):
         f"/admin/duty/incidents/{world['inc_a'].pk}/entries/",
         {"kind": "follow_up", "happened_at": "2025-03-01T10:00", "content": "c"},
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
 
 
 def test_bureau_admin_handles_all_and_sees_names_with_logging(client, world):
@@ -127,7 +128,8 @@ def test_reporters_see_only_what_they_filed(client, world, role):
     assert client.get(f"/admin/duty/incidents/{world['inc_a'].pk}/").status_code == 404
     own = IncidentFactory(school=world["a"], reporter=user)
     assert client.get(f"/admin/duty/incidents/{own.pk}/").status_code == 200
-    assert client.get(f"/admin/duty/incidents/{own.pk}/edit/").status_code == 404
+    # They report; handling is the school leaders' capability: the one 403 page.
+    assert client.get(f"/admin/duty/incidents/{own.pk}/edit/").status_code == 403
 
 
 def test_anonymous_and_plain_teacher_have_no_back_office(client, world):

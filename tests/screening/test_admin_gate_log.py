@@ -115,18 +115,18 @@ def test_other_admin_pages_turned_away_are_not_screening_denials(client, world, 
 THROUGH_THE_GATE = {
     # role → {url name: (status, action of the one line)}
     "class_teacher": {  # removed from the case but still a class teacher
-        "archive": (404, "view-denied"),
-        "consent_student": (404, "view-denied"),
-        "warning_detail": (404, "view-denied"),
+        "archive": (403, "view-denied"),  # no archive capability at all: the 403 page
+        "consent_student": (403, "change-denied"),  # consent is the psychology teacher's
+        "warning_detail": (404, "view-denied"),  # warnings: yes, but not this one
     },
     "psych": {
         "archive": (200, "view"),
         "consent_student": (200, "view"),
         "warning_detail": (200, "view"),
     },
-    "bureau_admin": {
-        "archive": (404, "view-denied"),
-        "warning_detail": (404, "view-denied"),
+    "bureau_admin": {  # the bureau holds no case capability: the 403 page
+        "archive": (403, "view-denied"),
+        "warning_detail": (403, "view-denied"),
     },
 }
 

@@ -342,11 +342,14 @@ class Row(dict):
                 self.error(None, message)
 
     def messages(self) -> list[str]:
+        """The row's problems, left to right in the schema's column order (then the rest)."""
+        order = {self.label(c.name): i for i, c in enumerate(self.schema.columns)}
+        problems = sorted(self.problems, key=lambda p: order.get(p[0], len(order)))
         return [
             cell_message(row=self.number, column=column, reason=reason)
             if column
             else msg.MSG_ROW.format(row=self.number, reason=_sentence(reason))
-            for column, reason in self.problems
+            for column, reason in problems
         ]
 
 
@@ -395,8 +398,8 @@ def rows_run(
     3. Any problem → :class:`ImportRejected` with them all ("第 N 行“列”：原因", the column as
        the file spells it; capped for display), ``payload`` attached; nothing written.
     4. ``write(planned)`` with every row's result, inside one transaction when ``atomic``
-       (pass ``atomic=False`` when ``write`` keeps its own transaction); its return value is
-       returned. Without ``write``, the planned list is returned.
+       (pass ``atomic=False`` when ``write`` keeps its own transaction, or the caller holds
+       one already); its return value is returned. Without ``write``, the planned list is returned.
 
     ``progress(rows_checked)`` is called every ``progress_every`` rows.
     """
@@ -428,6 +431,5 @@ def rows_run(
         raise ImportRejected(errors, payload=payload)
     if write is None:
         return planned
-    # Joins a transaction the caller holds (no savepoint): all or nothing either way.
-    with transaction.atomic(savepoint=False) if atomic else contextlib.nullcontext():
+    with transaction.atomic() if atomic else contextlib.nullcontext():
         return write(planned)

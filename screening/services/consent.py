@@ -336,4 +336,5 @@ def consents_import(
     def write(checked):
         return _consents_write(round=round, entries=dict(checked), user=user)
 
-    return spreadsheets.rows_run(table, CONSENT_SCHEMA, check, write=write)
+    # The whole import is one transaction already.
+    return spreadsheets.rows_run(table, CONSENT_SCHEMA, check, write=write, atomic=False)

@@ -259,5 +259,10 @@ def results_import(
         return results
 
     return spreadsheets.rows_run(
-        table, schema, check, write=write, payload={"consent_missing": consent_missing}
+        table,
+        schema,
+        check,
+        write=write,
+        atomic=False,  # the whole import is one transaction already
+        payload={"consent_missing": consent_missing},
     )

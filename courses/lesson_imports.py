@@ -39,7 +39,6 @@ SCHEMA = spreadsheets.Schema(
     ]
 )
 COLUMNS = SCHEMA.names
-REQUIRED = [c.name for c in SCHEMA.columns if c.required]
 
 
 def _unique_by_title(pages) -> dict[str, object]:

@@ -72,7 +72,6 @@ ROSTER_SCHEMA = spreadsheets.Schema(
         Column("值班电话", required=False, fields=("phone",)),
     ]
 )
-REQUIRED_COLUMNS = tuple(c.name for c in ROSTER_SCHEMA.columns if c.required)
 
 
 def roster_import(*, school, content, filename: str) -> int:

@@ -65,9 +65,7 @@ STAFF_SCHEMA = spreadsheets.Schema(
     ]
 )
 STUDENT_COLUMNS = STUDENT_SCHEMA.names
-STUDENT_REQUIRED = [c.name for c in STUDENT_SCHEMA.columns if c.required]
 STAFF_COLUMNS = STAFF_SCHEMA.names
-STAFF_REQUIRED = [c.name for c in STAFF_SCHEMA.columns if c.required]
 
 KINDS = {
     "students": ("学生", STUDENT_COLUMNS),

@@ -1,6 +1,5 @@
 """Staff and student imports: good files import; any bad row → nothing written, clear messages."""
 
-import datetime
 import io
 import re
 
@@ -271,25 +270,3 @@ def test_templates_download_with_the_headers_the_import_expects(world, login, ki
     assert header == imports.KINDS[kind][1]
     response = client.get(reverse("schools_import:template", args=[kind, "csv"]))
     assert response.content.decode("utf-8-sig").strip() == ",".join(imports.KINDS[kind][1])
-
-
-@pytest.mark.parametrize(
-    "cell",
-    [
-        "2026-03-15",
-        "2026/3/15",
-        "2026.03.15",
-        "20260315",
-        20260315.0,
-        "2026年3月15日",
-        datetime.date(2026, 3, 15),
-        datetime.datetime(2026, 3, 15, 8, 30),
-    ],
-)
-def test_date_cells_in_the_forms_schools_type(cell):
-    assert spreadsheets.date_parse(cell) == datetime.date(2026, 3, 15)
-
-
-@pytest.mark.parametrize("cell", [None, "", "3月15日", "2026-13-01", "下周一"])
-def test_what_is_not_a_date_is_none(cell):
-    assert spreadsheets.date_parse(cell) is None

@@ -293,7 +293,6 @@ class Row(dict):
     def __init__(self, *, number: int, schema: Schema, labels: dict[str, str]):
         super().__init__()
         self.number, self.schema, self.labels = number, schema, labels
-        self.cells: dict[str, str] = {}
         self.problems: list[tuple[str | None, str]] = []
 
     def label(self, column: str | None) -> str | None:
@@ -303,11 +302,6 @@ class Row(dict):
         found = self.schema.column(column)
         name = found.name if found else column
         return self.labels.get(name, name)
-
-    def cell(self, column: str) -> str:
-        """The text of a cell as typed (even when it did not parse)."""
-        found = self.schema.column(column)
-        return self.cells.get(found.name if found else column, "")
 
     def failed(self, column: str | None = None) -> bool:
         """Whether this row (or this column of it) already has a problem."""
@@ -357,7 +351,6 @@ def _row_parse(row: Row, schema: Schema, cells: dict[str, str]) -> None:
     for column in schema.columns:
         header = row.labels.get(column.name)
         raw = cells.get(header, "") if header is not None else ""
-        row.cells[column.name] = raw
         value = column.empty
         if raw == "":
             if not column.blank_ok and header is not None:

@@ -15,10 +15,10 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from oversight.figures import Period
-from portal import spreadsheets
 from portal.downloads import download_name_set
 from schools import access
 from schools.backoffice import CapabilityMenuItem, capability_view, not_found
+from schools.imports import ImportFailed, table_read
 from schools.models import School
 from schools.viewsets import (
     ScopedModelForm,
@@ -169,12 +169,12 @@ def lesson_import_view(request):
         upload = form.cleaned_data["file"]
         school = form.cleaned_data["school"]
         try:
-            table = spreadsheets.table_read(name=upload.name, data=upload)
+            table = table_read(name=upload.name, data=upload)
             context["count"] = lesson_imports.lesson_import(
                 by=request.user, school=school, table=table
             )
             context["school"] = school
-        except spreadsheets.ImportRejected as failed:
+        except ImportFailed as failed:
             context["errors"] = failed.errors
             status = 400
     elif request.method == "POST":
@@ -187,10 +187,10 @@ def lesson_import_view(request):
 def lesson_import_template(request, fmt):
     if fmt == "xlsx":
         data = lesson_imports.template_xlsx()
-        mime = spreadsheets.XLSX_MIME
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         data = lesson_imports.template_csv()
-        mime = spreadsheets.CSV_MIME
+        mime = "text/csv; charset=utf-8"
     response = HttpResponse(data, content_type=mime)
     return download_name_set(response, filename=f"授课记录导入模板.{fmt}")
 

@@ -74,6 +74,8 @@ KINDS = {
 
 # The one reader (``spreadsheets.table_read``), under the name the import pages call.
 table_read = spreadsheets.table_read
+# The old name of the one error type (the same class), kept for the callers that import it.
+ImportFailed = ImportRejected
 
 
 @dataclass

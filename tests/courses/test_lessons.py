@@ -18,7 +18,7 @@ from courses.lesson_selectors import (
 from courses.lesson_services import lesson_record_add
 from courses.models import LessonRecord
 from oversight.figures import Period, figure_get
-from portal.spreadsheets import ImportRejected, Table
+from schools.imports import ImportFailed, Table
 from schools.models import AccessLog
 from schools.vocab import Grade, Role
 from tests.csrf import form_token
@@ -304,7 +304,7 @@ def test_import_creates_every_row(psych, school, klass, lesson, teacher):
 def test_import_errors_name_row_and_column_and_write_nothing(psych, school, klass):
     day = TODAY.isoformat()
     future = (TODAY + datetime.timedelta(days=2)).isoformat()
-    with pytest.raises(ImportRejected) as exc:
+    with pytest.raises(ImportFailed) as exc:
         lesson_import(
             by=psych,
             school=school,
@@ -328,10 +328,10 @@ def test_import_errors_name_row_and_column_and_write_nothing(psych, school, klas
 
 
 def test_import_refuses_another_school_and_missing_columns(teacher, other_school, school):
-    with pytest.raises(ImportRejected) as exc:
+    with pytest.raises(ImportFailed) as exc:
         lesson_import(by=teacher, school=other_school, table=_table(["七年级（1）班"]))
     assert exc.value.errors == ["您不能为这所学校导入授课记录。"]
-    with pytest.raises(ImportRejected) as exc:
+    with pytest.raises(ImportFailed) as exc:
         lesson_import(by=teacher, school=school, table=_table(["x"], headers=("班级",)))
     assert "缺少列" in exc.value.errors[0]
 

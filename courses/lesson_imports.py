@@ -1,37 +1,44 @@
-"""Lesson records from .xlsx / .csv: all rows or none (as ``schools.imports``).
+"""Lesson records from .xlsx / .csv: all rows or none (the ``portal.spreadsheets`` runner).
 
 Columns (header in row 1): 班级, 授课日期, 课题, 课程, 授课教师, 课时, 备注. “课题” that is
 exactly the title of a lesson page (课例) links the record to it; otherwise it is the school's
 own topic. “授课教师” is a username or the full name of someone at the school; blank means
 the person importing. Every row goes through ``lesson_record_check`` (the same rules as the
-forms); any problem → ``ImportFailed`` with messages naming the row and the column.
+forms); any problem → ``spreadsheets.ImportRejected`` with messages naming the row and the
+column.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-
 from portal import spreadsheets
-from schools.imports import ImportFailed, Table, date_parse
+from portal.spreadsheets import Column, ImportRejected, Table
 from schools.models import SchoolClass
 from schools.selectors import staff_users_at
 
 from . import lesson_selectors as sel
 from .lesson_services import lesson_record_check, lesson_records_add_many
 
-COLUMNS = ["班级", "授课日期", "课题", "课程", "授课教师", "课时", "备注"]
-REQUIRED = ["班级", "授课日期", "课题"]
-# The service's field names → the spreadsheet's columns.
-FIELD_COLUMNS = {
-    "school_class": "班级",
-    "taught_on": "授课日期",
-    "lesson": "课题",
-    "topic": "课题",
-    "curriculum": "课程",
-    "teacher": "授课教师",
-    "periods": "课时",
-    "note": "备注",
-}
+
+def _periods(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("应为 1 到 4 之间的整数。") from None
+
+
+# The service's field names are given to their columns (its errors are told under them).
+SCHEMA = spreadsheets.Schema(
+    [
+        Column("班级", blank_ok=False, fields=("school_class",)),
+        Column("授课日期", blank_ok=False, parse=spreadsheets.date, fields=("taught_on",)),
+        Column("课题", blank_ok=False, fields=("lesson", "topic")),
+        Column("课程", required=False, fields=("curriculum",)),
+        Column("授课教师", required=False, fields=("teacher",)),
+        Column("课时", required=False, parse=_periods, default=1, fields=("periods",)),
+        Column("备注", required=False, fields=("note",)),
+    ]
+)
+COLUMNS = SCHEMA.names
 
 
 def _unique_by_title(pages) -> dict[str, object]:
@@ -45,12 +52,8 @@ def _unique_by_title(pages) -> dict[str, object]:
 def lesson_import(*, by, school, table: Table) -> int:
     """Check every row, then create all the records at ``school`` in one transaction."""
     if school.pk not in sel.recorder_school_ids(user=by):
-        raise ImportFailed(["您不能为这所学校导入授课记录。"])
-    missing = [c for c in REQUIRED if c not in table.headers]
-    if missing:
-        raise ImportFailed([f"缺少列：{'、'.join(missing)}（第 1 行应为表头）。"])
-    if not table.rows:
-        raise ImportFailed(["文件中没有授课记录。"])
+        raise ImportRejected(["您不能为这所学校导入授课记录。"])
+    SCHEMA.bind(table.headers)
     classes = {
         c.name: c for c in SchoolClass.objects.filter(school=school).select_related("school")
     }
@@ -62,34 +65,21 @@ def lesson_import(*, by, school, table: Table) -> int:
     for u in staff:
         if u.real_name:
             by_name.setdefault(u.real_name, []).append(u)
+    seen: dict[tuple, int] = {}
 
-    errors: list[str] = []
-    records, seen = [], {}
-    for number, row in table.rows:
-        row_errors: list[str] = []
-
-        def err(column, message, bucket=row_errors, number=number):
-            bucket.append(f"第 {number} 行“{column}”：{message}")
-
-        school_class = classes.get(row.get("班级", ""))
-        if not row.get("班级"):
-            err("班级", "不能为空。")
-        elif school_class is None:
-            err("班级", f"本校没有名为“{row['班级']}”的班级。")
-        taught_on = date_parse(row.get("授课日期", ""))
-        if taught_on is None:
-            err("授课日期", "不是有效日期，请写成 2026-10-12 的格式。")
-        title = row.get("课题", "")
+    def check(number, row):
+        school_class = classes.get(row["班级"])
+        if row["班级"] and school_class is None:
+            row.error("班级", f"本校没有名为“{row['班级']}”的班级。")
+        title = row["课题"]
         lesson = lessons.get(title)
-        if not title:
-            err("课题", "不能为空。")
         curriculum = None
-        if row.get("课程"):
+        if row["课程"]:
             curriculum = curricula.get(row["课程"])
             if curriculum is None:
-                err("课程", f"平台上没有名为“{row['课程']}”的课程。")
+                row.error("课程", f"平台上没有名为“{row['课程']}”的课程。")
         teacher = None
-        who = row.get("授课教师", "")
+        who = row["授课教师"]
         if who:
             teacher = by_username.get(who)
             if teacher is None:
@@ -97,43 +87,36 @@ def lesson_import(*, by, school, table: Table) -> int:
                 if len(named) == 1:
                     teacher = named[0]
                 elif len(named) > 1:
-                    err("授课教师", f"本校有 {len(named)} 位“{who}”，请改填用户名。")
+                    row.error("授课教师", f"本校有 {len(named)} 位“{who}”，请改填用户名。")
                 else:
-                    err("授课教师", f"本校没有用户名或姓名为“{who}”的教职工。")
-        periods_text = row.get("课时", "") or "1"
-        try:
-            periods = int(periods_text)
-        except ValueError:
-            periods = None
-            err("课时", "应为 1 到 4 之间的整数。")
-        if not row_errors:
-            key = (school_class.pk, taught_on, lesson.pk if lesson else title)
-            if key in seen:
-                err("课题", f"与第 {seen[key]} 行重复（同一班级、同一天、同一节课）。")
-            seen[key] = number
-        if not row_errors:
-            try:
-                records.append(
-                    lesson_record_check(
-                        by=by,
-                        school_class=school_class,
-                        taught_on=taught_on,
-                        teacher=teacher,
-                        lesson=lesson,
-                        curriculum=curriculum,
-                        topic="" if lesson else title,
-                        periods=periods,
-                        note=row.get("备注", ""),
-                    )
-                )
-            except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    for message in messages:
-                        err(FIELD_COLUMNS.get(field, field), message)
-        errors.extend(row_errors)
-    if errors:
-        raise ImportFailed(errors)
-    return lesson_records_add_many(records=records)
+                    row.error("授课教师", f"本校没有用户名或姓名为“{who}”的教职工。")
+        if not row.ok:
+            return None
+        key = (school_class.pk, row["授课日期"], lesson.pk if lesson else title)
+        if key in seen:
+            raise spreadsheets.RowError(
+                "课题", f"与第 {seen[key]} 行重复（同一班级、同一天、同一节课）。"
+            )
+        seen[key] = number
+        return lesson_record_check(
+            by=by,
+            school_class=school_class,
+            taught_on=row["授课日期"],
+            teacher=teacher,
+            lesson=lesson,
+            curriculum=curriculum,
+            topic="" if lesson else title,
+            periods=row["课时"],
+            note=row["备注"],
+        )
+
+    return spreadsheets.rows_run(
+        table,
+        SCHEMA,
+        check,
+        no_rows="文件中没有授课记录。",
+        write=lambda records: lesson_records_add_many(records=records),
+    )
 
 
 def template_xlsx() -> bytes:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from portal import spreadsheets
 from schools import access
 from schools.models import Membership
 from schools.selectors import memberships_of, schools_managed_by
@@ -267,24 +268,19 @@ def _attendance_school(*, user, session, teacher):
     return None
 
 
-@transaction.atomic
-def attendance_record(*, session: TrainingSession, teachers, recorded_by) -> list[HoursEntry]:
-    """Credit each attending teacher the module's hours; all or nothing."""
-    if session.starts_at > timezone.now():
-        raise ValidationError("场次尚未开始，不能登记出勤。")
-    entries, errors = [], []
-    for teacher in teachers:
-        name = teacher.real_name or teacher.username
-        school = _attendance_school(user=recorded_by, session=session, teacher=teacher)
-        if school is None:
-            errors.append(f"{name} 不是您所管理学校的在岗教职工，不能为其登记出勤。")
-            continue
-        if live_credit(teacher=teacher, session=session) is not None:
-            errors.append(f"{name} 已登记过该场次的出勤，不能重复认定。")
-            continue
-        entries.append((teacher, school))
-    if errors:
-        raise ValidationError(errors)
+def _attendance_refusal(*, session, teacher, recorded_by):
+    """``(school, None)`` when ``recorded_by`` may credit ``teacher`` for ``session`` (through
+    that school), else ``(None, reason)``."""
+    name = teacher.real_name or teacher.username
+    school = _attendance_school(user=recorded_by, session=session, teacher=teacher)
+    if school is None:
+        return None, f"{name} 不是您所管理学校的在岗教职工，不能为其登记出勤。"
+    if live_credit(teacher=teacher, session=session) is not None:
+        return None, f"{name} 已登记过该场次的出勤，不能重复认定。"
+    return school, None
+
+
+def _attendance_credit(*, session, entries, recorded_by) -> list[HoursEntry]:
     return [
         _credit(
             teacher=teacher,
@@ -300,43 +296,71 @@ def attendance_record(*, session: TrainingSession, teachers, recorded_by) -> lis
     ]
 
 
-def attendance_import(*, session: TrainingSession, upload, recorded_by) -> list[HoursEntry]:
-    """Attendance from a spreadsheet: first column 用户名 (or 工号), one teacher a row."""
-    from accounts.models import User
-    from portal import spreadsheets
+NOT_STARTED = "场次尚未开始，不能登记出勤。"
 
-    try:
-        rows = spreadsheets.rows_read(name=getattr(upload, "name", "") or "", data=upload)
-    except spreadsheets.SpreadsheetRejected as exc:
-        raise ValidationError(exc.errors) from None
-    if not rows:
-        raise ValidationError("表格是空的。")
-    header = [str(c or "").strip() for c in rows[0]]
-    if "用户名" not in header:
-        raise ValidationError("第 1 行需要有“用户名”列。")
-    col = header.index("用户名")
-    usernames, errors = [], []
-    for number, row in enumerate(rows[1:], start=2):
-        value = str(row[col] if row[col] is not None else "").strip() if col < len(row) else ""
-        if not value:
-            continue
-        usernames.append((number, value))
-    if not usernames:
-        raise ValidationError("表格中没有任何教师。")
-    users = {u.username: u for u in User.objects.filter(username__in=[u for _, u in usernames])}
-    teachers, seen = [], set()
-    for number, username in usernames:
+
+@transaction.atomic
+def attendance_record(*, session: TrainingSession, teachers, recorded_by) -> list[HoursEntry]:
+    """Credit each attending teacher the module's hours; all or nothing."""
+    if session.starts_at > timezone.now():
+        raise ValidationError(NOT_STARTED)
+    entries, errors = [], []
+    for teacher in teachers:
+        school, refusal = _attendance_refusal(
+            session=session, teacher=teacher, recorded_by=recorded_by
+        )
+        if refusal:
+            errors.append(refusal)
+        else:
+            entries.append((teacher, school))
+    if errors:
+        raise ValidationError(errors)
+    return _attendance_credit(session=session, entries=entries, recorded_by=recorded_by)
+
+
+ATTENDANCE_SCHEMA = spreadsheets.Schema([spreadsheets.Column("用户名", aliases=("账号",))])
+NO_TEACHERS = "表格中没有任何教师。"
+
+
+def attendance_import(*, session: TrainingSession, upload, recorded_by) -> list[HoursEntry]:
+    """Attendance from a spreadsheet: a 用户名 column, one teacher a row (rows without one
+    are skipped). Every row is checked, then all are credited in one transaction; any
+    problem → ``spreadsheets.ImportRejected`` naming each row, and nothing is credited."""
+    from accounts.models import User
+
+    if session.starts_at > timezone.now():
+        raise spreadsheets.ImportRejected(NOT_STARTED)
+    table = spreadsheets.table_read(name=getattr(upload, "name", "") or "", data=upload)
+    wanted = [u for u in ATTENDANCE_SCHEMA.column_texts(table, "用户名") if u]
+    users = {u.username: u for u in User.objects.filter(username__in=wanted)}
+    seen: dict[int, int] = {}
+
+    def check(number, row):
+        username = row["用户名"]
+        if not username:
+            return None
         user = users.get(username)
         if user is None:
-            errors.append(f"第 {number} 行：找不到用户名为“{username}”的教师。")
-        elif user.pk in seen:
-            errors.append(f"第 {number} 行：“{username}”重复出现。")
-        else:
-            seen.add(user.pk)
-            teachers.append(user)
-    if errors:
-        raise ValidationError(list(spreadsheets.errors_capped(errors)))
-    return attendance_record(session=session, teachers=teachers, recorded_by=recorded_by)
+            raise spreadsheets.RowError("用户名", f"找不到用户名为“{username}”的教师。")
+        if user.pk in seen:
+            raise spreadsheets.RowError("用户名", f"“{username}”与第 {seen[user.pk]} 行重复。")
+        seen[user.pk] = number
+        school, refusal = _attendance_refusal(
+            session=session, teacher=user, recorded_by=recorded_by
+        )
+        if refusal:
+            raise spreadsheets.RowError("用户名", refusal)
+        return user, school
+
+    def credit(entries):
+        if not entries:
+            raise spreadsheets.ImportRejected(NO_TEACHERS)
+        return _attendance_credit(session=session, entries=entries, recorded_by=recorded_by)
+
+    with transaction.atomic():  # checked and credited in one transaction, as by hand
+        return spreadsheets.rows_run(
+            table, ATTENDANCE_SCHEMA, check, no_rows=NO_TEACHERS, write=credit
+        )
 
 
 # --- external training ---------------------------------------------------------------------

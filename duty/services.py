@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from portal import spreadsheets
-from schools.imports import ImportFailed, date_parse, rows_read
+from portal.spreadsheets import Column
 from schools.models import Membership, Student
 
 from .models import (
@@ -48,14 +48,6 @@ FUTURE_TOLERANCE = datetime.timedelta(minutes=2)
 # --- roster --------------------------------------------------------------------------------
 
 
-class RosterImportError(ValidationError):
-    """The file had errors; ``messages`` name the row and column (at most 200 listed).
-    Nothing was written."""
-
-    def __init__(self, errors):
-        super().__init__(list(spreadsheets.errors_capped(errors)))
-
-
 ROLE_WORDS = {
     "带班领导": DutyRole.LEADER,
     "领导": DutyRole.LEADER,
@@ -65,106 +57,81 @@ ROLE_WORDS = {
     "干部": DutyRole.CADRE,
     "cadre": DutyRole.CADRE,
 }
-IMPORT_COLUMNS = {
-    "日期": "date",
-    "值班类别": "role",
-    "账号": "username",
-    "姓名": "name",
-    "值班电话": "phone",
-}
-REQUIRED_COLUMNS = ("日期", "值班类别", "账号")
-
-
-def _read_table(*, content, filename: str) -> list[list]:
-    try:
-        return rows_read(name=filename, data=content)
-    except ImportFailed as exc:
-        raise RosterImportError(exc.errors) from None
+# The model's field names are given to their columns (its validation errors are told there).
+ROSTER_SCHEMA = spreadsheets.Schema(
+    [
+        Column("日期", blank_ok=False, parse=spreadsheets.date, fields=("date",)),
+        Column(
+            "值班类别",
+            blank_ok=False,
+            parse=spreadsheets.choice(ROLE_WORDS, options=["带班领导", "值班干部"]),
+            fields=("duty_role",),
+        ),
+        Column("账号", blank_ok=False, fields=("person",)),
+        Column("姓名", required=False),
+        Column("值班电话", required=False, fields=("phone",)),
+    ]
+)
 
 
 def roster_import(*, school, content, filename: str) -> int:
-    """Import a school's roster. Every row is checked first; one bad row → nothing written.
+    """Import a school's roster. Every row is checked first; one bad row → nothing written
+    (``spreadsheets.ImportRejected`` naming every bad row and column).
 
     The duty of each date in the file is replaced by the file's rows. Returns rows written.
     """
     from django.contrib.auth import get_user_model
 
-    table = [
-        row
-        for row in _read_table(content=content, filename=filename)
-        if any(str(c).strip() for c in row if c is not None)
-    ]
-    if not table:
-        raise RosterImportError(["文件是空的。"])
-    header = [str(c or "").strip() for c in table[0]]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise RosterImportError([f"第 1 行（表头）缺少列：{'、'.join(missing)}。"])
-    col = {IMPORT_COLUMNS[h]: i for i, h in enumerate(header) if h in IMPORT_COLUMNS}
-
-    usernames = {
-        str(row[col["username"]] or "").strip() for row in table[1:] if len(row) > col["username"]
-    }
+    table = spreadsheets.table_read(name=filename, data=content)
+    usernames = set(ROSTER_SCHEMA.column_texts(table, "账号"))
     users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
     members = {}
     for m in Membership.objects.filter(school=school, user__in=users.values()):
         members.setdefault(m.user_id, []).append(m)
+    seen: dict[tuple, int] = {}
+    leaders: dict[datetime.date, int] = {}
 
-    def cell(row, key):
-        i = col.get(key)
-        return row[i] if i is not None and i < len(row) else None
-
-    errors, rows, seen, leaders = [], [], set(), {}
-    for n, row in enumerate(table[1:], start=2):
-        day = date_parse(cell(row, "date"))
-        if day is None:
-            errors.append(
-                f"第 {n} 行“日期”：无法识别“{cell(row, 'date') or ''}”，请写成 2025-03-01。"
-            )
-        role = ROLE_WORDS.get(str(cell(row, "role") or "").strip())
-        if role is None:
-            errors.append(f"第 {n} 行“值班类别”：应为“带班领导”或“值班干部”。")
-        username = str(cell(row, "username") or "").strip()
+    def check(number, row):
+        day, role, username = row["日期"], row["值班类别"], row["账号"]
         user = users.get(username)
-        if user is None:
-            errors.append(f"第 {n} 行“账号”：找不到账号“{username}”。")
-        elif day is not None and not any(
-            m.active_from <= day and (m.active_to is None or m.active_to >= day)
-            for m in members.get(user.pk, [])
-        ):
-            errors.append(f"第 {n} 行“账号”：{user}（{username}）不是{school.name}的在岗教职工。")
-        phone = str(cell(row, "phone") or "").strip() or (user.phone if user else "")
+        if username and user is None:
+            row.error("账号", f"找不到账号“{username}”。")
+        elif user is not None and day is not None:
+            if not any(
+                m.active_from <= day and (m.active_to is None or m.active_to >= day)
+                for m in members.get(user.pk, [])
+            ):
+                row.error("账号", f"{user}（{username}）不是{school.name}的在岗教职工。")
+        phone = row["值班电话"] or (user.phone if user else "")
         if user is not None and not phone:
-            errors.append(f"第 {n} 行“值班电话”：未填写，且该用户没有登记手机号码。")
+            row.error("值班电话", "未填写，且该用户没有登记手机号码。")
         if user is None or day is None or role is None:
-            continue
+            return None
         if (day, user.pk) in seen:
-            errors.append(f"第 {n} 行：{user} 在 {day:%Y-%m-%d} 重复出现。")
-        seen.add((day, user.pk))
+            row.error("账号", f"{user} 在 {day:%Y-%m-%d} 已在第 {seen[day, user.pk]} 行安排过。")
+        seen.setdefault((day, user.pk), number)
         if role == DutyRole.LEADER:
             if day in leaders:
-                errors.append(
-                    f"第 {n} 行“值班类别”：{day:%Y-%m-%d} 已在第 {leaders[day]} 行安排带班领导，每天只能有一位。"
+                row.error(
+                    "值班类别",
+                    f"{day:%Y-%m-%d} 已在第 {leaders[day]} 行安排带班领导，每天只能有一位。",
                 )
-            leaders[day] = n
-        rows.append(
-            DutyAssignment(school=school, date=day, duty_role=role, person=user, phone=phone)
+            leaders.setdefault(day, number)
+        assignment = DutyAssignment(
+            school=school, date=day, duty_role=role, person=user, phone=phone
         )
-    if errors:
-        raise RosterImportError(errors)
-    for obj in rows:
-        try:
-            obj.full_clean(
+        if row.ok:
+            assignment.full_clean(
                 exclude=["school", "person"], validate_unique=False, validate_constraints=False
             )
-        except ValidationError as exc:
-            raise RosterImportError(
-                [f"{obj.date:%Y-%m-%d} {obj.person}：{'；'.join(exc.messages)}"]
-            ) from exc
-    with transaction.atomic():
+        return assignment
+
+    def write(rows):
         DutyAssignment.objects.filter(school=school, date__in={r.date for r in rows}).delete()
         DutyAssignment.objects.bulk_create(rows)
-    return len(rows)
+        return len(rows)
+
+    return spreadsheets.rows_run(table, ROSTER_SCHEMA, check, write=write)
 
 
 def roster_generate_month(

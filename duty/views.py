@@ -450,8 +450,8 @@ def roster_import(request):
         school = form.cleaned_data["school"]
         try:
             count = services.roster_import(school=school, content=upload, filename=upload.name)
-        except services.RosterImportError as exc:
-            errors = exc.messages
+        except spreadsheets.ImportRejected as exc:
+            errors = exc.errors
         else:
             messages.success(request, f"已导入 {count} 条值班安排。")
             return redirect(f"{reverse('duty_roster_calendar')}?school={school.pk}")

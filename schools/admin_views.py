@@ -484,7 +484,7 @@ class ImportView(CapabilityRequiredMixin, WagtailAdminTemplateMixin, TemplateVie
                     return redirect("schools_import:job", job.pk)
                 run = imports.student_import if kind == "students" else imports.staff_import
                 result = run(by=request.user, school=school, table=table)
-            except imports.ImportFailed as failed:
+            except imports.ImportRejected as failed:
                 context["errors"] = failed.errors
             else:
                 context["result"] = result

@@ -1,10 +1,11 @@
 """Staff and student imports from .xlsx / .csv: all rows or none.
 
-A file is read into rows of ``{header: text}``; every row is checked against the school and
-the rest of the file before anything is written. Any problem → ``ImportFailed`` holding a list
-of Chinese messages that name the spreadsheet row (the header is row 1) and the column, and
-nothing is written. Classes named in a student file must already exist (an unknown class is an
-error, never silently created: a typo would otherwise make a new class).
+A file is read by ``portal.spreadsheets`` (``table_read``) and run through its row runner
+(``rows_run``) against the column schemas below: every row is checked against the school and
+the rest of the file before anything is written. Any problem → ``spreadsheets.ImportRejected``
+holding every message ("第 N 行“列”：原因"; the header is row 1), and nothing is written.
+Classes named in a student file must already exist (an unknown class is an error, never
+silently created: a typo would otherwise make a new class).
 """
 
 import datetime
@@ -14,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import phone_validator
 from portal import spreadsheets
+from portal.spreadsheets import Column, ImportRejected, Table
 
 from . import access
 from .models import Membership, SchoolClass, Student
@@ -33,35 +34,48 @@ from .vocab import (
 )
 
 MAX_ROWS = spreadsheets.MAX_ROWS
-PROGRESS_EVERY = 250
+PROGRESS_EVERY = spreadsheets.PROGRESS_EVERY
 # Files with more staff rows than this are imported by a background task with a progress page.
 STAFF_INLINE_ROWS = 300
 
-STUDENT_COLUMNS = ["学号", "姓名", "性别", "出生日期", "年级", "班级", "监护人", "监护人电话"]
-STUDENT_REQUIRED = ["学号", "姓名", "性别", "出生日期", "班级"]
-STAFF_COLUMNS = ["用户名", "姓名", "手机", "角色", "分管年级", "专兼职"]
-STAFF_REQUIRED = ["用户名", "姓名", "角色"]
+_GENDERS = {label: value for value, label in Gender.choices} | {"男性": "M", "女性": "F"}
+_ROLES = {label: value for value, label in Role.choices} | ROLE_ALIASES
+_EMPLOYMENT = {label: value for value, label in PsychEmployment.choices}
+
+STUDENT_SCHEMA = spreadsheets.Schema(
+    [
+        Column("学号", blank_ok=False, max_length=30),
+        Column("姓名", blank_ok=False, max_length=50),
+        Column("性别", blank_ok=False, parse=spreadsheets.choice(_GENDERS, options=["男", "女"])),
+        Column("出生日期", blank_ok=False, parse=spreadsheets.date),
+        Column("年级", required=False),
+        Column("班级", blank_ok=False),
+        Column("监护人", required=False, max_length=50),
+        Column("监护人电话", required=False, parse=spreadsheets.phone),
+    ]
+)
+STAFF_SCHEMA = spreadsheets.Schema(
+    [
+        Column("用户名", blank_ok=False),
+        Column("姓名", blank_ok=False, max_length=50),
+        Column("手机", required=False, parse=spreadsheets.phone),
+        Column("角色"),
+        Column("分管年级", required=False),
+        Column("专兼职", required=False),
+    ]
+)
+STUDENT_COLUMNS = STUDENT_SCHEMA.names
+STAFF_COLUMNS = STAFF_SCHEMA.names
 
 KINDS = {
     "students": ("学生", STUDENT_COLUMNS),
     "staff": ("教职工", STAFF_COLUMNS),
 }
 
-
-class ImportFailed(Exception):
-    """Nothing was written; ``errors`` (at most 200 shown, ``errors.total`` in all) say why."""
-
-    def __init__(self, errors: list[str]):
-        self.errors = spreadsheets.errors_capped(errors)
-        super().__init__("\n".join(self.errors))
-
-
-@dataclass
-class Table:
-    """A read file: its header row and its non-blank data rows with their row numbers."""
-
-    headers: list[str]
-    rows: list[tuple[int, dict[str, str]]]
+# The one reader (``spreadsheets.table_read``), under the name the import pages call.
+table_read = spreadsheets.table_read
+# The old name of the one error type (the same class), kept for the callers that import it.
+ImportFailed = ImportRejected
 
 
 @dataclass
@@ -71,175 +85,63 @@ class ImportResult:
     new_accounts: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-# --- reading files ----------------------------------------------------------------------------
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def rows_read(*, name: str, data, max_rows: int = MAX_ROWS) -> list[list]:
-    """The cells of an uploaded .xlsx or .csv (UTF-8 or GBK), header first, read by
-    ``portal.spreadsheets`` with its hard limits; ImportFailed with the user's message."""
-    try:
-        return spreadsheets.rows_read(
-            name=name, data=data, limits=spreadsheets.Limits(max_rows=max_rows)
-        )
-    except spreadsheets.SpreadsheetRejected as exc:
-        raise ImportFailed(exc.errors) from None
-
-
-def table_read(*, name: str, data) -> Table:
-    """Read an uploaded .xlsx or .csv into its headers and ``[(row_number, {header: text})]``.
-
-    Blank rows are skipped; row numbers are those the user sees in the spreadsheet.
-    """
-    raw = rows_read(name=name, data=data)
-    if not raw:
-        raise ImportFailed(["文件是空的。"])
-    headers = [_cell_text(h) for h in raw[0]]
-    rows = []
-    for number, values in enumerate(raw[1:], start=2):
-        texts = [_cell_text(v) for v in values]
-        if not any(texts):
-            continue
-        rows.append(
-            (number, {h: (texts[i] if i < len(texts) else "") for i, h in enumerate(headers) if h})
-        )
-    return Table(headers=[h for h in headers if h], rows=rows)
-
-
-def _check_headers(table: Table, required: list[str]) -> None:
-    missing = [c for c in required if c not in table.headers]
-    if missing:
-        raise ImportFailed([f"缺少列：{'、'.join(missing)}（第 1 行应为表头）。"])
-
-
-# --- parsing cells ------------------------------------------------------------------------------
-
-_DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
-
-
-def date_parse(value) -> datetime.date | None:
-    """A date from a spreadsheet cell: a date/datetime cell, or text such as 2026-03-15,
-    2026/3/15, 2026.03.15, 20260315 or 2026年3月15日. ``None`` if it is not a date."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _cell_text(value)
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _phone_ok(text: str) -> bool:
-    try:
-        phone_validator(text)
-    except ValidationError:
-        return False
-    return True
-
-
-_GENDERS = {label: value for value, label in Gender.choices} | {"男性": "M", "女性": "F"}
-_ROLES = {label: value for value, label in Role.choices} | ROLE_ALIASES
-_EMPLOYMENT = {label: value for value, label in PsychEmployment.choices}
-
-
 # --- students -----------------------------------------------------------------------------------
 
 
 def student_import(*, by, school, table: Table) -> ImportResult:
-    """Create the students in ``rows`` at ``school``; all or none."""
+    """Create the students in ``table`` at ``school``; all or none."""
     from .selectors import student_schools_managed_by
 
     if not student_schools_managed_by(user=by).filter(pk=school.pk).exists():
-        raise ImportFailed(["您不能向这所学校导入学生：学生名册由本校学校管理员维护。"])
-    body = table.rows
-    _check_headers(table, STUDENT_REQUIRED)
-    if not body:
-        raise ImportFailed(["文件中没有学生数据。"])
+        raise ImportRejected(["您不能向这所学校导入学生：学生名册由本校学校管理员维护。"])
     classes = {c.name: c for c in SchoolClass.objects.filter(school=school)}
     existing = set(
         Student.objects.filter(
-            school=school, student_number__in=[r.get("学号", "") for _, r in body]
+            school=school, student_number__in=STUDENT_SCHEMA.column_texts(table, "学号")
         ).values_list("student_number", flat=True)
     )
-    errors, seen, students = [], {}, []
+    seen: dict[str, int] = {}
     today = datetime.date.today()
-    for number, row in body:
 
-        def err(column, message, number=number):
-            errors.append(f"第 {number} 行“{column}”：{message}")
-
-        sn = row.get("学号", "")
-        if not sn:
-            err("学号", "不能为空。")
-        elif len(sn) > 30:
-            err("学号", "不能超过 30 个字符。")
-        elif sn in seen:
-            err("学号", f"与第 {seen[sn]} 行重复。")
+    def check(number, row):
+        sn = row["学号"]
+        if sn in seen:
+            row.error("学号", f"与第 {seen[sn]} 行重复。")
         elif sn in existing:
-            err("学号", "本校已有该学号的学生。")
-        else:
+            row.error("学号", "本校已有该学号的学生。")
+        elif sn:
             seen[sn] = number
-        name = row.get("姓名", "")
-        if not name:
-            err("姓名", "不能为空。")
-        elif len(name) > 50:
-            err("姓名", "不能超过 50 个字符。")
-        gender = _GENDERS.get(row.get("性别", ""))
-        if gender is None:
-            err("性别", "请填写“男”或“女”。")
-        born = date_parse(row.get("出生日期", ""))
-        if born is None:
-            err("出生日期", "不是有效日期，请写成 2012-03-01 的格式。")
-        elif born >= today or born.year < 1990:
-            err("出生日期", "日期不合理。")
-        school_class = classes.get(row.get("班级", ""))
-        if school_class is None:
-            err("班级", f"本校没有名为“{row.get('班级', '')}”的班级，请先在“班级”中建立。")
-        grade_text = row.get("年级", "")
+        born = row["出生日期"]
+        if born is not None and (born >= today or born.year < 1990):
+            row.error("出生日期", "日期不合理。")
+        school_class = classes.get(row["班级"])
+        if row["班级"] and school_class is None:
+            row.error("班级", f"本校没有名为“{row['班级']}”的班级，请先在“班级”中建立。")
+        grade_text = row["年级"]
         if grade_text:
             grade = grade_from_label(grade_text)
             if grade is None:
-                err("年级", f"无法识别的年级“{grade_text}”。")
+                row.error("年级", f"无法识别的年级“{grade_text}”。")
             elif school_class is not None and grade != school_class.grade:
-                err("年级", f"与班级“{school_class.name}”的年级不一致。")
-        guardian = row.get("监护人", "")
-        if len(guardian) > 50:
-            err("监护人", "不能超过 50 个字符。")
-        phone = row.get("监护人电话", "")
-        if phone and not _phone_ok(phone):
-            err("监护人电话", "不是有效的电话号码。")
-        if not errors:
-            students.append(
-                Student(
-                    school=school,
-                    school_class=school_class,
-                    student_number=sn,
-                    name=name,
-                    gender=gender,
-                    birth_date=born,
-                    guardian_name=guardian,
-                    guardian_phone=phone,
-                )
-            )
-    if errors:
-        raise ImportFailed(errors)
-    with transaction.atomic():
-        Student.objects.bulk_create(students, batch_size=500)
+                row.error("年级", f"与班级“{school_class.name}”的年级不一致。")
+        return Student(
+            school=school,
+            school_class=school_class,
+            student_number=sn,
+            name=row["姓名"],
+            gender=row["性别"],
+            birth_date=born,
+            guardian_name=row["监护人"],
+            guardian_phone=row["监护人电话"] or "",
+        )
+
+    students = spreadsheets.rows_run(
+        table,
+        STUDENT_SCHEMA,
+        check,
+        no_rows="文件中没有学生数据。",
+        write=lambda students: Student.objects.bulk_create(students, batch_size=500),
+    )
     return ImportResult(count=len(students))
 
 
@@ -248,88 +150,70 @@ def student_import(*, by, school, table: Table) -> ImportResult:
 
 def staff_import_check(*, by, school, table: Table, progress=None) -> list[dict]:
     """Check every row of a staff file against the school and the rest of the file; writes
-    nothing and takes no lock. The planned rows, or ImportFailed naming row and column.
+    nothing and takes no lock. The planned rows, or ImportRejected naming row and column.
     ``progress(rows_checked)`` is called every :data:`PROGRESS_EVERY` rows."""
-    body = table.rows
-    _check_headers(table, STAFF_REQUIRED)
-    if not body:
-        raise ImportFailed(["文件中没有教职工数据。"])
+    STAFF_SCHEMA.bind(table.headers)
+    if not table.rows:
+        raise ImportRejected(["文件中没有教职工数据。"])
     try:
         staff_role_check(by=by, school=school, role=DEFAULT_STAFF_ROLE)
     except ValidationError:
-        raise ImportFailed(["您不能向这所学校导入教职工。"]) from None
+        raise ImportRejected(["您不能向这所学校导入教职工。"]) from None
     User = get_user_model()
     username_field = User._meta.get_field("username")
-    errors, seen, planned = [], {}, []
+    seen: dict[tuple, int] = {}
     active = set(
         Membership.objects.active().filter(school=school).values_list("user__username", "role")
     )
-    for index, (number, row) in enumerate(body, start=1):
-        if progress and index % PROGRESS_EVERY == 0:
-            progress(index)
 
-        def err(column, message, number=number):
-            errors.append(f"第 {number} 行“{column}”：{message}")
-
-        username = row.get("用户名", "")
-        if not username:
-            err("用户名", "不能为空。")
-        else:
+    def check(number, row):
+        username = row["用户名"]
+        if username:
             try:
                 username_field.run_validators(username)
             except ValidationError:
-                err("用户名", "只能包含字母、数字和 @/./+/-/_，且不超过 150 个字符。")
-        name = row.get("姓名", "")
-        if not name:
-            err("姓名", "不能为空。")
-        elif len(name) > 50:
-            err("姓名", "不能超过 50 个字符。")
-        phone = row.get("手机", "")
-        if phone and not _phone_ok(phone):
-            err("手机", "不是有效的电话号码。")
-        role_text = row.get("角色", "")
+                row.error("用户名", "只能包含字母、数字和 @/./+/-/_，且不超过 150 个字符。")
+        role_text = row["角色"]
         role = _ROLES.get(role_text)
         if role is None:
-            err("角色", f"无法识别的角色“{role_text}”。")
+            row.error("角色", f"无法识别的角色“{role_text}”。")
         elif role in BUREAU_ROLES:
-            err("角色", "不能通过学校导入设置市局角色。")
+            row.error("角色", "不能通过学校导入设置市局角色。")
         grade = None
-        grade_text = row.get("分管年级", "")
+        grade_text = row["分管年级"]
         if role in GRADE_ROLES:
             grade = grade_from_label(grade_text) if grade_text else None
             if not grade_text:
-                err("分管年级", "年级组长必须填写分管年级。")
+                row.error("分管年级", "年级组长必须填写分管年级。")
             elif grade is None:
-                err("分管年级", f"无法识别的年级“{grade_text}”。")
+                row.error("分管年级", f"无法识别的年级“{grade_text}”。")
             elif grade not in school.grades:
-                err("分管年级", "该年级不属于这所学校的学段。")
+                row.error("分管年级", "该年级不属于这所学校的学段。")
         employment = ""
-        emp_text = row.get("专兼职", "")
         if role in PSYCH_ROLES:
-            employment = _EMPLOYMENT.get(emp_text, "")
+            employment = _EMPLOYMENT.get(row["专兼职"], "")
             if not employment:
-                err("专兼职", "心理健康教育教师必须填写“专职”或“兼职”。")
+                row.error("专兼职", "心理健康教育教师必须填写“专职”或“兼职”。")
         if username and role:
             key = (username, role)
             if key in seen:
-                err("角色", f"与第 {seen[key]} 行重复（同一用户、同一角色）。")
+                row.error("角色", f"与第 {seen[key]} 行重复（同一用户、同一角色）。")
             elif key in active:
-                err("角色", f"用户“{username}”在本校已有此角色。")
+                row.error("角色", f"用户“{username}”在本校已有此角色。")
             seen[key] = number
-        planned.append(
-            dict(
-                row=number,
-                username=username,
-                real_name=name,
-                phone=phone,
-                role=role,
-                grade=grade,
-                psych_employment=employment,
-            )
+        return dict(
+            row=number,
+            username=username,
+            real_name=row["姓名"],
+            phone=row["手机"] or "",
+            role=role,
+            grade=grade,
+            psych_employment=employment,
         )
-    if errors:
-        raise ImportFailed(errors)
-    return planned
+
+    return spreadsheets.rows_run(
+        table, STAFF_SCHEMA, check, progress=progress, progress_every=PROGRESS_EVERY
+    )
 
 
 CLASHED = (
@@ -374,7 +258,7 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
     write one after the other (PostgreSQL; SQLite's write lock is taken at BEGIN) and the
     second is told row by row what the first already added. Accounts are inserted in
     username order, so imports into different schools cannot deadlock. Someone else taking a
-    username meanwhile, or a database too busy to wait for → ImportFailed, nothing written.
+    username meanwhile, or a database too busy to wait for → ImportRejected, nothing written.
     """
     from django.contrib.auth.hashers import make_password
     from django.db import IntegrityError, OperationalError
@@ -398,7 +282,7 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
         more_groups = _ensured(lambda: school_role_groups(school=school, roles=roles_in_file))
     except OperationalError as exc:
         if _contended(exc):
-            raise ImportFailed([BUSY]) from None
+            raise ImportRejected([BUSY]) from None
         raise
     # Everything that needs no database is built before the transaction, so the write lock is
     # held only for the inserts: an account for each username (its first row's name and
@@ -449,8 +333,12 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
             clash_keys = set(clash.values_list("user__username", "role"))
             for p, membership in roles:
                 if (p["username"], p["role"]) in clash_keys:
-                    raise ImportFailed(
-                        [f"第 {p['row']} 行“角色”：用户“{p['username']}”在本校已有此角色。"]
+                    raise ImportRejected(
+                        spreadsheets.cell_message(
+                            row=p["row"],
+                            column="角色",
+                            reason=f"用户“{p['username']}”在本校已有此角色。",
+                        )
                     )
                 membership.user_id = users[p["username"]].pk
             Membership.objects.bulk_create([m for _, m in roles], batch_size=500)
@@ -482,10 +370,10 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
                     user.save(update_fields=changed)
                 membership_sync_groups(user=user)
     except IntegrityError:
-        raise ImportFailed([CLASHED]) from None
+        raise ImportRejected([CLASHED]) from None
     except OperationalError as exc:
         if _contended(exc):
-            raise ImportFailed([BUSY]) from None
+            raise ImportRejected([BUSY]) from None
         raise
     return ImportResult(
         count=len(planned),
@@ -600,19 +488,13 @@ def staff_import_job_run(*, job_id: int) -> None:
         )
         StaffImportJob.objects.filter(pk=job.pk).update(status=Status.WRITING, checked=job.total)
         result = staff_import_write(by=job.created_by, school=job.school, planned=planned)
-    except ImportFailed as failed:
+    except ImportRejected as failed:
         failed_with(failed.errors)
         return
     except Exception:
         # Never a progress page stuck at "writing": the job says it failed (nothing was
         # written: the write is one transaction), the task backend keeps the traceback.
-        failed_with(
-            spreadsheets.errors_capped(
-                [
-                    "导入时出现意外错误，没有导入任何数据。请稍后重新上传；如果仍然失败，请联系系统管理员。"
-                ]
-            )
-        )
+        failed_with(spreadsheets.errors_capped([spreadsheets.MSG_UNEXPECTED]))
         raise
     StaffImportJob.objects.filter(pk=job.pk).update(
         status=Status.DONE,

@@ -2,7 +2,8 @@
 import), and cases (warnings, archives, referrals, counselling groups, retention).
 
 Every write validates first and writes inside a transaction; bad input raises
-``ScreeningError`` with Chinese messages naming the row and column, and nothing is written.
+``ScreeningError`` (forms, single writes) or ``portal.spreadsheets.ImportRejected`` (file
+imports) with Chinese messages naming the row and column, and nothing is written.
 Nothing here logs student data. Callers import from ``screening.services``.
 """
 
@@ -28,7 +29,6 @@ from .common import (  # noqa: F401
     STUDENT_NUMBER_HEADERS,
     TWO_PLACES,
     ScreeningError,
-    table_read,
 )
 from .consent import (  # noqa: F401
     CONSENT_HEADERS,

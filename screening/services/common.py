@@ -1,4 +1,8 @@
-"""What every screening write shares: the one error type of refused input."""
+"""What every screening write shares: the error type of refused input that is not a file.
+
+File imports (results, consents) refuse with ``portal.spreadsheets.ImportRejected`` like
+every other import; ``ScreeningError`` is for forms and single writes.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from decimal import Decimal
 from django.utils import timezone
 
 from portal import spreadsheets
-from schools.imports import ImportFailed, date_parse, rows_read
 
 TWO_PLACES = Decimal("0.01")
 
@@ -29,27 +32,11 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
+# The spellings of the student-number column in an import's header.
 STUDENT_NUMBER_HEADERS = {"学号", "学籍号", "student_number"}
-
-
-def table_read(*, data, filename: str) -> list[list]:
-    """Rows (header first) of an uploaded .xlsx or .csv; ScreeningError if unreadable."""
-    try:
-        return rows_read(name=filename, data=data)
-    except ImportFailed as exc:
-        raise ScreeningError(exc.errors) from None
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _cell_date(value) -> datetime.date:
-    day = date_parse(value)
-    if day is None:
-        raise ValueError(value)
-    return day
+STUDENT_NUMBER_COLUMN = spreadsheets.Column(
+    "学号",
+    aliases=tuple(sorted(STUDENT_NUMBER_HEADERS - {"学号"})),
+    key="student_number",
+    blank_ok=False,
+)

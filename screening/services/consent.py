@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from portal import spreadsheets
+from portal.spreadsheets import Column, ImportRejected, Table
 from schools.models import Student
 
 from ..models import (
@@ -16,10 +18,9 @@ from ..models import (
 )
 from ..selectors import CONSENT_AGE, round_target_students
 from .common import (
+    STUDENT_NUMBER_COLUMN,
     STUDENT_NUMBER_HEADERS,
     ScreeningError,
-    _cell_date,
-    _cell_text,
     _today,
 )
 
@@ -43,11 +44,14 @@ def _consented_ids(*, round, student_ids=None) -> set[int]:
     return set(qs.values_list("student_id", flat=True))
 
 
+NOT_CONSENT_BASIS = (
+    "本批次的测评依据不是“监护人知情同意”，无需登记同意；如需更改，请先编辑批次的依据。"
+)
+
+
 def _consent_basis_check(round: ScreeningRound) -> None:
     if round.basis != ScreeningRound.Basis.CONSENT:
-        raise ScreeningError(
-            ["本批次的测评依据不是“监护人知情同意”，无需登记同意；如需更改，请先编辑批次的依据。"]
-        )
+        raise ScreeningError([NOT_CONSENT_BASIS])
 
 
 @dataclass
@@ -238,128 +242,99 @@ CONSENT_HEADERS = {
 }
 
 
-def _word_value(words: dict, text: str) -> str | None:
-    for value, options in words.items():
-        if text in options:
-            return value
-    return None
+def _words_parser(words: dict, options: list[str]):
+    """A cell parser for one of ``words`` ({value: spellings})."""
+    return spreadsheets.choice(
+        {word: value for value, spellings in words.items() for word in sorted(spellings)},
+        options=options,
+    )
+
+
+def _consent_column(key: str, name: str, **kwargs) -> Column:
+    return Column(name, aliases=tuple(sorted(CONSENT_HEADERS[key] - {name})), key=key, **kwargs)
+
+
+CONSENT_SCHEMA = spreadsheets.Schema(
+    [
+        STUDENT_NUMBER_COLUMN,
+        _consent_column(
+            "status",
+            "同意情况",
+            blank_ok=False,
+            parse=_words_parser(CONSENT_STATUS_WORDS, ["同意", "不同意", "撤回"]),
+        ),
+        _consent_column("guardian_name", "监护人姓名", required=False),
+        _consent_column(
+            "relationship",
+            "与学生关系",
+            required=False,
+            parse=_words_parser(
+                RELATIONSHIP_WORDS, ["父亲", "母亲", "祖父母/外祖父母", "其他监护人"]
+            ),
+        ),
+        _consent_column(
+            "method",
+            "获取方式",
+            required=False,
+            parse=_words_parser(METHOD_WORDS, ["纸质回执", "在线", "电话", "当面"]),
+        ),
+        _consent_column("decided_on", "监护人表态日期", required=False, parse=spreadsheets.date),
+        _consent_column("note", "备注", required=False),
+    ]
+)
 
 
 @transaction.atomic
 def consents_import(
-    *, round: ScreeningRound, rows: list[list], user, default_date: datetime.date | None = None
+    *,
+    round: ScreeningRound,
+    rows: Table | list[list],
+    user,
+    default_date: datetime.date | None = None,
 ) -> int:
-    """Import guardians' decisions from a table (header first), all or nothing.
+    """Import guardians' decisions from a table (a read file, or rows with the header first),
+    all or nothing: ``spreadsheets.ImportRejected`` naming every bad row and column.
 
     Columns: 学号 and 同意情况 (同意 / 不同意 / 撤回); optionally 监护人姓名, 与学生关系,
     获取方式, 监护人表态日期, 备注. A fixed number of queries however many rows.
     """
-    _consent_basis_check(round)
+    if round.basis != ScreeningRound.Basis.CONSENT:
+        raise ImportRejected(NOT_CONSENT_BASIS)
     today = _today()
     default_date = default_date or today
-    if not rows:
-        raise ScreeningError(["文件是空的。"])
-    header = [_cell_text(h) for h in rows[0]]
-    cols = {
-        key: next((i for i, h in enumerate(header) if h in names), None)
-        for key, names in CONSENT_HEADERS.items()
-    }
-    missing = [
-        label
-        for key, label in (("student_number", "学号"), ("status", "同意情况"))
-        if cols[key] is None
-    ]
-    if missing:
-        raise ScreeningError([f"第1行：缺少“{'”“'.join(missing)}”列。"])
-
-    def col_name(key):
-        return f"“{header[cols[key]]}”列"
-
+    table = rows if isinstance(rows, Table) else spreadsheets.table_from_rows(rows)
     students = dict(
         Student.objects.filter(school_id=round.school_id).values_list("student_number", "pk")
     )
     target_ids = set(round_target_students(round=round).values_list("pk", flat=True))
-    errors: list[str] = []
     seen: dict[str, int] = {}
-    entries: dict[int, ConsentEntry] = {}
-    for row_number, row in enumerate(rows[1:], start=2):
-        cells = list(row) + [None] * (len(header) - len(row))
-        if all(_cell_text(c) == "" for c in cells):
-            continue
 
-        def cell(key, cells=cells):
-            return _cell_text(cells[cols[key]]) if cols[key] is not None else ""
-
-        where = f"第{row_number}行"
-        row_errors = []
-        number = cell("student_number")
+    def check(row_number, row):
+        number = row["student_number"]
         student_id = students.get(number)
-        if not number:
-            row_errors.append(f"{where}{col_name('student_number')}：学号为空。")
-        elif number in seen:
-            row_errors.append(
-                f"{where}{col_name('student_number')}：学号 {number} 与第{seen[number]}行重复。"
-            )
+        if number in seen:
+            row.error("学号", f"学号 {number} 与第 {seen[number]} 行重复。")
         elif student_id is None:
-            row_errors.append(f"{where}{col_name('student_number')}：本校没有学号 {number}。")
+            row.error("学号", f"本校没有学号 {number}。")
         elif student_id not in target_ids:
-            row_errors.append(
-                f"{where}{col_name('student_number')}：学号 {number} 的学生不在本批次的目标年级或班级中。"
-            )
+            row.error("学号", f"学号 {number} 的学生不在本批次的目标年级或班级中。")
         if number:
             seen.setdefault(number, row_number)
-        status_text = cell("status")
-        status = _word_value(CONSENT_STATUS_WORDS, status_text)
-        if status is None:
-            row_errors.append(
-                f"{where}{col_name('status')}：“{status_text}”无法识别，应为“同意”“不同意”或“撤回”。"
-            )
-        relationship = ""
-        if cell("relationship"):
-            relationship = _word_value(RELATIONSHIP_WORDS, cell("relationship")) or ""
-            if not relationship:
-                row_errors.append(
-                    f"{where}{col_name('relationship')}：“{cell('relationship')}”无法识别，"
-                    "应为父亲、母亲、祖父母/外祖父母或其他监护人。"
-                )
-        method = ""
-        if cell("method"):
-            method = _word_value(METHOD_WORDS, cell("method")) or ""
-            if not method:
-                row_errors.append(
-                    f"{where}{col_name('method')}：“{cell('method')}”无法识别，"
-                    "应为纸质回执、在线、电话或当面。"
-                )
-        decided_on = default_date
-        if cell("decided_on"):
-            try:
-                decided_on = _cell_date(cells[cols["decided_on"]])
-            except ValueError:
-                decided_on = None
-                row_errors.append(
-                    f"{where}{col_name('decided_on')}：日期“{cell('decided_on')}”无法识别，应写作 2026-09-15。"
-                )
         entry = ConsentEntry(
-            status=status or GuardianConsent.Status.GIVEN,
-            decided_on=decided_on or default_date,
-            guardian_name=cell("guardian_name"),
-            relationship=relationship,
-            method=method,
-            note=cell("note")[:200],
+            status=row["status"] or GuardianConsent.Status.GIVEN,
+            decided_on=row["decided_on"] or default_date,
+            guardian_name=row["guardian_name"],
+            relationship=row["relationship"] or "",
+            method=row["method"] or "",
+            note=row["note"][:200],
         )
-        if decided_on is not None:
-            for field_name, message in entry.problems(today=today):
-                key = {"监护人表态日期": "decided_on", "监护人姓名": "guardian_name"}.get(
-                    field_name
-                )
-                label = col_name(key) if key and cols[key] is not None else f"“{field_name}”"
-                row_errors.append(f"{where}{label}：{message}。")
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        entries[student_id] = entry
-    if errors:
-        raise ScreeningError(errors)
-    if not entries:
-        raise ScreeningError(["文件中没有数据行。"])
-    return _consents_write(round=round, entries=entries, user=user)
+        # The same rules as the form; each problem is told under its column.
+        for column, message in entry.problems(today=today):
+            row.error(column, message)
+        return student_id, entry
+
+    def write(checked):
+        return _consents_write(round=round, entries=dict(checked), user=user)
+
+    # The whole import is one transaction already.
+    return spreadsheets.rows_run(table, CONSENT_SCHEMA, check, write=write, atomic=False)

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from portal import spreadsheets
 from portal.idempotency import submit_once, submitted_before, submitted_response
 from schools.backoffice import capability_view
 
@@ -189,14 +190,14 @@ def consent_import(request, pk):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rows = services.table_read(data=upload, filename=upload.name)
+            table = spreadsheets.table_read(name=upload.name, data=upload)
             n = services.consents_import(
                 round=rnd,
-                rows=rows,
+                rows=table,
                 user=request.user,
                 default_date=form.cleaned_data["decided_on"],
             )
-        except services.ScreeningError as exc:
+        except spreadsheets.ImportRejected as exc:
             errors = exc.errors
             _log(request, "consent-import-refused", "screening.consent", rnd.pk, rnd.school)
         else:

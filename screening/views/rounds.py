@@ -96,17 +96,17 @@ def round_import(request, pk):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rows = services.table_read(data=upload, filename=upload.name)
+            table = spreadsheets.table_read(name=upload.name, data=upload)
             created = services.results_import(
                 round=rnd,
                 instrument=form.cleaned_data["instrument"],
-                rows=rows,
+                rows=table,
                 user=request.user,
                 default_date=form.cleaned_data["taken_on"],
             )
-        except services.ScreeningError as exc:
+        except spreadsheets.ImportRejected as exc:
             errors = exc.errors
-            if exc.consent_missing:
+            if exc.payload.get("consent_missing"):
                 consent_url = _consent_url(rnd)
             _log(request, "import-refused", "screening.round", rnd.pk, rnd.school)
         else:

@@ -104,7 +104,7 @@ def test_attendance_for_other_schools_teacher_is_refused_and_writes_nothing(worl
 
 def test_spreadsheet_attendance(world):
     session = make_session(world["module"])
-    with pytest.raises(ValidationError, match="第 3 行：找不到用户名为“nobody”"):
+    with pytest.raises(ValidationError, match="第 3 行“用户名”：找不到用户名为“nobody”"):
         svc.attendance_import(
             session=session,
             upload=_sheet(world["teacher_a"].username, "nobody"),

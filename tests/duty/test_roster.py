@@ -10,7 +10,8 @@ from openpyxl import Workbook
 
 from duty.models import DutyAssignment, DutyRole, DutyRotationSlot
 from duty.selectors import duty_phone_list
-from duty.services import RosterImportError, roster_generate_month, roster_import
+from duty.services import roster_generate_month, roster_import
+from portal import spreadsheets
 from schools.vocab import Role
 from tests.factories import SchoolFactory, UserFactory, make_member
 
@@ -94,11 +95,20 @@ def test_bad_import_writes_nothing_and_names_row_and_column(school_staff):
             ["2025-03-03", "带班领导", "zhao", "", ""],
         ]
     )
-    with pytest.raises(RosterImportError) as exc:
+    with pytest.raises(spreadsheets.ImportRejected) as exc:
         roster_import(school=school, content=content, filename="roster.csv")
     messages = exc.value.messages
-    assert "第 3 行“日期”：无法识别“2025-03-32”，请写成 2025-03-01。" in messages
-    assert "第 4 行“值班类别”：应为“带班领导”或“值班干部”。" in messages
+    assert (
+        spreadsheets.cell_message(
+            row=3,
+            column="日期",
+            reason=spreadsheets.REASON_DATE.format(
+                value="2025-03-32", example=spreadsheets.DATE_EXAMPLE
+            ),
+        )
+        in messages
+    )
+    assert "第 4 行“值班类别”：无法识别“校长”，应为“带班领导”或“值班干部”。" in messages
     assert "第 5 行“账号”：找不到账号“nobody”。" in messages
     assert "第 6 行“账号”：外校人员（outsider）不是城东中学的在岗教职工。" in messages
     assert any(
@@ -110,10 +120,10 @@ def test_bad_import_writes_nothing_and_names_row_and_column(school_staff):
 
 def test_import_missing_columns_and_wrong_type(school_staff):
     school, *_ = school_staff
-    with pytest.raises(RosterImportError) as exc:
+    with pytest.raises(spreadsheets.ImportRejected) as exc:
         roster_import(school=school, content=csv_bytes([["日期", "姓名"]]), filename="a.csv")
-    assert exc.value.messages == ["第 1 行（表头）缺少列：值班类别、账号。"]
-    with pytest.raises(RosterImportError):
+    assert exc.value.messages == [spreadsheets.MSG_MISSING_COLUMNS.format(columns="值班类别、账号")]
+    with pytest.raises(spreadsheets.ImportRejected):
         roster_import(school=school, content=b"x", filename="a.pdf")
 
 

@@ -31,7 +31,7 @@ try:
     with open(path, "rb") as f:
         rows = spreadsheets.rows_read(name=name, data=f)
     outcome = {"rows": len(rows), "first": [str(v) for v in rows[0]] if rows else []}
-except spreadsheets.SpreadsheetRejected as exc:
+except spreadsheets.ImportRejected as exc:
     outcome = {"error": exc.errors[0]}
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 outcome["growth_mb"] = (after - before) / 1024
@@ -78,8 +78,8 @@ def test_zip_member_is_also_capped_while_unpacking(tmp_path, monkeypatch):
     """Should the zip directory lie about a member's size, unpacking stops at the limit."""
     path = tmp_path / "liar.xlsx"
     hostile.zip_bomb(path, megabytes=30)
-    monkeypatch.setattr(spreadsheets, "_zip_check", lambda data, limits: None)
-    with pytest.raises(spreadsheets.SpreadsheetRejected) as caught:
+    monkeypatch.setattr(spreadsheets.reading, "_zip_check", lambda data, limits: None)
+    with pytest.raises(spreadsheets.ImportRejected) as caught:
         spreadsheets.rows_read(name="名单.xlsx", data=path.read_bytes())
     assert "解压后过大" in caught.value.errors[0]
 
@@ -114,7 +114,7 @@ def test_a_row_wider_than_the_limit_is_refused(tmp_path):
 
 def test_a_file_too_big_on_disk_is_refused_before_reading():
     data = b"a" * (spreadsheets.MAX_BYTES + 1)
-    with pytest.raises(spreadsheets.SpreadsheetRejected) as caught:
+    with pytest.raises(spreadsheets.ImportRejected) as caught:
         spreadsheets.rows_read(name="x.csv", data=data)
     assert "文件过大" in caught.value.errors[0]
 
@@ -125,7 +125,7 @@ def test_utf8_bom_followed_by_gbk_text_is_read():
 
 
 def test_unknown_encoding_gets_a_chinese_message():
-    with pytest.raises(spreadsheets.SpreadsheetRejected) as caught:
+    with pytest.raises(spreadsheets.ImportRejected) as caught:
         spreadsheets.rows_read(name="x.csv", data=b"\xff\xfe\x00\xd8\x00\xd8")
     assert "编码" in caught.value.errors[0]
 

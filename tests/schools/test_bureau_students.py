@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from portal import spreadsheets
 from schools import imports
 from schools.models import AccessLog, Student
 
@@ -65,7 +66,7 @@ def test_bureau_admin_cannot_import_students(world):
     upload(client, "students", world.a, "s.xlsx", xlsx([STUDENT_HEADER, *GOOD_STUDENTS]))
     assert not Student.objects.filter(student_number="S001").exists()
     table = imports.table_read(name="s.xlsx", data=xlsx([STUDENT_HEADER, *GOOD_STUDENTS]))
-    with pytest.raises(imports.ImportFailed):
+    with pytest.raises(spreadsheets.ImportRejected):
         imports.student_import(by=world.users["bureau_admin"], school=world.a, table=table)
 
 

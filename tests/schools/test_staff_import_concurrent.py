@@ -8,6 +8,7 @@ from django.db import OperationalError, connection, connections
 from django.test import Client
 from django.urls import reverse
 
+from portal import spreadsheets
 from schools import imports
 from schools.models import Membership, StaffImportJob
 from schools.vocab import Role
@@ -54,7 +55,7 @@ def test_sqlite_busy_past_its_timeout_is_a_clear_message(world, monkeypatch):
 
     monkeypatch.setattr(Membership.objects, "bulk_create", locked)
     table = imports.table_read(name="s.csv", data=staff_csv(5))
-    with pytest.raises(imports.ImportFailed) as failed:
+    with pytest.raises(spreadsheets.ImportRejected) as failed:
         imports.staff_import(by=world.users["school_admin"], school=world.a, table=table)
     assert "数据库正忙" in failed.value.errors[0]
 

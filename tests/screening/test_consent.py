@@ -11,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook
 
+from portal import spreadsheets
+from portal.spreadsheets import ImportRejected
 from schools.models import AccessLog
 from schools.vocab import Grade
 from screening.models import GuardianConsent, ScreeningResult, ScreeningRound
@@ -179,26 +181,27 @@ def test_import_errors_name_row_and_column_and_write_nothing(world, consent_roun
         [c.student_number, "同意", "舅舅", "", ""],  # unknown relationship
         [world.other_grade.student_number, "同意", "", "飞鸽传书", "9月20日"],  # two errors
     ]
-    with pytest.raises(ScreeningError) as exc:
+    with pytest.raises(ImportRejected) as exc:
         consents_import(round=consent_round, rows=rows, user=world.psych, default_date=TODAY)
     errors = exc.value.errors
-    assert "第3行“学号”列：本校没有学号 88888888。" in errors
-    assert any(e.startswith("第4行“同意情况”列：“也许”无法识别") for e in errors)
-    assert any(e.startswith("第5行“学号”列") and "与第2行重复" in e for e in errors)
-    assert any(e.startswith("第6行“学号”列：本校没有学号") for e in errors)
-    assert any(e.startswith("第7行“与学生关系”列：“舅舅”无法识别") for e in errors)
-    assert any(e.startswith("第8行“获取方式”列：“飞鸽传书”无法识别") for e in errors)
-    assert any(e.startswith("第8行“监护人表态日期”列：日期“9月20日”无法识别") for e in errors)
+    assert "第 3 行“学号”：本校没有学号 88888888。" in errors
+    assert any(e.startswith("第 4 行“同意情况”：无法识别“也许”") for e in errors)
+    assert any(e.startswith("第 5 行“学号”") and "与第 2 行重复" in e for e in errors)
+    assert any(e.startswith("第 6 行“学号”：本校没有学号") for e in errors)
+    assert any(e.startswith("第 7 行“与学生关系”：无法识别“舅舅”") for e in errors)
+    assert any(e.startswith("第 8 行“获取方式”：无法识别“飞鸽传书”") for e in errors)
+    assert any(e.startswith("第 8 行“监护人表态日期”：无法识别“9月20日”") for e in errors)
     assert len(errors) == 7
     assert not GuardianConsent.objects.exists()
 
 
 def test_import_missing_columns_and_statutory_round(world, consent_round):
-    with pytest.raises(ScreeningError, match="缺少“同意情况”列"):
+    with pytest.raises(ImportRejected) as exc:
         consents_import(
             round=consent_round, rows=[["学号"], [world.own.student_number]], user=world.psych
         )
-    with pytest.raises(ScreeningError, match="无需登记同意"):
+    assert exc.value.errors == [spreadsheets.MSG_MISSING_COLUMNS.format(columns="同意情况")]
+    with pytest.raises(ImportRejected, match="无需登记同意"):
         consents_import(
             round=world.round,
             rows=[["学号", "同意情况"], [world.own.student_number, "同意"]],
@@ -324,7 +327,7 @@ def test_import_screen_lists_errors_and_writes_nothing(client, world, consent_ro
     url = reverse("screening:consent_import", args=[consent_round.pk])
     response = client.post(url, {"file": upload, "decided_on": "2026-09-20"})
     body = response.content.decode()
-    assert response.status_code == 200 and "第3行“学号”列：本校没有学号 77777777。" in body
+    assert response.status_code == 200 and "第 3 行“学号”：本校没有学号 77777777。" in body
     assert not GuardianConsent.objects.exists()
     book = Workbook()
     book.active.append(["学号", "同意情况", "获取方式"])

@@ -7,6 +7,8 @@ import pytest
 from django.core import mail
 from openpyxl import Workbook
 
+from portal import spreadsheets
+from portal.spreadsheets import ImportRejected
 from schools.vocab import Grade
 from screening.models import ScreeningResult, ScreeningRound, Warning, WarningLevel
 from screening.services import (
@@ -14,7 +16,6 @@ from screening.services import (
     consent_record,
     result_save,
     results_import,
-    table_read,
 )
 from tests.factories import SchoolClassFactory, StudentFactory
 
@@ -155,7 +156,7 @@ def test_import_xlsx_item_answers(world):
     created = results_import(
         round=world.round,
         instrument=phq9(),
-        rows=table_read(data=_xlsx(rows), filename="结果.xlsx"),
+        rows=spreadsheets.table_read(name="结果.xlsx", data=_xlsx(rows)),
         default_date=TODAY,
     )
     assert len(created) == 3
@@ -169,7 +170,7 @@ def test_import_csv_totals(world):
     results_import(
         round=world.round,
         instrument=gad7(),
-        rows=table_read(data=_csv(rows), filename="gad.csv"),
+        rows=spreadsheets.table_read(name="gad.csv", data=_csv(rows)),
         default_date=TODAY,
     )
     result = ScreeningResult.objects.get()
@@ -190,14 +191,15 @@ def test_import_bad_file_writes_nothing_and_names_rows_and_columns(world):
         [young.student_number] + [0] * 9,  # under 14 without consent
     ]
     world.a8_1.grade  # noqa: B018
-    with pytest.raises(ScreeningError) as exc:
+    with pytest.raises(ImportRejected) as exc:
         results_import(round=world.round, instrument=phq9(), rows=rows, default_date=TODAY)
     errors = exc.value.errors
-    assert "第3行“学号”列：本校没有学号 99999999。" in errors
-    assert any(e.startswith("第4行“第4题”列：答案“5”超出范围") for e in errors)
-    assert any(e.startswith("第5行“学号”列") and "与第2行重复" in e for e in errors)
-    assert any(e.startswith("第6行“学号”列：本校没有学号") for e in errors)
-    assert any(e.startswith("第7行") and "知情同意" in e for e in errors)
+    assert "第 3 行“学号”：本校没有学号 99999999。" in errors
+    assert any(e.startswith("第 4 行“第4题”：答案“5”超出范围") for e in errors)
+    assert any(e.startswith("第 5 行“学号”") and "与第 2 行重复" in e for e in errors)
+    assert any(e.startswith("第 6 行“学号”：本校没有学号") for e in errors)
+    assert any(e.startswith("第 7 行“学号”") and "知情同意" in e for e in errors)
+    assert exc.value.payload["consent_missing"] == [young.pk]
     assert len(errors) == 5
     assert not ScreeningResult.objects.exists() and not Warning.objects.exists()
 
@@ -205,23 +207,25 @@ def test_import_bad_file_writes_nothing_and_names_rows_and_columns(world):
 def test_import_student_outside_round_and_missing_columns(world):
     other_grade_round = make_round(world.a, grades=[Grade.J2])
     rows = [HEADER, [world.own.student_number] + [0] * 9]
-    with pytest.raises(ScreeningError, match="第2行“学号”列：学号 .*的学生不在本批次"):
+    with pytest.raises(ImportRejected, match="第 2 行“学号”：学号 .*的学生不在本批次"):
         results_import(round=other_grade_round, instrument=phq9(), rows=rows, default_date=TODAY)
-    with pytest.raises(ScreeningError, match="缺少第9题的列"):
+    with pytest.raises(ImportRejected) as exc:
         results_import(
             round=world.round,
             instrument=phq9(),
             rows=[HEADER[:-1], [world.own.student_number] + [0] * 8],
         )
-    with pytest.raises(ScreeningError, match="缺少“学号”列"):
+    assert exc.value.errors == [spreadsheets.MSG_MISSING_COLUMNS.format(columns="第9题")]
+    with pytest.raises(ImportRejected) as exc:
         results_import(round=world.round, instrument=phq9(), rows=[["姓名", "总分"], ["某某", 3]])
+    assert exc.value.errors == [spreadsheets.MSG_MISSING_COLUMNS.format(columns="学号")]
     assert not ScreeningResult.objects.exists()
 
 
 def test_import_refuses_second_result_in_same_round(world):
     rows = [HEADER, [world.own.student_number] + [0] * 9]
     results_import(round=world.round, instrument=phq9(), rows=rows, default_date=TODAY)
-    with pytest.raises(ScreeningError, match="已有该量表的结果"):
+    with pytest.raises(ImportRejected, match="已有该量表的结果"):
         results_import(round=world.round, instrument=phq9(), rows=rows, default_date=TODAY)
     assert ScreeningResult.objects.count() == 1
 
@@ -247,5 +251,5 @@ def test_import_query_count_is_bounded(world, size, django_assert_max_num_querie
     ],
 )
 def test_unreadable_files_are_a_message_for_the_user(data, filename, message):
-    with pytest.raises(ScreeningError, match=message):
-        table_read(data=data, filename=filename)
+    with pytest.raises(ImportRejected, match=message):
+        spreadsheets.table_read(name=filename, data=data)

@@ -21,7 +21,6 @@ from portal import idempotency, spreadsheets
 from schools import access
 from schools.audit import access_log_record
 from schools.backoffice import capability_view, deny
-from schools.selectors import schools_for
 
 from . import selectors, services
 from .forms import (
@@ -281,8 +280,6 @@ def _create(request, *, template, extra, success_url):
 
 @capability_view("duty.incident.report", object_type="duty.incident_create")
 def incident_create(request):
-    if not selectors.incident_schools_reportable_by(user=request.user).exists():
-        deny(request, action="view", object_type="duty.incident_create")
     return _create(
         request,
         template="duty/admin/incident_form.html",
@@ -360,8 +357,8 @@ def _month_arg(value):
 
 @capability_view("duty.roster.read", object_type="duty.roster_calendar")
 def roster_calendar(request):
-    schools = list(schools_for(user=request.user))
-    if not schools:
+    schools = list(access.schools_for(user=request.user, cap="duty.roster.read"))
+    if not schools:  # no school exists yet
         deny(request, action="view", object_type="duty.roster_calendar")
     school_id = request.GET.get("school")
     school = next((s for s in schools if str(s.pk) == school_id), None)
@@ -403,8 +400,6 @@ def roster_calendar(request):
 
 @capability_view("duty.roster.write", object_type="duty.roster_generate")
 def roster_generate(request):
-    if not selectors.roster_schools_managed_by(user=request.user).exists():
-        deny(request, action="view", object_type="duty.roster_generate")
     form = RosterGenerateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         school, month = form.cleaned_data["school"], form.cleaned_data["month"]
@@ -441,8 +436,6 @@ def roster_generate(request):
 
 @capability_view("duty.roster.write", object_type="duty.roster_import")
 def roster_import(request):
-    if not selectors.roster_schools_managed_by(user=request.user).exists():
-        deny(request, action="view", object_type="duty.roster_import")
     form = RosterImportForm(request.POST or None, request.FILES or None, user=request.user)
     errors = []
     if request.method == "POST" and form.is_valid():
@@ -504,8 +497,6 @@ def notice_read(request, pk):
 @login_required
 @capability_view("duty.incident.report", object_type="duty.my_incident_new")
 def my_incident_new(request):
-    if not selectors.incident_schools_reportable_by(user=request.user).exists():
-        deny(request, action="view", object_type="duty.my_incident_new")
     return _create(
         request,
         template="duty/my_incident_form.html",

@@ -164,7 +164,8 @@ class CapabilityRequiredMixin:
 
 
 class CapabilityMenuItem(MenuItem):
-    """A menu entry shown exactly when the user holds the capability its page requires."""
+    """A menu entry shown exactly when the user holds the capability its page requires (and,
+    as every back-office page does, the back office itself)."""
 
     def __init__(self, *args, capability: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,4 +173,7 @@ class CapabilityMenuItem(MenuItem):
         self.capability = capability
 
     def is_shown(self, request):
-        return access.can(user=request.user, cap=self.capability)
+        user = request.user
+        return access.can(user=user, cap="portal.backoffice") and access.can(
+            user=user, cap=self.capability
+        )

@@ -20,7 +20,6 @@ from ..models import (
 from .common import (
     RESULT_FORM,
     _consent_url,
-    _deny,
     _log,
     _scoped_get,
 )
@@ -50,8 +49,6 @@ def index(request):
 def round_list(request):
     user = request.user
     rounds = list(selectors.rounds_for(user=user).prefetch_related("instruments"))
-    if not rounds and not selectors.instrument_schools_for(user=user).exists():
-        _deny(request, "list", "screening.round")
     managed = set(selectors.rounds_managed_by(user=user).values_list("pk", flat=True))
     return render(
         request,

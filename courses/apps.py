@@ -20,6 +20,6 @@ class CoursesConfig(AppConfig):
 def _lesson_published(sender, instance, **kwargs):
     """Whatever published the lesson (the admin, a schedule, the demo), its package is
     regenerated from the content just published."""
-    from .services import lesson_package_build
+    from .curricula.services import lesson_package_build
 
     lesson_package_build(lesson=instance)

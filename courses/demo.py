@@ -188,7 +188,7 @@ def load(*, out, rng):
         f"  课程 {len(CURRICULA)} 门、课例 {total} 个、活动 {len(ACTIVITIES)} 个、"
         f"学科渗透指导 {len(SUBJECT_GUIDES)} 篇已就绪"
     )
-    from .lesson_demo import load as load_lessons
+    from .lessons.demo import load as load_lessons
 
     load_lessons(out=out, rng=rng)
 

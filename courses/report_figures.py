@@ -11,7 +11,7 @@ from oversight.figures import register_figure
 from oversight.panels import PanelContent, percent, register_panel
 from schools.calendar import Period
 
-from .training_selectors import hours_by_school, hours_target_by_school
+from .training.selectors import hours_by_school, hours_target_by_school
 
 SOURCE = "培训学时台账"
 
@@ -147,13 +147,13 @@ COVERAGE_ALERT_BELOW = 60
 
 def lessons_recorded(*, schools, period: Period) -> dict[int, int]:
     """Periods (课时) of mental-health lessons recorded with a date in the period."""
-    from .lesson_selectors import lesson_periods_by_school
+    from .lessons.selectors import lesson_periods_by_school
 
     return lesson_periods_by_school(school_ids=_ids(schools), first=period.start, last=period.end)
 
 
 def _coverage(schools, period: Period):
-    from .lesson_selectors import lesson_coverage_by_school
+    from .lessons.selectors import lesson_coverage_by_school
 
     return lesson_coverage_by_school(
         school_ids=_ids(schools), start=period.start, as_of=period.as_of
@@ -161,7 +161,7 @@ def _coverage(schools, period: Period):
 
 
 def curriculum_coverage(*, schools, period: Period) -> dict[int, float | None]:
-    """Per cent of the school's classes covered (rule: ``courses.lesson_selectors``)."""
+    """Per cent of the school's classes covered (rule: ``courses.lessons.selectors``)."""
     return {pk: c.share for pk, c in _coverage(schools, period).items()}
 
 
@@ -204,7 +204,7 @@ def _coverage_extra(*, user, schools, period):
 
 
 def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
-    from .lesson_selectors import LESSON_INTERVAL_DAYS, lessons_expected
+    from .lessons.selectors import LESSON_INTERVAL_DAYS, lessons_expected
 
     coverage, share = extra, values["curriculum_coverage"]
     expected = lessons_expected(start=period.start, as_of=period.as_of)

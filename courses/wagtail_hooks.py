@@ -10,9 +10,9 @@ from schools import access
 from schools.backoffice import CapabilityMenuItem
 from schools.viewsets import ScopedModelForm, ScopedModelViewSet, ScopedPermissionPolicy
 
-from . import training_admin as views
-from . import training_selectors as sel
 from .models import HoursTarget, TrainingSession
+from .training import admin as views
+from .training import selectors as sel
 
 # --- permission policies (registered first: every admin view asks them) ----------------------
 
@@ -187,7 +187,7 @@ def menu_ledger():
 
 # --- mental-health lessons taught (R-18 curriculum coverage) ---------------------------------------
 
-from . import lesson_admin  # noqa: E402  (registers the lesson-record permission policy)
+from .lessons import admin as lesson_admin  # noqa: E402  (registers the lesson-record policy)
 
 
 @hooks.register("register_admin_viewset")

@@ -5,7 +5,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps import Sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from courses import training_views
+from courses.training import views as training_views
 from portal import views
 from resources import views as resources_views
 
@@ -19,8 +19,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include("accounts.urls")),
     path("", include("duty.urls")),
-    path("me/training/", include("courses.training_urls")),
-    path("me/lessons/", include("courses.lesson_urls")),
+    path("me/training/", include("courses.training.urls")),
+    path("me/lessons/", include("courses.lessons.urls")),
     path("verify/", training_views.verify, name="training-verify-form"),
     path("verify/<str:code>/", training_views.verify, name="training-verify"),
     path("search/", include("search.urls")),

@@ -16,7 +16,7 @@ from resources.fields import VocabularySetField, labels_of
 from schools.vocab import Grade, Stage
 from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
-from ..blocks import StepsStreamBlock, WorksheetStreamBlock
+from ..curricula.blocks import StepsStreamBlock, WorksheetStreamBlock
 
 __all__ = [
     "ActivityIndexPage",
@@ -107,7 +107,7 @@ class CurriculumIndexPage(BasePage):
         verbose_name = "课程资源栏目"
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import curricula_list
+        from courses.curricula.selectors import curricula_list
 
         context = super().get_context(request, *args, **kwargs)
         stage = choice_param(request, "stage", Stage)
@@ -132,7 +132,7 @@ class CurriculumIndexPage(BasePage):
 def _guide_groups(stage: str):
     """Every subject guide of the site, by subject: both indexes list them all, so a
     subject teacher finds theirs from 课程资源 as well as from 活动与学科渗透."""
-    from courses.selectors import subject_guide_groups, subject_guides_list
+    from courses.curricula.selectors import subject_guide_groups, subject_guides_list
 
     return subject_guide_groups(guides=subject_guides_list(stage=stage))
 
@@ -195,7 +195,7 @@ class CurriculumPage(SegmentedSearchMixin, BasePage):
         return labels_of(self.grades, Grade)
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import lessons_of
+        from courses.curricula.selectors import lessons_of
 
         context = super().get_context(request, *args, **kwargs)
         grade = int_choice_param(request, "grade", Grade)
@@ -206,7 +206,7 @@ class CurriculumPage(SegmentedSearchMixin, BasePage):
 
 
 def _package_file(label: str):
-    """One file of a lesson's generated package (``courses.services.lesson_package_build``)."""
+    """One file of a lesson's generated package (``courses.curricula.services.lesson_package_build``)."""
     return models.ForeignKey(
         "resources.XinyuDocument",
         verbose_name=label,
@@ -341,7 +341,7 @@ class LessonPage(SegmentedSearchMixin, BasePage):
         return sum(b.value.get("minutes") or 0 for b in self.steps)
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import lesson_neighbours, lesson_outline, lesson_slides
+        from courses.curricula.selectors import lesson_neighbours, lesson_outline, lesson_slides
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = lesson_outline(lesson=self)
@@ -369,7 +369,7 @@ class ActivityIndexPage(BasePage):
         verbose_name = "活动与学科渗透栏目"
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import activities_list
+        from courses.curricula.selectors import activities_list
 
         context = super().get_context(request, *args, **kwargs)
         kind = choice_param(request, "kind", ActivityKind)
@@ -511,7 +511,7 @@ class SubjectGuidePage(SegmentedSearchMixin, BasePage):
         return labels_of(self.stages, Stage)
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import DISCLOSURE_STEPS, subject_guide_lessons
+        from courses.curricula.selectors import DISCLOSURE_STEPS, subject_guide_lessons
 
         context = super().get_context(request, *args, **kwargs)
         context["related_lessons"] = subject_guide_lessons(guide=self)

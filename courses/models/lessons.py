@@ -1,8 +1,8 @@
 """Mental-health lessons taught: one row per lesson a class had (R-1, R-18 “课程全覆盖”).
 
-Writes go through ``courses.lesson_services`` (which checks the class belongs to a school the
+Writes go through ``courses.lessons.services`` (which checks the class belongs to a school the
 writer may record for, the date is not in the future and falls in the current school year),
-reads through ``courses.lesson_selectors``. Curriculum coverage is defined there.
+reads through ``courses.lessons.selectors``. Curriculum coverage is defined there.
 """
 
 from django.conf import settings

@@ -1,6 +1,6 @@
 """Training modules, sessions and the hours ledger (R-7, R-8, R-9).
 
-Reads go through ``courses.training_selectors``, writes through ``courses.training_services``.
+Reads go through ``courses.training.selectors``, writes through ``courses.training.services``.
 
 The ledger (``HoursEntry``) is append-only. A correction is a new, negative entry that
 reverses exactly one earlier credit (a one-to-one link, so nothing is reversed twice) and
@@ -30,7 +30,7 @@ from portal.page_forms import XinyuPageForm
 from schools.vocab import STAFF_ROLES, Role, Stage
 from search.index import SEGMENTED_SEARCH_FIELDS, SegmentedSearchMixin
 
-from ..training_blocks import QuizBlock, TrainingSectionsBlock
+from ..training.blocks import QuizBlock, TrainingSectionsBlock
 
 __all__ = [
     "TrainingAudience",
@@ -78,7 +78,7 @@ class TrainingIndexPage(BasePage):
         verbose_name = "教师培训栏目"
 
     def get_context(self, request, *args, **kwargs):
-        from ..training_selectors import modules_filter
+        from ..training.selectors import modules_filter
 
         context = super().get_context(request, *args, **kwargs)
         context.update(modules_filter(parent=self, params=request.GET))
@@ -250,7 +250,7 @@ class QuizAttempt(models.Model):
     score = models.PositiveSmallIntegerField("得分（%）")
     passed = models.BooleanField("通过")
     pass_mark = models.PositiveSmallIntegerField("当时的及格线（%）", null=True, blank=True)
-    # The attempt's option order is drawn from this seed (training_selectors.quiz_paper).
+    # The attempt's option order is drawn from this seed (courses.training.selectors.quiz_paper).
     seed = models.PositiveBigIntegerField("选项顺序种子", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
 

@@ -14,7 +14,7 @@ def get_item(mapping, key):
 @register.inclusion_tag("courses/training/me_summary.html", takes_context=True)
 def training_summary(context):
     """The learner area's training box: hours this year against target, modules in progress."""
-    from courses.training_selectors import teacher_overview
+    from courses.training.selectors import teacher_overview
 
     request = context["request"]
     data = teacher_overview(teacher=request.user)

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client, override_settings
 from pypdf import PdfReader
 
-from courses import training_services as svc
 from courses.models import HoursEntry
+from courses.training import services as svc
 from portal.models import PortalSettings
 from schools.vocab import Role
 from tests.courses.factories import RIGHT, answers, make_module

@@ -10,7 +10,7 @@ import pptx
 import pytest
 from django.test import Client
 
-from courses.services import bureau_name
+from courses.curricula.services import bureau_name
 
 PLAN_SECTIONS = [
     "教学目标",
@@ -80,8 +80,8 @@ def _three_curricula_by_stage_and_grade():
 
 
 def _every_package_opens_is_a4_and_has_the_sections():
+    from courses.curricula.selectors import DISCLOSURE_STEPS, REFLECTION_PROMPTS, portal_help_lines
     from courses.models import LessonPage
-    from courses.selectors import DISCLOSURE_STEPS, REFLECTION_PROMPTS, portal_help_lines
 
     # What every crisis lesson carries by design; the rest is each lesson's own.
     shared = set(DISCLOSURE_STEPS) | set(REFLECTION_PROMPTS) | set(portal_help_lines())

@@ -8,13 +8,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.lesson_imports import lesson_import
-from courses.lesson_selectors import (
+from courses.lessons.imports import lesson_import
+from courses.lessons.selectors import (
     LESSON_INTERVAL_DAYS,
     lesson_records_for,
     lessons_expected,
 )
-from courses.lesson_services import lesson_record_add
+from courses.lessons.services import lesson_record_add
 from courses.models import LessonRecord
 from oversight.figures import figure_get
 from schools.calendar import Period, break_days

@@ -9,9 +9,9 @@ import segno
 from django.conf import settings
 from django.test import override_settings
 
-from courses import training_selectors as sel
-from courses import training_services as svc
 from courses.models import HoursEntry
+from courses.training import selectors as sel
+from courses.training import services as svc
 from portal.models import PortalSettings
 from schools.vocab import Role
 from tests.factories import make_member

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 
-from courses import training_selectors as sel
-from courses import training_services as svc
 from courses.models import HoursEntry, QuizAttempt
+from courses.training import selectors as sel
+from courses.training import services as svc
 from schools.vocab import Role
 from tests.factories import make_member
 

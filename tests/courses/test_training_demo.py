@@ -2,8 +2,6 @@ import random
 
 import pytest
 
-from courses import training_demo
-from courses import training_selectors as sel
 from courses.models import (
     ExternalTraining,
     HoursEntry,
@@ -11,6 +9,8 @@ from courses.models import (
     TrainingModulePage,
     TrainingSession,
 )
+from courses.training import demo as training_demo
+from courses.training import selectors as sel
 from schools.vocab import Role
 from tests.factories import SchoolFactory, UserFactory, make_member
 

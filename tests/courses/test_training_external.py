@@ -5,8 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from courses import training_services as svc
 from courses.models import ExternalTraining, HoursEntry
+from courses.training import services as svc
 from schools.vocab import Role
 from tests.factories import SchoolFactory, make_member
 

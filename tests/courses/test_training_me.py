@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from courses import training_selectors as sel
-from courses import training_services as svc
 from courses.models import HoursEntry
+from courses.training import selectors as sel
+from courses.training import services as svc
 from schools.vocab import Role
 from tests.factories import SchoolFactory, make_member
 

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from wagtail.blocks.struct_block import StructBlockValidationError
 
-from courses import training_demo
-from courses import training_selectors as sel
-from courses import training_services as svc
 from courses.models import HoursEntry, QuizAttempt
-from courses.training_blocks import QuizQuestionBlock
+from courses.training import demo as training_demo
+from courses.training import selectors as sel
+from courses.training import services as svc
+from courses.training.blocks import QuizQuestionBlock
 from schools.vocab import Role
 from tests.factories import make_member
 

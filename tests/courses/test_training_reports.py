@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from courses import training_selectors as sel
 from courses.models import HoursEntry, TrainingFormat
-from courses.training_admin import XLSX_HEADERS
+from courses.training import selectors as sel
+from courses.training.admin import XLSX_HEADERS
 from schools.vocab import Role
 from tests.factories import SchoolFactory, make_member
 

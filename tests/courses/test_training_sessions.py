@@ -5,8 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
-from courses import training_services as svc
 from courses.models import HoursEntry, SessionRegistration, TrainingFormat
+from courses.training import services as svc
 from schools.vocab import Role
 from tests.factories import SchoolFactory, make_member
 

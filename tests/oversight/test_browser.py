@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from courses.lesson_selectors import lessons_expected
+from courses.lessons.selectors import lessons_expected
 from courses.models import LessonRecord
 from oversight.models import Submission
 from schools.calendar import Period

@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.lesson_selectors import lessons_expected
+from courses.lessons.selectors import lessons_expected
 from courses.models import LessonRecord
 from oversight.charts import Bar, bar_chart
 from oversight.panels import Panel, PanelContent, panels_all, register_panel, unregister_panel

@@ -240,7 +240,7 @@ def test_work_plan_and_systems_figures_count_by_policy_kind(db):
 
 
 def test_a_report_prefills_lessons_and_curriculum_coverage_with_their_source(db):
-    from courses.lesson_selectors import lessons_expected
+    from courses.lessons.selectors import lessons_expected
     from courses.models import LessonRecord
     from oversight.services import submission_figures, submission_start
     from tests.factories import SchoolClassFactory

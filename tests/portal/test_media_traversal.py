@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from PIL import Image
 
-from courses import training_services
+from courses.training import services as training_services
 from oversight.models import Answer, Question, Submission
 from resources.models import XinyuImage
 from resources.vocab import Audience, ResourceType

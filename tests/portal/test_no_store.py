@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from courses import training_services
+from courses.training import services as training_services
 from resources.vocab import Audience
 from schools.vocab import Role
 from tests.factories import SchoolFactory, make_member

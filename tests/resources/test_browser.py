@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from courses.services import lesson_plan_docx
+from courses.curricula.services import lesson_plan_docx
 from resources.services import document_create
 from resources.vocab import Audience, ResourceType
 from schools.vocab import Role

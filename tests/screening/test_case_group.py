@@ -160,7 +160,7 @@ CASE_MEMBER_APP_VIEWS = {
     "duty_notices",
     "duty_roster_calendar",
     # Any teacher in the back office records the lessons they taught themselves (scoped to
-    # their own records, see courses/lesson_selectors.py).
+    # their own records, see courses/lessons/selectors.py).
     "lesson_records:index",
     "lesson_records:index_results",
     "lesson_records:add",

@@ -16,7 +16,7 @@ DEMO_MODULES = [
     "portal.demo",
     "resources.demo",
     "courses.demo",
-    "courses.training_demo",
+    "courses.training.demo",
     "screening.demo",
     "duty.demo",
     "oversight.demo",

@@ -22,7 +22,7 @@ from schools.models import Membership, School
 from schools.selectors import memberships_of, school_ids_with
 from schools.vocab import Role
 
-from .models import (
+from ..models import (
     ExternalTraining,
     HoursEntry,
     HoursTarget,
@@ -34,7 +34,7 @@ from .models import (
     TrainingModulePage,
     TrainingSession,
 )
-from .training_blocks import MULTIPLE
+from .blocks import MULTIPLE
 
 ZERO = Decimal("0")
 TENTH = Decimal("0.1")

@@ -35,7 +35,7 @@ from schools.calendar import break_days
 from schools.models import SchoolClass
 from schools.selectors import classes_for, staff_users_at
 
-from .models import CurriculumPage, LessonPage, LessonRecord
+from ..models import CurriculumPage, LessonPage, LessonRecord
 
 # One mental-health lesson every this many term days (the bureau's expectation).
 LESSON_INTERVAL_DAYS = 14

@@ -1,6 +1,6 @@
 """Back-office views for training: hours reports, export, attendance, approvals, the ledger.
 
-Every view takes its scope from ``courses.training_selectors`` (built on
+Every view takes its scope from ``courses.training.selectors`` (built on
 ``schools.selectors``). Objects outside the scope are a logged 404; a user with no reach
 at all gets a 403.
 """
@@ -25,9 +25,9 @@ from schools.backoffice import capability_view, not_found
 from schools.calendar import SchoolYear
 from schools.vocab import Role
 
-from . import training_selectors as sel
-from . import training_services as svc
-from .models import ExternalTraining
+from ..models import ExternalTraining
+from . import selectors as sel
+from . import services as svc
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in access.STAFF_ROLES]
 

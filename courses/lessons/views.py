@@ -1,6 +1,6 @@
 """Learner area: a teacher records the mental-health lessons they taught (/me/lessons/).
 
-The same rules as the back office (``lesson_services.lesson_record_check``). A class outside
+The same rules as the back office (``courses.lessons.services.lesson_record_check``). A class outside
 the teacher's schools is a logged 404, never a hint that it exists.
 """
 
@@ -20,9 +20,9 @@ from portal import idempotency
 from schools.audit import access_log_record
 from schools.models import SchoolClass
 
-from . import lesson_selectors as sel
-from .lesson_services import lesson_record_add
-from .models import LessonPage
+from ..models import LessonPage
+from . import selectors as sel
+from .services import lesson_record_add
 
 SUBMIT_FORM = "lessons.new"
 

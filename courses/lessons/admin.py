@@ -1,6 +1,6 @@
 """Back office for mental-health lessons taught: the scoped viewset, the import and the
-per-class coverage of a school. Scope and rules: ``courses.lesson_selectors`` and
-``courses.lesson_services``."""
+per-class coverage of a school. Scope and rules: ``courses.lessons.selectors`` and
+``courses.lessons.services``."""
 
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ from schools.viewsets import (
 )
 from schools.vocab import Grade
 
-from . import lesson_imports
-from . import lesson_selectors as sel
-from .lesson_services import lesson_record_check
-from .models import LessonRecord
+from ..models import LessonRecord
+from . import imports as lesson_imports
+from . import selectors as sel
+from .services import lesson_record_check
 
 lesson_policy = ScopedPermissionPolicy(
     LessonRecord,

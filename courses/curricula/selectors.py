@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 def curricula_list(
     *, index, stage: str = "", theme: str = "", grade: int | None = None
 ) -> QuerySet:
-    from .models import CurriculumPage
+    from ..models import CurriculumPage
 
     qs = CurriculumPage.objects.child_of(index).live().public()
     if stage:
@@ -19,7 +19,7 @@ def curricula_list(
 
 
 def lessons_of(*, curriculum, grade: int | None = None) -> QuerySet:
-    from .models import LessonPage
+    from ..models import LessonPage
 
     qs = (
         LessonPage.objects.child_of(curriculum)
@@ -34,7 +34,7 @@ def lessons_of(*, curriculum, grade: int | None = None) -> QuerySet:
 
 
 def activities_list(*, index, kind: str = "", stage: str = "") -> QuerySet:
-    from .models import ActivityPage
+    from ..models import ActivityPage
 
     qs = ActivityPage.objects.child_of(index).live().public()
     if kind:
@@ -50,7 +50,7 @@ def activities_list(*, index, kind: str = "", stage: str = "") -> QuerySet:
 def subject_guides_list(*, stage: str = "") -> list:
     """The live public subject guides of the site in the order of the subject vocabulary
     (语文, 数学 … as schools list them), optionally only those for one stage."""
-    from .models import Subject, SubjectGuidePage
+    from ..models import Subject, SubjectGuidePage
 
     qs = SubjectGuidePage.objects.live().public()
     if stage:
@@ -102,7 +102,7 @@ def subject_guide_lessons(*, guide, limit: int = 6) -> list[tuple]:
 
     from schools.vocab import Stage
 
-    from .models import CurriculumPage, LessonPage
+    from ..models import CurriculumPage, LessonPage
 
     topics = SUBJECT_LESSON_TOPICS.get(guide.subject, [])
     stages = list(guide.stages or [])
@@ -143,7 +143,7 @@ def subject_guide_lessons(*, guide, limit: int = 6) -> list[tuple]:
 
 
 # --- lesson packages: one outline and one slide deck, read by the page, its preview and
-# every generated file (courses.services), so page and files never disagree -----------------
+# every generated file (courses.curricula.services), so page and files never disagree -----------------
 
 CN_NUMERALS = "一二三四五六七八九十"
 
@@ -356,7 +356,7 @@ def lesson_slides(*, lesson) -> list[dict]:
 
 def lesson_neighbours(*, lesson):
     """The previous and next live lessons of the same curriculum, in curriculum order."""
-    from .models import LessonPage
+    from ..models import LessonPage
 
     siblings = LessonPage.objects.sibling_of(lesson).live().public()
     previous = siblings.filter(path__lt=lesson.path).order_by("-path").first()

@@ -1,6 +1,6 @@
 """Writes for curricula: a lesson's package — 教案 (.docx), 课件 (.pptx), 学习单 (.docx) and
 all three in one .zip — generated from the lesson's structured content through the same
-outline and slide deck the page previews (courses.selectors), so page and files agree."""
+outline and slide deck the page previews (courses.curricula.selectors), so page and files agree."""
 
 import io
 import zipfile
@@ -281,7 +281,7 @@ def lesson_package_build(*, lesson) -> None:
     from resources.models import XinyuDocument
     from resources.services import document_create
 
-    from .models import LessonPage
+    from ..models import LessonPage
 
     curriculum = lesson.get_parent().specific
     files = lesson_package_files(lesson=lesson)

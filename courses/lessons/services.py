@@ -17,8 +17,8 @@ from django.utils import timezone
 from schools.calendar import SchoolYear
 from schools.models import Membership, SchoolClass
 
-from . import lesson_selectors as sel
-from .models import CurriculumPage, LessonPage, LessonRecord
+from ..models import CurriculumPage, LessonPage, LessonRecord
+from . import selectors as sel
 
 
 def lesson_record_check(

@@ -21,9 +21,9 @@ from portal.downloads import download_name_set
 from portal.storage import UploadNotSaved, upload_writable
 from schools.audit import access_log_record
 
-from . import training_selectors as sel
-from . import training_services as svc
-from .models import ExternalTraining, QuizAttempt, TrainingModulePage, TrainingSession
+from ..models import ExternalTraining, QuizAttempt, TrainingModulePage, TrainingSession
+from . import selectors as sel
+from . import services as svc
 
 
 def _errors(exc: ValidationError) -> list[str]:

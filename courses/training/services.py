@@ -18,7 +18,7 @@ from schools import access
 from schools.models import Membership
 from schools.selectors import memberships_of, schools_managed_by
 
-from .models import (
+from ..models import (
     ExternalTraining,
     HoursEntry,
     HoursTarget,
@@ -28,7 +28,7 @@ from .models import (
     TrainingModulePage,
     TrainingSession,
 )
-from .training_selectors import live_credit, module_progress, quiz_paper, quiz_passes
+from .selectors import live_credit, module_progress, quiz_paper, quiz_passes
 
 
 def _notify(*, teacher, kind: str, title: str, body: str = "", link: str = "") -> None:
@@ -455,7 +455,7 @@ def external_decide(
 @transaction.atomic
 def entry_reverse(*, entry: HoursEntry, user, reason: str) -> HoursEntry:
     """Append a negative entry that cancels ``entry``; the original stays as it was."""
-    from .training_selectors import ledger_reversible_by
+    from .selectors import ledger_reversible_by
 
     reason = (reason or "").strip()
     if not reason:

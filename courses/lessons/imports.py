@@ -15,8 +15,8 @@ from portal.spreadsheets import Column, ImportRejected, Table
 from schools.models import SchoolClass
 from schools.selectors import staff_users_at
 
-from . import lesson_selectors as sel
-from .lesson_services import lesson_record_check, lesson_records_add_many
+from . import selectors as sel
+from .services import lesson_record_check, lesson_records_add_many
 
 
 def _periods(value: str) -> int:

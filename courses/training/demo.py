@@ -18,7 +18,7 @@ from django.utils import timezone
 from schools.models import Membership
 from schools.vocab import BUREAU_ROLES, Role, Stage
 
-from .models import (
+from ..models import (
     ExternalTraining,
     HoursEntry,
     HoursTarget,
@@ -991,7 +991,7 @@ def _externals(out):
             evidence=ContentFile(_pdf(title), name="certificate.pdf"),
         )
         if approve:
-            from .training_services import external_decide
+            from .services import external_decide
 
             admin = (
                 Membership.objects.active()

@@ -11,7 +11,7 @@ from oversight.figures import register_figure
 from oversight.panels import PanelContent, percent, register_panel
 from schools.calendar import Period
 
-from .training.selectors import hours_by_school, hours_target_by_school
+from .training.reports import hours_by_school, hours_target_by_school
 
 SOURCE = "培训学时台账"
 

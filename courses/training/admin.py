@@ -26,6 +26,7 @@ from schools.calendar import SchoolYear
 from schools.vocab import Role
 
 from ..models import ExternalTraining
+from . import reports
 from . import selectors as sel
 from . import services as svc
 
@@ -58,7 +59,7 @@ def _years() -> list[int]:
 
 @_view("courses.ledger.read")
 def school_report(request):
-    schools = sel.report_schools_for(user=request.user)
+    schools = reports.report_schools_for(user=request.user)
     school_id = request.GET.get("school", "")
     if not school_id:
         only = list(schools[:2])
@@ -84,8 +85,8 @@ def school_report(request):
     role = request.GET.get("role", "")
     if role not in dict(STAFF_ROLE_CHOICES):
         role = ""
-    period, period_errors = sel.report_period_from(request.GET)
-    report = sel.school_hours_report(
+    period, period_errors = reports.report_period_from(request.GET)
+    report = reports.school_hours_report(
         school=school, period=period, role=role, below_only=request.GET.get("below") == "1"
     )
     access_log_record(
@@ -120,7 +121,7 @@ def _period_context(request, period, errors) -> dict:
     return {
         "period": period,
         "period_errors": errors,
-        "period_kinds": sel.PERIOD_KINDS,
+        "period_kinds": reports.PERIOD_KINDS,
         "years": _years(),
         "school_years": [(y, SchoolYear(y).plain_label) for y in range(this, this - 4, -1)],
         "query_year": request.GET.get("year") or str(today.year),
@@ -218,8 +219,8 @@ def bar_chart(rows, *, below_share: int) -> dict:
 
 @_view("courses.ledger.city")
 def bureau_report(request):
-    period, period_errors = sel.report_period_from(request.GET)
-    report = sel.bureau_hours_report(user=request.user, period=period)
+    period, period_errors = reports.report_period_from(request.GET)
+    report = reports.bureau_hours_report(user=request.user, period=period)
     if request.GET.get("export") == "xlsx":
         access_log_record(
             request=request,
@@ -384,13 +385,13 @@ def external_decide(request, pk):
 
 @_view("courses.ledger.read")
 def ledger(request):
-    qs = sel.ledger_for(user=request.user).order_by("-recorded_at", "-pk")
+    qs = reports.ledger_for(user=request.user).order_by("-recorded_at", "-pk")
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(teacher__real_name__contains=q) | qs.filter(teacher__username=q)
     page = Paginator(qs, 50).get_page(request.GET.get("p"))
     reversible = set(
-        sel.ledger_reversible_by(user=request.user)
+        reports.ledger_reversible_by(user=request.user)
         .filter(pk__in=[e.pk for e in page])
         .values_list("pk", flat=True)
     )
@@ -404,7 +405,7 @@ def ledger(request):
 @_view("courses.ledger.reverse")
 @require_POST
 def ledger_reverse(request, pk):
-    entry = sel.ledger_reversible_by(user=request.user).filter(pk=pk).first()
+    entry = reports.ledger_reversible_by(user=request.user).filter(pk=pk).first()
     if entry is None:
         _denied(request, action="reverse", object_type="courses.hoursentry", object_id=pk)
     try:

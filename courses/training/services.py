@@ -455,7 +455,7 @@ def external_decide(
 @transaction.atomic
 def entry_reverse(*, entry: HoursEntry, user, reason: str) -> HoursEntry:
     """Append a negative entry that cancels ``entry``; the original stays as it was."""
-    from .selectors import ledger_reversible_by
+    from .reports import ledger_reversible_by
 
     reason = (reason or "").strip()
     if not reason:

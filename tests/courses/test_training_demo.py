@@ -10,6 +10,7 @@ from courses.models import (
     TrainingSession,
 )
 from courses.training import demo as training_demo
+from courses.training import reports
 from courses.training import selectors as sel
 from schools.vocab import Role
 from tests.factories import SchoolFactory, UserFactory, make_member
@@ -64,7 +65,7 @@ def test_demo_is_idempotent_and_gives_teacher_a_history(home):
     assert ExternalTraining.objects.filter(status="pending").exists()
     assert ExternalTraining.objects.filter(status="approved").exists()
     bureau = User.objects.get(username="bureau_admin")
-    report = sel.bureau_hours_report(user=bureau, year=sel.current_year())
+    report = reports.bureau_hours_report(user=bureau, year=sel.current_year())
     assert report["rows"][0].hours > 0
 
 

@@ -5,6 +5,7 @@ import pytest
 from openpyxl import load_workbook
 
 from courses.models import HoursEntry, TrainingFormat
+from courses.training import reports
 from courses.training import selectors as sel
 from courses.training.admin import XLSX_HEADERS
 from schools.vocab import Role
@@ -54,19 +55,19 @@ def city(home):
 
 
 def test_school_report_figures(city):
-    report = sel.school_hours_report(school=city["a"], year=sel.current_year())
+    report = reports.school_hours_report(school=city["a"], year=sel.current_year())
     rows = {r.user_id: r for r in report["rows"]}
     assert rows[city["ta1"].pk].hours == Decimal("8") and not rows[city["ta1"].pk].below
     assert rows[city["ta2"].pk].hours == Decimal("4") and rows[city["ta2"].pk].below
     assert rows[city["ta2"].pk].target == Decimal("24")
     assert city["tb"].pk not in rows
-    below = sel.school_hours_report(school=city["a"], year=sel.current_year(), below_only=True)
+    below = reports.school_hours_report(school=city["a"], year=sel.current_year(), below_only=True)
     assert [r.user_id for r in below["rows"]] == [city["ta2"].pk]
-    psych = sel.school_hours_report(
+    psych = reports.school_hours_report(
         school=city["a"], year=sel.current_year(), role=Role.PSYCH_TEACHER
     )
     assert [r.user_id for r in psych["rows"]] == [city["ta2"].pk]
-    last_year = sel.school_hours_report(school=city["a"], year=sel.current_year() - 1)
+    last_year = reports.school_hours_report(school=city["a"], year=sel.current_year() - 1)
     assert all(r.hours == 0 for r in last_year["rows"])
 
 
@@ -109,7 +110,7 @@ def test_xlsx_export_matches_page(client, city):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[1]) == XLSX_HEADERS
-    report = sel.school_hours_report(school=city["a"], year=sel.current_year())
+    report = reports.school_hours_report(school=city["a"], year=sel.current_year())
     exported = {row[1]: row for row in rows[2:]}
     assert len(exported) == len(report["rows"]) == 4
     for r in report["rows"]:
@@ -128,7 +129,7 @@ def test_bureau_report_and_chart(client, city):
     response = client.get("/admin/training/reports/city/")
     body = response.content.decode()
     assert response.status_code == 200 and "<svg" in body and "甲校" in body and "乙校" in body
-    report = sel.bureau_hours_report(user=city["bureau"], year=sel.current_year())
+    report = reports.bureau_hours_report(user=city["bureau"], year=sel.current_year())
     by_name = {r.school.name: r for r in report["rows"]}
     # 甲校: ta1 8h (≥6 ✓), ta2 4h (<24 ✗); admin and leader have no target this year.
     assert by_name["甲校"].staff == 4 and by_name["甲校"].hours == Decimal("12")
@@ -198,7 +199,9 @@ def test_bureau_report_query_count_does_not_grow(client, home):
     client.get("/admin/training/reports/city/")
     n_small = _count(None, client, "/admin/training/reports/city/")
     _populate(home, schools=9, teachers_per_school=5)
-    assert sel.bureau_hours_report(user=auditor, year=sel.current_year())["rows"].__len__() == 12
+    assert (
+        reports.bureau_hours_report(user=auditor, year=sel.current_year())["rows"].__len__() == 12
+    )
     client.get("/admin/training/reports/city/")  # publishing purged the cached menus: warm again
     n_large = _count(None, client, "/admin/training/reports/city/")
     assert n_small == n_large
@@ -228,20 +231,20 @@ def _saved_name(response) -> str:
 def test_report_periods_school_year_term_and_custom():
     import datetime
 
-    assert sel.period_of_school_year(2025).first == datetime.date(2025, 9, 1)
-    assert sel.period_of_school_year(2025).last == datetime.date(2026, 8, 31)
-    term1, term2 = sel.period_of_term(2025, 1), sel.period_of_term(2025, 2)
+    assert reports.period_of_school_year(2025).first == datetime.date(2025, 9, 1)
+    assert reports.period_of_school_year(2025).last == datetime.date(2026, 8, 31)
+    term1, term2 = reports.period_of_term(2025, 1), reports.period_of_term(2025, 2)
     assert (term1.first, term1.last) == (datetime.date(2025, 9, 1), datetime.date(2026, 1, 19))
     assert (term2.first, term2.last) == (datetime.date(2026, 2, 21), datetime.date(2026, 7, 9))
-    period, errors = sel.report_period_from(
+    period, errors = reports.report_period_from(
         {"period": "custom", "start": "2026-03-01", "end": "2026-04-15"}
     )
     assert not errors and period.label == "2026-03-01 至 2026-04-15" and not period.judged
-    _period, errors = sel.report_period_from(
+    _period, errors = reports.report_period_from(
         {"period": "custom", "start": "2026-05-01", "end": "2026-04-15"}
     )
     assert errors == ["开始日期不能晚于结束日期。"]
-    _period, errors = sel.report_period_from({"period": "custom", "start": "昨天", "end": ""})
+    _period, errors = reports.report_period_from({"period": "custom", "start": "昨天", "end": ""})
     assert errors[0].startswith("开始日期无效") and errors[1].startswith("结束日期无效")
 
 
@@ -264,9 +267,9 @@ def test_custom_period_counts_only_its_days(client, city):
     ).content.decode()
     assert "2024-03-01 至 2024-03-31" in page
     assert "本时段只统计学时，不判断达标" in page and "未达标</span>" not in page
-    report = sel.school_hours_report(
+    report = reports.school_hours_report(
         school=city["a"],
-        period=sel.report_period_from(
+        period=reports.report_period_from(
             {"period": "custom", "start": "2024-03-01", "end": "2024-03-31"}
         )[0],
     )
@@ -301,7 +304,9 @@ def test_city_export_has_every_school_and_the_city_total(client, city):
     assert rows[0][0] == "全市教师培训学时（2025-2026学年）"
     assert list(rows[1]) == ["学校代码", "学校", "教职工（人）", "期间学时", "人均学时"]
     assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == f"A2:E{sheet.max_row}"
-    report = sel.bureau_hours_report(user=city["bureau"], period=sel.period_of_school_year(2025))
+    report = reports.bureau_hours_report(
+        user=city["bureau"], period=reports.period_of_school_year(2025)
+    )
     assert [r[1] for r in rows[2:-1]] == [r.school.name for r in report["rows"]]
     assert rows[-1][1] == "全市合计" and rows[-1][2] == report["total_staff"]
     assert Decimal(str(rows[-1][3])) == report["total_hours"]
@@ -331,8 +336,8 @@ def test_ledger_of_a_school_holds_only_hours_it_credited(city):
     client.force_login(city["admin_a"])
     body = client.get("/admin/training/ledger/").content.decode()
     assert f"/admin/training/ledger/{earned_at_b.pk}/reverse/" not in body
-    assert earned_at_b not in sel.ledger_for(user=city["admin_a"])
-    assert earned_at_b not in sel.ledger_reversible_by(user=city["admin_a"])
+    assert earned_at_b not in reports.ledger_for(user=city["admin_a"])
+    assert earned_at_b not in reports.ledger_reversible_by(user=city["admin_a"])
     token = client.cookies["csrftoken"].value
     response = client.post(
         f"/admin/training/ledger/{earned_at_b.pk}/reverse/",
@@ -342,4 +347,4 @@ def test_ledger_of_a_school_holds_only_hours_it_credited(city):
     assert not HoursEntry.objects.filter(reverses=earned_at_b).exists()
     # 乙校's own admin still reads and may reverse what 乙校 credited.
     admin_b = make_member(Role.SCHOOL_ADMIN, school=city["b"])
-    assert earned_at_b in sel.ledger_reversible_by(user=admin_b)
+    assert earned_at_b in reports.ledger_reversible_by(user=admin_b)

@@ -21,9 +21,9 @@ class Out:
 
 @pytest.fixture
 def lessons(transactional_db, home):
-    from courses.demo import curricula_load
-    from courses.demo_lessons import CURRICULA
     from courses.models import LessonPage
+    from demo.curricula import curricula_load
+    from demo.lesson_content import CURRICULA
 
     portal = PortalSettings.for_site(home.get_site())
     portal.counselling_hotline = "0571-12345678"

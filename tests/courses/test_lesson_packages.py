@@ -57,8 +57,8 @@ def _lessons():
 
 
 def _three_curricula_by_stage_and_grade():
-    from courses.demo_lessons import CURRICULA
     from courses.models import CurriculumPage, LessonPage
+    from demo.lesson_content import CURRICULA
     from schools.vocab import STAGE_GRADES
 
     lessons = LessonPage.objects.live()

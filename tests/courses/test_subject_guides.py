@@ -8,9 +8,9 @@ import re
 import pytest
 from django.apps import apps as django_apps
 
-from courses.demo import GUIDE_SECTIONS, subject_guide_body
-from courses.demo_subject_guides import SUBJECT_GUIDES
 from courses.models import Subject, SubjectGuidePage
+from demo.curricula import GUIDE_SECTIONS, subject_guide_body
+from demo.subject_guides import SUBJECT_GUIDES
 from schools.vocab import Stage
 from tests.courses.factories import activity_index, curriculum_index, make_subject_guide
 

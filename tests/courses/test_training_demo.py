@@ -9,9 +9,9 @@ from courses.models import (
     TrainingModulePage,
     TrainingSession,
 )
-from courses.training import demo as training_demo
 from courses.training import reports
 from courses.training import selectors as sel
+from demo import training as training_demo
 from schools.vocab import Role
 from tests.factories import SchoolFactory, UserFactory, make_member
 

@@ -10,10 +10,10 @@ from django.test import Client
 from wagtail.blocks.struct_block import StructBlockValidationError
 
 from courses.models import HoursEntry, QuizAttempt
-from courses.training import demo as training_demo
 from courses.training import selectors as sel
 from courses.training import services as svc
 from courses.training.blocks import QuizQuestionBlock
+from demo import training as training_demo
 from schools.vocab import Role
 from tests.factories import make_member
 

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from duty import demo
+from demo import duty as duty_demo
 from duty.models import DutyAssignment, DutyRotationSlot, IncidentReport, SafetyCheck
 from duty.selectors import incident_clocks, incidents_with_clocks
 from schools.vocab import Role
@@ -29,11 +29,11 @@ def test_demo_loads_and_is_idempotent():
         make_member(Role.CLASS_TEACHER, school=school)
         make_member(Role.PSYCH_TEACHER, school=school)
         StudentFactory(school_class__school=school)
-    demo.load(out=Out(), rng=random.Random(1))
+    duty_demo.load(out=Out(), rng=random.Random(1))
     counts = [
         m.objects.count() for m in (DutyRotationSlot, DutyAssignment, IncidentReport, SafetyCheck)
     ]
-    demo.load(out=Out(), rng=random.Random(1))
+    duty_demo.load(out=Out(), rng=random.Random(1))
     assert counts == [
         m.objects.count() for m in (DutyRotationSlot, DutyAssignment, IncidentReport, SafetyCheck)
     ]

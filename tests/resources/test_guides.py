@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from resources.demo import ALL_GUIDES
+from demo.resources import ALL_GUIDES
 from resources.vocab import GuideTopic
 from tests.resources.factories import guide_index, make_guide
 

@@ -9,8 +9,8 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from wagtail.models import PageViewRestriction
 
+from demo.resources_content import NOTICES
 from resources import posters
-from resources.demo_content import NOTICES
 from resources.models import NoticePage
 from resources.posters import PosterContent, poster_layout, poster_pdf
 from resources.services import notice_poster_file

@@ -28,7 +28,7 @@ def test_load_demo_is_idempotent_and_complete(demo_city):
     call_command("load_demo", stdout=out)  # a second run changes nothing
     assert _demo_counts() == counts
     assert counts["ReminderSent"] == 0
-    for step in ("schools.demo", "courses.training.demo", "oversight.demo", "search.demo"):
+    for step in ("demo.schools", "demo.training", "demo.oversight", "demo.search"):
         assert step in out.getvalue()
     assert School.objects.count() == 12
     assert 1800 <= Student.objects.count() <= 2300

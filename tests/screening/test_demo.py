@@ -1,7 +1,7 @@
 import random
 
+from demo import screening as screening_demo
 from schools.vocab import Grade, Role
-from screening import demo
 from screening.models import GuardianConsent, Referral, ScreeningResult, ScreeningRound, Warning
 from tests.factories import (
     SchoolClassFactory,
@@ -27,9 +27,9 @@ def test_demo_is_idempotent_and_has_each_level(db):
         )
         StudentFactory.create_batch(40, school_class=klass)
     lines = []
-    demo.load(out=lines.append, rng=random.Random(7))
+    screening_demo.load(out=lines.append, rng=random.Random(7))
     counts = (ScreeningResult.objects.count(), Warning.objects.count(), Referral.objects.count())
-    demo.load(out=lines.append, rng=random.Random(8))
+    screening_demo.load(out=lines.append, rng=random.Random(8))
     assert (
         ScreeningResult.objects.count(),
         Warning.objects.count(),

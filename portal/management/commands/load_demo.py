@@ -12,16 +12,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 DEMO_MODULES = [
-    "schools.demo",
-    "portal.demo",
-    "resources.demo",
-    "courses.demo",
-    "courses.training.demo",
-    "screening.demo",
-    "duty.demo",
-    "oversight.demo",
+    "demo.schools",
+    "demo.site",
+    "demo.resources",
+    "demo.curricula",
+    "demo.training",
+    "demo.screening",
+    "demo.duty",
+    "demo.oversight",
     # Keep last: indexes whatever the content modules created.
-    "search.demo",
+    "demo.search",
 ]
 
 DEMO_ACCOUNTS = [

@@ -1,7 +1,7 @@
 """Demo duty data: a weekly rotation and this month's roster for every demo school, incidents in
 several states, and safety checks. Idempotent: each part is skipped when it already exists.
 
-Builds on the schools and people of ``schools.demo``; looks them up by role, never by id.
+Builds on the schools and people of ``demo.schools``; looks them up by role, never by id.
 All names, places and texts are fictional.
 """
 
@@ -10,10 +10,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from schools.models import Membership, School, Student
-from schools.vocab import Role
-
-from .models import (
+from duty.models import (
     DutyRole,
     DutyRotationSlot,
     EntryKind,
@@ -23,7 +20,9 @@ from .models import (
     SafetyCheck,
     SafetyCheckStatus,
 )
-from .services import roster_generate_month
+from duty.services import roster_generate_month
+from schools.models import Membership, School, Student
+from schools.vocab import Role
 
 LEADER_ROLES = (Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN)
 

@@ -15,10 +15,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from schools.models import Membership
-from schools.vocab import BUREAU_ROLES, Role, Stage
-
-from ..models import (
+from courses.models import (
     ExternalTraining,
     HoursEntry,
     HoursTarget,
@@ -29,6 +26,8 @@ from ..models import (
     TrainingModulePage,
     TrainingSession,
 )
+from schools.models import Membership
+from schools.vocab import BUREAU_ROLES, Role, Stage
 
 SEED = 20240901
 TARGETS = {
@@ -991,7 +990,7 @@ def _externals(out):
             evidence=ContentFile(_pdf(title), name="certificate.pdf"),
         )
         if approve:
-            from .services import external_decide
+            from courses.training.services import external_decide
 
             admin = (
                 Membership.objects.active()

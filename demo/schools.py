@@ -10,10 +10,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
-from .calendar import SchoolYear
-from .models import Facility, Membership, School, SchoolClass, Student
-from .services import membership_sync_groups
-from .vocab import Gender, Grade, PsychEmployment, Role, SchoolKind, grades_of_kind
+from schools.calendar import SchoolYear
+from schools.models import Facility, Membership, School, SchoolClass, Student
+from schools.services import membership_sync_groups
+from schools.vocab import Gender, Grade, PsychEmployment, Role, SchoolKind, grades_of_kind
 
 CITY = "临澜市"
 

@@ -12,7 +12,7 @@ import io
 from django.core.management import call_command
 from django.db.models import F
 
-from .services import document_extract_text, entries_rebuild
+from search.services import document_extract_text, entries_rebuild
 
 
 def load(*, out, rng):

@@ -7,9 +7,9 @@ import io
 
 from wagtail.models import Page, Site
 
-from .demo_content import BUREAU, GUIDES, NOTICES, POLICIES, SCHOOL_DOCUMENTS, SCHOOL_PLAN
-from .demo_guides import MORE_GUIDES, REVIEW_OF_TOPIC
-from .models import (
+from demo.parent_guides import MORE_GUIDES, REVIEW_OF_TOPIC
+from demo.resources_content import BUREAU, GUIDES, NOTICES, POLICIES, SCHOOL_DOCUMENTS, SCHOOL_PLAN
+from resources.models import (
     NoticeIndexPage,
     NoticePage,
     ParentGuideIndexPage,
@@ -19,8 +19,8 @@ from .models import (
     ResourceIndexPage,
     XinyuDocument,
 )
-from .services import document_create, school_collection_ensure, school_editors_sync
-from .vocab import Audience, ResourceType
+from resources.services import document_create, school_collection_ensure, school_editors_sync
+from resources.vocab import Audience, ResourceType
 
 ALL_GUIDES = [
     *(
@@ -36,7 +36,7 @@ ALL_GUIDES = [
 
 
 def home_page_get(out):
-    """The site's home page (portal.demo normally creates it; create one if missing)."""
+    """The site's home page (demo.site normally creates it; create one if missing)."""
     from portal.models import HomePage
 
     home = HomePage.objects.first()

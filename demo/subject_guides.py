@@ -6,7 +6,7 @@ textbook units are named by stage and kind (统编/人教版 and others), never 
 Each guide: ``points`` (渗透要点, paragraphs), ``moments`` ([(heading, text)], at least
 four), ``activity`` (title, when, steps [(name, text)], say, close) and ``watch``
 (注意事项与需要留意的信号). ``crisis`` marks guides whose topics may touch crisis: their page
-adds the disclosure steps and the help box. Rendered by ``courses.demo.subject_guide_body``.
+adds the disclosure steps and the help box. Rendered by ``demo.curricula.subject_guide_body``.
 """
 
 SUBJECT_GUIDES = [

@@ -1,5 +1,5 @@
 """The demo curricula as data: one module per curriculum (theme × stage), each with its
-lessons written in full. ``courses.demo`` builds them through the services; publishing a
+lessons written in full. ``demo.curricula`` builds them through the services; publishing a
 lesson generates its package. Fictional, original text written for this project.
 
 A lesson: title, grade, topic (courses.models.LessonTopic), minutes, summary, goals

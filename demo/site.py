@@ -6,10 +6,9 @@ except the national emergency (120), police (110) and psychological-aid (12356) 
 
 from wagtail.models import Page, Site
 
+from portal.models import ContactsPage, HomePage, PortalSettings, StandardPage
 from portal.selectors import EDITOR_GUIDE_SLUG
 from portal.services import site_address_set
-
-from .models import ContactsPage, HomePage, PortalSettings, StandardPage
 
 BUREAU = "临澜市教育局"
 

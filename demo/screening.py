@@ -1,7 +1,7 @@
 """Demo screening records at the demo school X0101: a round, results, warnings, archives, and
 a spring round on guardian consent with the returned consent slips of one class.
 
-Builds on ``schools.demo`` (school X0101 and the fixed demo accounts). Idempotent: the round
+Builds on ``demo.schools`` (school X0101 and the fixed demo accounts). Idempotent: the round
 is found by name, results are only added for students who have none in it, and the
 archives, concerns and referral are found before they are created. All people fictional.
 """
@@ -13,10 +13,9 @@ from django.contrib.auth import get_user_model
 from schools.calendar import SchoolYear
 from schools.models import School, SchoolClass
 from schools.vocab import Grade
-
-from .instruments import GAD7, PHQ9
-from .models import Instrument, Referral, ScreeningResult, ScreeningRound, Warning
-from .services import (
+from screening.instruments import GAD7, PHQ9
+from screening.models import Instrument, Referral, ScreeningResult, ScreeningRound, Warning
+from screening.services import (
     archive_entry_add,
     attention_add,
     builtin_instruments_ensure,

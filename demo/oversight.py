@@ -9,18 +9,17 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from schools.calendar import Period, SchoolYear
-from schools.models import Membership, School
-from schools.vocab import Role
-
-from .models import Campaign, Question
-from .services import (
+from oversight.models import Campaign, Question
+from oversight.services import (
     campaign_create,
     submission_return,
     submission_save_draft,
     submission_start,
     submission_submit,
 )
+from schools.calendar import Period, SchoolYear
+from schools.models import Membership, School
+from schools.vocab import Role
 
 QUESTIONS = [
     {

@@ -12,12 +12,11 @@ import datetime
 
 from django.utils import timezone
 
+from courses.lessons.selectors import LESSON_INTERVAL_DAYS
+from courses.models import LessonPage, LessonRecord
 from schools.calendar import Period, break_days
 from schools.models import Membership, School, SchoolClass
 from schools.vocab import Role, stage_of_grade
-
-from ..models import LessonPage, LessonRecord
-from .selectors import LESSON_INTERVAL_DAYS
 
 # Share of each school's classes kept up to date; the others stopped part-way.
 COVERED_SHARE = {"X0108": 0.6, "X0111": 0.3, "X0112": 0.4, "X0105": 0.7}

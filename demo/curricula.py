@@ -3,14 +3,7 @@ every stage; the lessons are written as data in courses/demo_lessons, and publis
 generates its package), activities, subject-infusion guides, the
 home page's featured sections, and the lessons schools taught this year (lesson_demo). Idempotent: pages and documents are looked up first."""
 
-from portal import spreadsheets
-from resources.demo import document_ensure, home_page_get, page_ensure
-from resources.vocab import Audience, ResourceType
-
-from .demo_content import ACTIVITIES
-from .demo_lessons import CURRICULA
-from .demo_subject_guides import SUBJECT_GUIDES
-from .models import (
+from courses.models import (
     ActivityIndexPage,
     ActivityPage,
     CurriculumIndexPage,
@@ -19,6 +12,12 @@ from .models import (
     LessonTopic,
     SubjectGuidePage,
 )
+from demo.activities_content import ACTIVITIES
+from demo.lesson_content import CURRICULA
+from demo.resources import document_ensure, home_page_get, page_ensure
+from demo.subject_guides import SUBJECT_GUIDES
+from portal import spreadsheets
+from resources.vocab import Audience, ResourceType
 
 
 def _ul(items):
@@ -188,7 +187,7 @@ def load(*, out, rng):
         f"  课程 {len(CURRICULA)} 门、课例 {total} 个、活动 {len(ACTIVITIES)} 个、"
         f"学科渗透指导 {len(SUBJECT_GUIDES)} 篇已就绪"
     )
-    from .lessons.demo import load as load_lessons
+    from demo.lessons import load as load_lessons
 
     load_lessons(out=out, rng=rng)
 

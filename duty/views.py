@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from portal import idempotency, spreadsheets
 from schools import access
 from schools.audit import access_log_record
-from schools.backoffice import capability_view, deny
+from schools.backoffice import capability_view, deny, scoped_get
 
 from . import selectors, services
 from .forms import (
@@ -36,25 +36,14 @@ from .models import EntryKind, IncidentReport
 INCIDENT_TYPE = "duty.incidentreport"
 
 
-def _denied(request, pk, action="view"):
-    access_log_record(
-        request=request,
-        action=f"{action}-denied",
-        object_type=INCIDENT_TYPE,
-        object_id=pk,
-        allowed=False,
-    )
-    raise Http404
-
-
 def _get_incident(request, pk, *, manage=False) -> IncidentReport:
+    """The incident from the user's scope, or the one logged 404 (``scoped_get``)."""
     qs = (selectors.incidents_managed_by if manage else selectors.incidents_visible_to)(
         user=request.user
     )
-    try:
-        return qs.get(pk=pk)
-    except IncidentReport.DoesNotExist:
-        _denied(request, pk, "change" if manage else "view")
+    return scoped_get(
+        request, qs, pk, action="change" if manage else "view", object_type=INCIDENT_TYPE
+    )
 
 
 def _log_students(request, *, incident, students, action):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from portal.downloads import download_name_set
 from portal.storage import UploadNotSaved
 from schools.audit import access_log_record
-from schools.backoffice import capability_view
+from schools.backoffice import capability_view, not_found, scoped_get
 from schools.calendar import Period
 
 from . import selectors
@@ -33,30 +33,14 @@ from .services import (
 )
 
 
-def _deny(request, *, object_type, object_id, school=None):
-    access_log_record(
-        request=request,
-        action="view-denied",
-        object_type=object_type,
-        object_id=object_id,
-        school=school,
-        allowed=False,
-    )
-    raise Http404
-
-
 def _campaign_or_404(request, pk) -> Campaign:
-    try:
-        return selectors.campaigns_for(user=request.user).get(pk=pk)
-    except Campaign.DoesNotExist:
-        _deny(request, object_type="oversight.campaign", object_id=pk)
+    campaigns = selectors.campaigns_for(user=request.user)
+    return scoped_get(request, campaigns, pk, action="view", object_type="oversight.campaign")
 
 
 def _submission_or_404(request, pk) -> Submission:
-    try:
-        return selectors.submissions_for(user=request.user).get(pk=pk)
-    except Submission.DoesNotExist:
-        _deny(request, object_type="oversight.submission", object_id=pk)
+    submissions = selectors.submissions_for(user=request.user)
+    return scoped_get(request, submissions, pk, action="view", object_type="oversight.submission")
 
 
 # --- index --------------------------------------------------------------------------------------
@@ -96,7 +80,12 @@ def submission_edit(request, campaign_id, school_id):
     campaign = _campaign_or_404(request, campaign_id)
     school = selectors.report_schools_for(user=user).filter(pk=school_id).first()
     if school is None:
-        _deny(request, object_type="oversight.submission", object_id=f"{campaign_id}/{school_id}")
+        not_found(
+            request,
+            action="view",
+            object_type="oversight.submission",
+            object_id=f"{campaign_id}/{school_id}",
+        )
     if not campaign.is_open():
         raise Http404
     try:
@@ -220,7 +209,7 @@ def answer_file(request, pk):
             pk=pk, submission__in=selectors.submissions_for(user=user)
         )
     except Answer.DoesNotExist:
-        _deny(request, object_type="oversight.answer", object_id=pk)
+        not_found(request, action="view", object_type="oversight.answer", object_id=pk)
     if not answer.file:
         raise Http404
     access_log_record(

@@ -88,7 +88,7 @@ class EntryFacetedSearch(FacetedSearch):
 
 
 class ElasticEngine:
-    """Same interface as ``selectors.DatabaseEngine``: each rung of the ladder is one
+    """Same interface as ``selectors.engine.DatabaseEngine``: each rung of the ladder is one
     request; results of later rungs rank after earlier ones. Facets are those of the first
     rung that found anything (the bulk of the results)."""
 
@@ -116,7 +116,7 @@ class ElasticEngine:
         return faceted[start:stop].execute()
 
     def run(self, steps, filters) -> list[str]:
-        from .selectors import MIN_RESULTS
+        from .selectors.engine import MIN_RESULTS
 
         self.ids: list[int] = []
         self.total = 0
@@ -144,7 +144,7 @@ class ElasticEngine:
 
     def _fold(self) -> None:
         """Files whose page is among the results too rank after the rest (see
-        ``selectors.folded``)."""
+        ``selectors.engine.folded``)."""
         if not self.ids:
             return
         ids = set(self.ids)

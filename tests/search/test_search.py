@@ -162,7 +162,7 @@ def test_facet_counts_and_filters(
     client, home, guides, django_capture_on_commit_callbacks, monkeypatch, chunk
 ):
     if chunk:  # as with more matched entries than one statement may bind
-        monkeypatch.setattr("search.selectors.FACET_READ_CHUNK", chunk)
+        monkeypatch.setattr("search.selectors.engine.FACET_READ_CHUNK", chunk)
     for page, stages, topics in [
         (guides[0], ["primary", "junior"], ["厌学"]),
         (guides[4], ["junior"], ["考试"]),

@@ -178,7 +178,7 @@ def school_editors_sync(*, user) -> None:
             delattr(user, attr)
 
 
-# --- notice-board posters (resources/posters.py) ----------------------------------------------
+# --- notice-board posters (resources/posters/) ----------------------------------------------
 
 POSTER_DIR = "posters"
 POSTER_KINDS = {

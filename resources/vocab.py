@@ -67,7 +67,7 @@ SYSTEM_KINDS = (PolicyKind.HEALTH_SYSTEM, PolicyKind.REPORT_SYSTEM)
 
 
 class PosterColour(models.TextChoices):
-    """The main colour of a generated notice-board poster (resources/posters.py)."""
+    """The main colour of a generated notice-board poster (resources/posters/)."""
 
     TEAL = "teal", "青绿"
     BLUE = "blue", "湖蓝"

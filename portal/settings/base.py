@@ -300,7 +300,7 @@ XINYU_PAGE_CACHE = {
 # Anonymous visitors' search results (search/cache.py); off only to measure cold searches.
 XINYU_SEARCH_CACHE = env_bool("XINYU_SEARCH_CACHE", True)
 
-# Notice-board posters (resources/posters.py): the Chinese font file for the PNG picture on
+# Notice-board posters (resources/posters/): the Chinese font file for the PNG picture on
 # the page. Empty: look for one installed on the machine; none found → an SVG picture.
 POSTER_PREVIEW_FONT = os.environ.get("XINYU_POSTER_FONT", "")
 

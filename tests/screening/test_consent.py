@@ -360,7 +360,8 @@ def test_class_teacher_cannot_record_consent(client, world, consent_round, young
         reverse("screening:round_consent", args=[consent_round.pk]),
         {"students": [young["a7_1"][0].pk], "status": "given", "decided_on": "2026-09-18"},
     )
-    assert response.status_code == 404 and not GuardianConsent.objects.exists()
+    # Recording consent is the psychology teacher's capability: the one 403 page.
+    assert response.status_code == 403 and not GuardianConsent.objects.exists()
     [line] = _lines(before)
     assert line.allowed is False
 

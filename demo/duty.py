@@ -13,14 +13,17 @@ from django.utils import timezone
 from duty.models import (
     DutyRole,
     DutyRotationSlot,
-    EntryKind,
-    IncidentEntry,
     IncidentReport,
-    IncidentStatus,
     SafetyCheck,
     SafetyCheckStatus,
 )
-from duty.services import roster_generate_month
+from duty.services import (
+    incident_create,
+    incident_entry_add,
+    roster_generate_month,
+    rotation_slot_add,
+    safety_check_add,
+)
 from schools.models import Membership, School, Student
 from schools.vocab import Role
 
@@ -49,32 +52,28 @@ def _rotation(*, school, rng, out) -> bool:
     if not leaders:
         out(f"  {school.name}：没有学校领导，跳过值班安排。")
         return False
-    slots = []
+    slots = []  # (weekday, duty_role, person, phone), added through the rotation service
     for weekday in range(7):
         leader = leaders[weekday % len(leaders)]
         slots.append(
-            DutyRotationSlot(
-                school=school,
-                weekday=weekday,
-                duty_role=DutyRole.LEADER,
-                person=leader,
-                phone="" if leader.phone else _fictional_phone(rng),
-            )
+            (weekday, DutyRole.LEADER, leader, "" if leader.phone else _fictional_phone(rng))
         )
         for k in range(min(2, len(others))):
             cadre = others[(weekday * 2 + k) % len(others)]
-            if cadre == leader or any(s.person == cadre and s.weekday == weekday for s in slots):
+            if cadre == leader or any(p == cadre and d == weekday for d, _r, p, _ph in slots):
                 continue
             slots.append(
-                DutyRotationSlot(
-                    school=school,
-                    weekday=weekday,
-                    duty_role=DutyRole.CADRE,
-                    person=cadre,
-                    phone="" if cadre.phone else _fictional_phone(rng),
-                )
+                (weekday, DutyRole.CADRE, cadre, "" if cadre.phone else _fictional_phone(rng))
             )
-    DutyRotationSlot.objects.bulk_create(slots)
+    for weekday, duty_role, person, phone in slots:
+        rotation_slot_add(
+            by=leaders[0],
+            school=school,
+            weekday=weekday,
+            duty_role=duty_role,
+            person=person,
+            phone=phone,
+        )
     return True
 
 
@@ -143,38 +142,32 @@ def _incidents(*, schools, now, out) -> None:
         if reporter is None:
             continue
         discovered = now - datetime.timedelta(minutes=minutes)
-        incident = IncidentReport.objects.create(
+        students = Student.objects.filter(school=school).order_by("student_number")[: 1 + n % 2]
+        # Filed and reported through the services, each at the time it was done then, so
+        # the clocks and the timeline are what a user's actions would have made.
+        incident = incident_create(
+            user=reporter,
             school=school,
             category=category,
             occurred_at=discovered - datetime.timedelta(minutes=10),
             discovered_at=discovered,
             place=place,
             first_facts=facts,
-            reporter=reporter,
+            student_numbers=[s.student_number for s in students],
             public_opinion_note=opinion,
-            created_at=discovered + datetime.timedelta(minutes=5),
-            updated_at=discovered + datetime.timedelta(minutes=5),
-            updated_by=reporter,
+            now=discovered + datetime.timedelta(minutes=5),
         )
-        students = list(
-            Student.objects.filter(school=school).order_by("student_number")[: 1 + n % 2]
-        )
-        incident.students.set(students)
         for kind, stated, entered, caller, callee in reports:
-            IncidentEntry.objects.create(
+            incident_entry_add(
                 incident=incident,
+                user=handler,
                 kind=kind,
                 happened_at=discovered + datetime.timedelta(minutes=stated),
-                entered_at=discovered + datetime.timedelta(minutes=entered),
-                entered_by=handler,
+                content=ENTRY_TEXTS[kind],
                 caller=caller,
                 callee=callee,
-                content=ENTRY_TEXTS[kind],
+                now=discovered + datetime.timedelta(minutes=entered),
             )
-            if kind == EntryKind.FINAL:
-                incident.status = IncidentStatus.CLOSED
-                incident.closed_at = discovered + datetime.timedelta(minutes=entered)
-                incident.save(update_fields=["status", "closed_at"])
     out(f"  事件报告：{IncidentReport.objects.count()} 起")
 
 
@@ -193,9 +186,19 @@ def _safety_checks(*, schools, today, out) -> None:
     if SafetyCheck.objects.exists():
         return
     for n, school in enumerate(schools[:6]):
+        recorder = (
+            Membership.objects.active()
+            .filter(school=school, role__in=LEADER_ROLES)
+            .select_related("user")
+            .order_by("role", "pk")
+            .first()
+        )
+        if recorder is None:
+            continue
         items, problems, status = CHECKS[n % len(CHECKS)]
         day = today - datetime.timedelta(days=3 + 4 * n)
-        SafetyCheck.objects.create(
+        safety_check_add(
+            by=recorder.user,
             school=school,
             date=day,
             inspector="市教育局安全检查组" if n % 2 else "学校安全工作领导小组",

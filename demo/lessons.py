@@ -1,4 +1,5 @@
-"""Demo lessons taught this school year (R-18 curriculum coverage), bulk-created.
+"""Demo lessons taught this school year (R-18 curriculum coverage), each checked by the
+service's ``lesson_record_check`` and then written in bulk (``lesson_records_add_many``).
 
 Most classes had a mental-health lesson about every two weeks of term; a few schools are
 behind (the two rural schools without a psychology teacher, and one junior secondary
@@ -13,7 +14,8 @@ import datetime
 from django.utils import timezone
 
 from courses.lessons.selectors import LESSON_INTERVAL_DAYS
-from courses.models import LessonPage, LessonRecord
+from courses.lessons.services import lesson_record_check, lesson_records_add_many
+from courses.models import LessonPage
 from schools.calendar import Period, break_days
 from schools.models import Membership, School, SchoolClass
 from schools.vocab import Role, stage_of_grade
@@ -89,20 +91,22 @@ def load(*, out, rng):
                     lesson, curriculum = choices[(i + n) % len(choices)]
                 else:
                     topic = OWN_TOPICS[(i + n) % len(OWN_TOPICS)]
+                # The service's own check on every record (class, date, teacher, duplicate),
+                # so the demo holds no record the 授课记录 form would refuse; then one bulk
+                # write through the service, as an import does.
                 records.append(
-                    LessonRecord(
-                        school=school,
+                    lesson_record_check(
+                        by=teacher,
                         school_class=cls,
                         taught_on=day,
+                        teacher=teacher,
                         lesson=lesson,
                         curriculum=curriculum,
                         topic=topic,
-                        teacher=teacher,
                         periods=1,
-                        recorded_by=teacher,
                     )
                 )
-    LessonRecord.objects.bulk_create(records, batch_size=500)
+    lesson_records_add_many(records=records)
     out(f"  授课记录：新增 {len(records)} 条")
 
 

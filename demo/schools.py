@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import make_password
 
 from schools.calendar import SchoolYear
 from schools.models import Facility, Membership, School, SchoolClass, Student
-from schools.services import membership_sync_groups
+from schools.services import membership_save, membership_sync_groups, staff_role_check
 from schools.vocab import Gender, Grade, PsychEmployment, Role, SchoolKind, grades_of_kind
 
 CITY = "临澜市"
@@ -112,18 +112,20 @@ def load(*, out, rng):
 
     schools = {}
     for code, name, kind, public, township, _per_grade, _psych in SCHOOLS:
-        school, _ = School.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "kind": kind,
-                "is_public": public,
-                "township": township,
-                "address": f"{CITY}{township}学府路{int(code[-2:]) * 7}号",
-                "counselling_hotline": f"0000-86{code[-3:]}20",
-                "counselling_mailbox": f"xinli-{code.lower()}@example.cn",
-            },
-        )
+        school = School.objects.filter(code=code).first()
+        if school is None:
+            school = School(
+                code=code,
+                name=name,
+                kind=kind,
+                is_public=public,
+                township=township,
+                address=f"{CITY}{township}学府路{int(code[-2:]) * 7}号",
+                counselling_hotline=f"0000-86{code[-3:]}20",
+                counselling_mailbox=f"xinli-{code.lower()}@example.cn",
+            )
+            school.full_clean()  # the checks of the back-office school form
+            school.save()
         schools[code] = school
     out(f"  学校：{len(schools)} 所")
 
@@ -136,7 +138,7 @@ def load(*, out, rng):
             kinds += [Facility.Kind.GROUP_ROOM, Facility.Kind.HEALTH_STATION]
         if code in ("X0101", "X0104", "X0110"):
             kinds.append(Facility.Kind.CATHARSIS_ROOM)
-        Facility.objects.bulk_create(
+        facilities = [
             Facility(
                 school=school,
                 kind=kind,
@@ -149,27 +151,40 @@ def load(*, out, rng):
                 opening_hours="周一至周五 12:00–13:30，16:30–17:30" if "room" in kind else "",
             )
             for kind in kinds
-        )
+        ]
+        for facility in facilities:
+            facility.full_clean()  # the model's checks, as the back-office form runs them
+        Facility.objects.bulk_create(facilities)
 
     # Demo accounts.
     demo_school = schools[DEMO_SCHOOL]
     accounts = {}
     for username, real_name, role, extra in DEMO_ACCOUNTS:
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"real_name": real_name, "password": password}
-        )
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, real_name=real_name, password=password)
+            user.full_clean(exclude=["password"])
+            user.save()
         accounts[username] = user
         if not Membership.objects.filter(user=user, role=role).exists():
-            Membership.objects.create(
-                user=user,
-                school=None if role in (Role.BUREAU_ADMIN, Role.BUREAU_AUDITOR) else demo_school,
-                role=role,
-                active_from=school_year_start - datetime.timedelta(days=365 * 3),
-                **extra,
+            # The first bureau admin has nobody to grant the role (as on a new install,
+            # ``membership_save`` alone); the bureau admin grants the others.
+            school = None if role in (Role.BUREAU_ADMIN, Role.BUREAU_AUDITOR) else demo_school
+            if role != Role.BUREAU_ADMIN:
+                staff_role_check(by=accounts["bureau_admin"], school=school, role=role)
+            membership_save(
+                membership=Membership(
+                    user=user,
+                    school=school,
+                    role=role,
+                    active_from=school_year_start - datetime.timedelta(days=365 * 3),
+                    **extra,
+                )
             )
     # The demo class teacher also teaches (a membership of plain teacher is implied).
 
     # Classes, class teachers, students, staff per school.
+    bureau_admin = accounts["bureau_admin"]
     staff_count = 0
     student_count = 0
     total_schools = len(SCHOOLS)
@@ -210,23 +225,34 @@ def load(*, out, rng):
                 continue
             staff(f"g{grade}", Role.GRADE_LEADER, grade=grade)
 
+        # Hundreds of staff and thousands of students: written in bulk, but every record first
+        # passes the check the one-by-one path runs (the model's full_clean; for a role,
+        # ``staff_role_check`` with the bureau admin granting it), so a record the services
+        # would refuse raises here instead of being stored.
+        for user in new_users:
+            user.full_clean(exclude=["password"])
         User.objects.bulk_create(new_users)
         saved = {
             u.username: u for u in User.objects.filter(username__in=[u.username for u in new_users])
         }
         for cls, head in heads:
             cls.head_teacher = saved[head.username]
+        for cls in classes:
+            cls.full_clean()
         SchoolClass.objects.bulk_create(classes)
-        Membership.objects.bulk_create(
-            Membership(
+        granted = []
+        for user, role, extra in memberships:
+            staff_role_check(by=bureau_admin, school=school, role=role)
+            membership = Membership(
                 user=saved[user.username],
                 school=school,
                 role=role,
                 active_from=school_year_start - datetime.timedelta(days=rng.randrange(30, 2000)),
                 **extra,
             )
-            for user, role, extra in memberships
-        )
+            membership.full_clean()
+            granted.append(membership)
+        Membership.objects.bulk_create(granted)
         staff_count += len(new_users)
 
         students = []
@@ -246,6 +272,8 @@ def load(*, out, rng):
                     )
                 )
                 number += 1
+        for student in students:
+            student.full_clean()
         Student.objects.bulk_create(students)
         student_count += len(students)
         out.every("学校", done, total_schools, every=4)

@@ -26,6 +26,7 @@ from screening.services import (
     referral_record,
     results_import,
     return_plan_save,
+    round_add,
 )
 
 ROUND_NAME = "2026年秋季学期学生心理健康筛查"
@@ -80,22 +81,21 @@ def load(*, out, rng):
     gad7 = Instrument.objects.get(code=GAD7["code"], school__isnull=True)
     today = datetime.date.today()
     start = datetime.date(SchoolYear.containing(today).first_year, 10, 8)
-    rnd, created = ScreeningRound.objects.get_or_create(
-        school=school,
-        name=ROUND_NAME,
-        defaults={
-            "grades": sorted({c.grade for c in classes}),
-            "starts_on": start,
-            "ends_on": start + datetime.timedelta(days=21),
-            "basis": ScreeningRound.Basis.STATUTORY,
-            "basis_note": "依据学校心理健康教育工作方案开展，已报区教育局备案",
-            "status": ScreeningRound.Status.CLOSED,
-            "created_by": psych,
-        },
-    )
-    if created:
-        rnd.instruments.set([phq9, gad7])
-        rnd.classes.set(classes)
+    rnd = ScreeningRound.objects.filter(school=school, name=ROUND_NAME).first()
+    if rnd is None:
+        rnd = round_add(
+            by=psych,
+            school=school,
+            name=ROUND_NAME,
+            instruments=[phq9, gad7],
+            grades=sorted({c.grade for c in classes}),
+            classes=classes,
+            starts_on=start,
+            ends_on=start + datetime.timedelta(days=21),
+            basis=ScreeningRound.Basis.STATUTORY,
+            basis_note="依据学校心理健康教育工作方案开展，已报区教育局备案",
+            status=ScreeningRound.Status.CLOSED,
+        )
     students = [
         s for c in classes for s in c.students.filter(is_active=True).order_by("student_number")
     ]
@@ -208,23 +208,21 @@ def _consent_round(*, school, school_class, instrument, psych, out):
     a few still outstanding (shown on the consent screen as 未登记)."""
     today = datetime.date.today()
     spring = datetime.date(SchoolYear.containing(today).first_year + 1, 3, 2)
-    rnd, created = ScreeningRound.objects.get_or_create(
+    if ScreeningRound.objects.filter(school=school, name=CONSENT_ROUND_NAME).exists():
+        return
+    rnd = round_add(
+        by=psych,
         school=school,
         name=CONSENT_ROUND_NAME,
-        defaults={
-            "grades": [school_class.grade],
-            "starts_on": spring,
-            "ends_on": spring + datetime.timedelta(days=14),
-            "basis": ScreeningRound.Basis.CONSENT,
-            "basis_note": "致家长的一封信及知情同意书回执，经班主任发放回收",
-            "status": ScreeningRound.Status.DRAFT,
-            "created_by": psych,
-        },
+        instruments=[instrument],
+        grades=[school_class.grade],
+        classes=[school_class],
+        starts_on=spring,
+        ends_on=spring + datetime.timedelta(days=14),
+        basis=ScreeningRound.Basis.CONSENT,
+        basis_note="致家长的一封信及知情同意书回执，经班主任发放回收",
+        status=ScreeningRound.Status.DRAFT,
     )
-    if not created:
-        return
-    rnd.instruments.set([instrument])
-    rnd.classes.set([school_class])
     students = list(school_class.students.filter(is_active=True).order_by("student_number"))
     slips_back = students[: max(0, len(students) - 3)]  # three slips not yet returned
     on = min(today, spring) - datetime.timedelta(days=3)

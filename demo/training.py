@@ -19,12 +19,22 @@ from courses.models import (
     ExternalTraining,
     HoursEntry,
     HoursTarget,
-    QuizAttempt,
-    SectionView,
-    SessionRegistration,
     TrainingIndexPage,
     TrainingModulePage,
     TrainingSession,
+)
+from courses.training.services import (
+    attendance_check,
+    attendance_record,
+    credit_check,
+    credits_add_many,
+    external_decide,
+    external_submit,
+    quiz_submit,
+    section_complete,
+    session_add,
+    session_register,
+    target_set,
 )
 from schools.models import Membership
 from schools.vocab import BUREAU_ROLES, Role, Stage
@@ -717,6 +727,12 @@ def _pages(out):
     return index, modules
 
 
+def _session(*, module, title, **values):
+    """The session of ``module`` called ``title``, added through the service when missing."""
+    session = TrainingSession.objects.filter(module=module, title=title).first()
+    return session or session_add(module=module, title=title, **values)
+
+
 def _sessions(out, modules):
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
@@ -726,32 +742,28 @@ def _sessions(out, modules):
             start = datetime.datetime(year, month, day, hour, 0, tzinfo=tz)
             if start.date() >= today:
                 continue
-            session, _ = TrainingSession.objects.get_or_create(
+            session = _session(
                 module=modules[slug],
                 title=f"{year} 年{title}",
-                defaults={
-                    "starts_at": start,
-                    "ends_at": start + datetime.timedelta(hours=3),
-                    "place": place,
-                    "trainer": trainer,
-                    "capacity": capacity,
-                },
+                starts_at=start,
+                ends_at=start + datetime.timedelta(hours=3),
+                place=place,
+                trainer=trainer,
+                capacity=capacity,
             )
             past.append(session)
     for slug, title, days, hour, place, trainer, capacity in UPCOMING_SESSIONS:
         start = datetime.datetime.combine(
             today + datetime.timedelta(days=days), datetime.time(hour), tzinfo=tz
         )
-        session, _ = TrainingSession.objects.get_or_create(
+        session = _session(
             module=modules[slug],
             title=title,
-            defaults={
-                "starts_at": start,
-                "ends_at": start + datetime.timedelta(hours=3),
-                "place": place,
-                "trainer": trainer,
-                "capacity": capacity,
-            },
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=3),
+            place=place,
+            trainer=trainer,
+            capacity=capacity,
         )
         upcoming.append(session)
     out(f"  线下场次：已举办 {len(past)} 场，即将举办 {len(upcoming)} 场")
@@ -762,9 +774,9 @@ def _targets(out):
     this_year = timezone.localdate().year
     for year in (this_year - 1, this_year):
         for role, hours in TARGETS.items():
-            HoursTarget.objects.get_or_create(
-                year=year, role=role, defaults={"hours": Decimal(hours)}
-            )
+            # Only a missing target is set: one the bureau changed stays.
+            if not HoursTarget.objects.filter(year=year, role=role).exists():
+                target_set(year=year, role=role, hours=Decimal(hours))
     out("  年度学时目标：心理教师 24，班主任 12，其他教职工 6")
 
 
@@ -813,16 +825,18 @@ def _ledger(out, modules, past_sessions):
                 while code in codes:
                     code = _code(rng)
                 codes.add(code)
+                admin = admins.get(school.pk)
                 entries.append(
-                    HoursEntry(
+                    credit_check(
                         teacher=user,
-                        school=school,
+                        # the attendance rule: the admin records a colleague of their school
+                        school=attendance_check(session=session, teacher=user, recorded_by=admin),
                         hours=session.module.hours,
                         source=HoursEntry.Source.SESSION,
                         module=session.module,
                         session=session,
                         credited_on=timezone.localdate(session.ends_at),
-                        recorded_by=admins.get(school.pk),
+                        recorded_by=admin,
                         certificate_code=code,
                     )
                 )
@@ -837,7 +851,7 @@ def _ledger(out, modules, past_sessions):
                     code = _code(rng)
                 codes.add(code)
                 entries.append(
-                    HoursEntry(
+                    credit_check(
                         teacher=user,
                         school=school,
                         hours=module.hours,
@@ -849,7 +863,9 @@ def _ledger(out, modules, past_sessions):
                     )
                 )
         out.every("教职工学时", done, total, every=50)
-    HoursEntry.objects.bulk_create(entries, batch_size=500)
+    # Every line was made by the ledger's crediting rule (``credit_check``; session lines also
+    # by the attendance rule): one bulk write through the service, without 1,000 messages.
+    credits_add_many(entries=entries)
     out(f"  学时记录 {len(entries)} 条")
 
 
@@ -872,10 +888,11 @@ def _demo_teacher(out, modules, past_sessions, upcoming):
     )
     recorder = admin.user if admin else None
     today = timezone.localdate()
-    # Completed online module this year, with a failed and a passed attempt.
+    # Completed online module: every section studied, a failed and a passed attempt; the
+    # pass credits the module (the service's completion rule and certificate message).
     self_care = modules["teacher-self-care"]
     for block in self_care.sections:
-        SectionView.objects.get_or_create(teacher=teacher, module=self_care, section_id=block.id)
+        section_complete(teacher=teacher, module=self_care, section_id=block.id)
     quiz = list(self_care.quiz)
     right = {b.id: [i for i, c in enumerate(b.value["choices"]) if c["correct"]] for b in quiz}
     wrong = {
@@ -883,65 +900,21 @@ def _demo_teacher(out, modules, past_sessions, upcoming):
     }
     # A first try with the last three questions wrong, then a pass.
     first = {b.id: (right if n < len(quiz) - 3 else wrong)[b.id] for n, b in enumerate(quiz)}
-    first_correct = len(quiz) - 3
-    QuizAttempt.objects.create(
-        teacher=teacher,
-        module=self_care,
-        answers=first,
-        correct=first_correct,
-        total=len(quiz),
-        score=100 * first_correct // len(quiz),
-        passed=100 * first_correct >= self_care.pass_mark * len(quiz),
-        pass_mark=self_care.pass_mark,
-        submitted_at=timezone.now() - datetime.timedelta(days=40, hours=1),
-    )
-    QuizAttempt.objects.create(
-        teacher=teacher,
-        module=self_care,
-        answers=right,
-        correct=len(quiz),
-        total=len(quiz),
-        score=100,
-        passed=True,
-        pass_mark=self_care.pass_mark,
-        submitted_at=timezone.now() - datetime.timedelta(days=40),
-    )
-    HoursEntry.objects.create(
-        teacher=teacher,
-        school=school,
-        hours=self_care.hours,
-        source=HoursEntry.Source.ONLINE,
-        module=self_care,
-        credited_on=today - datetime.timedelta(days=40),
-        recorded_by=teacher,
-        certificate_code="DEMOTEACH01",
-    )
-    # One session this year and two last year.
+    quiz_submit(teacher=teacher, module=self_care, answers=first)
+    quiz_submit(teacher=teacher, module=self_care, answers=right)
+    # One session this year and two last year, attendance recorded by the school admin.
     this_year = [s for s in past_sessions if s.starts_at.year == today.year]
     last_year = [s for s in past_sessions if s.starts_at.year == today.year - 1]
-    for n, session in enumerate(this_year[:1] + last_year[:2]):
-        SessionRegistration.objects.get_or_create(session=session, teacher=teacher)
-        HoursEntry.objects.create(
-            teacher=teacher,
-            school=school,
-            hours=session.module.hours,
-            source=HoursEntry.Source.SESSION,
-            module=session.module,
-            session=session,
-            credited_on=timezone.localdate(session.ends_at),
-            recorded_by=recorder,
-            certificate_code=f"DEMOTEACH{n + 2:02d}",
-        )
-    # An online module in progress: one section of three opened.
+    if recorder is not None:
+        for session in this_year[:1] + last_year[:2]:
+            attendance_record(session=session, teachers=[teacher], recorded_by=recorder)
+    # An online module in progress: one section of three studied.
     crisis = modules["recognising-crisis-signs"]
-    SectionView.objects.get_or_create(
-        teacher=teacher, module=crisis, section_id=next(iter(crisis.sections)).id
-    )
+    section_complete(teacher=teacher, module=crisis, section_id=next(iter(crisis.sections)).id)
     if upcoming:
-        SessionRegistration.objects.get_or_create(session=upcoming[0], teacher=teacher)
-    ExternalTraining.objects.create(
+        session_register(teacher=teacher, session=upcoming[0])
+    external_submit(
         teacher=teacher,
-        school=school,
         title="中小学教师心理健康教育能力提升专题",
         provider="国家智慧教育公共服务平台",
         completed_on=today - datetime.timedelta(days=12),
@@ -980,9 +953,8 @@ def _externals(out):
         )
         if membership is None:
             continue
-        submission = ExternalTraining.objects.create(
+        submission = external_submit(
             teacher=user,
-            school=membership.school,
             title=title,
             provider="国家智慧教育公共服务平台",
             completed_on=today - datetime.timedelta(days=30),
@@ -990,8 +962,6 @@ def _externals(out):
             evidence=ContentFile(_pdf(title), name="certificate.pdf"),
         )
         if approve:
-            from courses.training.services import external_decide
-
             admin = (
                 Membership.objects.active()
                 .filter(school=membership.school, role=Role.SCHOOL_ADMIN)

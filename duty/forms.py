@@ -16,9 +16,8 @@ from .models import (
     IncidentCategory,
     IncidentStatus,
     SafetyCheck,
-    SafetyCheckStatus,
 )
-from .services import roster_row_check
+from .services import roster_row_check, safety_check_check
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -231,17 +230,14 @@ class SafetyCheckForm(ScopedModelForm):
 
     def clean(self):
         data = super().clean()
-        problems = (data.get("problems_found") or "").strip()
-        status = data.get("status")
-        if problems and status == SafetyCheckStatus.NO_PROBLEM:
-            self.add_error("status", "已填写发现问题，状态应为“整改中”或“已整改”。")
-        if problems and not data.get("fix_deadline"):
-            self.add_error("fix_deadline", "发现问题时必须填写整改期限。")
-        if not problems and status != SafetyCheckStatus.NO_PROBLEM:
-            self.add_error("problems_found", "状态为整改时，请写明发现的问题。")
-        day, deadline = data.get("date"), data.get("fix_deadline")
-        if day and deadline and deadline < day:
-            self.add_error("fix_deadline", "整改期限不能早于检查日期。")
-        if day and day > timezone.localdate():
-            self.add_error("date", "检查日期不能晚于今天。")
+        try:
+            safety_check_check(
+                date=data.get("date"),
+                problems_found=data.get("problems_found"),
+                fix_deadline=data.get("fix_deadline"),
+                status=data.get("status"),
+            )
+        except forms.ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field, messages)
         return data

@@ -80,16 +80,20 @@ class RoundForm(ScopedModelForm):
         self.fields["grades"].widget = forms.CheckboxSelectMultiple(choices=Grade.choices)
 
     def clean(self):
+        from .services import round_check
+
         data = super().clean()
-        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            self.add_error("ends_on", "结束日期不能早于开始日期。")
-        if not data.get("grades") and not data.get("classes"):
-            self.add_error("grades", "请选择目标年级或目标班级。")
-        school = data.get("school")
-        for school_class in data.get("classes") or []:
-            if school and school_class.school_id != school.pk:
-                self.add_error("classes", "目标班级必须属于本批次的学校。")
-                break
+        try:
+            round_check(
+                school=data.get("school"),
+                starts_on=data.get("starts_on"),
+                ends_on=data.get("ends_on"),
+                grades=data.get("grades"),
+                classes=data.get("classes"),
+            )
+        except forms.ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field, messages)
         return data
 
 

@@ -63,7 +63,7 @@ def _next_round(*, teacher, source, module=None, session=None, external=None) ->
     return qs.count() + 1
 
 
-def _credit(
+def credit_check(
     *,
     teacher,
     hours,
@@ -75,8 +75,10 @@ def _credit(
     recorded_by=None,
     credited_on=None,
     certificate=True,
+    certificate_code: str | None = None,
 ) -> HoursEntry:
-    """Append one credit; a live credit for the same thing is refused (and the DB agrees)."""
+    """The crediting rule: the unsaved ledger line, or ValidationError. Hours are positive and
+    a live credit for the same module or session is refused (the database agrees)."""
     if hours is None or Decimal(hours) <= 0:
         raise ValidationError({"hours": "学时必须大于 0。"})
     if source != HoursEntry.Source.EXTERNAL:
@@ -87,7 +89,7 @@ def _credit(
                 f"{teacher.real_name or teacher.username} 已获得“{what}”的学时"
                 f"（{existing.credited_on}），不能重复认定。"
             )
-    entry = HoursEntry(
+    return HoursEntry(
         teacher=teacher,
         school=school if school is not None else _school_of(teacher=teacher),
         hours=Decimal(hours),
@@ -100,7 +102,14 @@ def _credit(
         ),
         credited_on=credited_on or timezone.localdate(),
         recorded_by=recorded_by,
-        certificate_code=certificate_code_new() if certificate else None,
+        certificate_code=(certificate_code or certificate_code_new()) if certificate else None,
+    )
+
+
+def _credit(*, teacher, hours, source, session=None, module=None, **values) -> HoursEntry:
+    """Append one credit (``credit_check``'s rule) and tell the teacher of the certificate."""
+    entry = credit_check(
+        teacher=teacher, hours=hours, source=source, session=session, module=module, **values
     )
     try:
         with transaction.atomic():
@@ -217,6 +226,14 @@ def completion_record(*, teacher, module: TrainingModulePage, recorded_by=None) 
 # --- offline sessions -----------------------------------------------------------------------
 
 
+def session_add(**values) -> TrainingSession:
+    """A new offline session with the model's checks (those of the back-office form)."""
+    session = TrainingSession(**values)
+    session.full_clean()
+    session.save()
+    return session
+
+
 @transaction.atomic
 def session_register(*, teacher, session: TrainingSession) -> SessionRegistration:
     if session.starts_at <= timezone.now():
@@ -280,6 +297,20 @@ def _attendance_refusal(*, session, teacher, recorded_by):
     return school, None
 
 
+NOT_STARTED = "场次尚未开始，不能登记出勤。"
+
+
+def attendance_check(*, session: TrainingSession, teacher, recorded_by):
+    """The school through which ``recorded_by`` may credit ``teacher``'s attendance at
+    ``session``, or ValidationError (the rule of ``attendance_record``)."""
+    if session.starts_at > timezone.now():
+        raise ValidationError(NOT_STARTED)
+    school, refusal = _attendance_refusal(session=session, teacher=teacher, recorded_by=recorded_by)
+    if refusal:
+        raise ValidationError(refusal)
+    return school
+
+
 def _attendance_credit(*, session, entries, recorded_by) -> list[HoursEntry]:
     return [
         _credit(
@@ -294,9 +325,6 @@ def _attendance_credit(*, session, entries, recorded_by) -> list[HoursEntry]:
         )
         for teacher, school in entries
     ]
-
-
-NOT_STARTED = "场次尚未开始，不能登记出勤。"
 
 
 @transaction.atomic
@@ -361,6 +389,14 @@ def attendance_import(*, session: TrainingSession, upload, recorded_by) -> list[
         return spreadsheets.rows_run(
             table, ATTENDANCE_SCHEMA, check, no_rows=NO_TEACHERS, write=credit
         )
+
+
+@transaction.atomic
+def credits_add_many(*, entries: list[HoursEntry]) -> int:
+    """Save ledger lines already made by ``credit_check`` (a history brought in at once): all
+    or none, without the one-by-one certificate messages."""
+    HoursEntry.objects.bulk_create(entries, batch_size=500)
+    return len(entries)
 
 
 # --- external training ---------------------------------------------------------------------

@@ -56,3 +56,4 @@ from .results import (  # noqa: F401
     result_save,
     results_import,
 )
+from .rounds import round_add, round_check  # noqa: F401

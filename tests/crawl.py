@@ -63,6 +63,16 @@ ENGLISH_ALLOWED = {
     "Excel",
 }
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
+
+
+def _certificate_code():
+    from courses.training.services import CODE_ALPHABET
+
+    return re.compile(rf"(?<![A-Za-z0-9])[{CODE_ALPHABET}]{{10}}(?![A-Za-z0-9])")
+
+
+# Training certificates' verification codes (data, not UI text: e.g. "证书编号 EUHJSAEN2K").
+CERTIFICATE_CODE = _certificate_code()
 ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\S+\.(?:cn|com|org|net)\b")
 
 
@@ -97,7 +107,7 @@ def english_words(html: str) -> list[str]:
                 texts.append(value)
     words = []
     for text in texts:
-        text = ADDRESS.sub(" ", text)
+        text = CERTIFICATE_CODE.sub(" ", ADDRESS.sub(" ", text))
         words += [w for w in LATIN_WORD.findall(text) if w not in ENGLISH_ALLOWED]
     return words
 

@@ -24,7 +24,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from portal import idempotency
 
 from .audit import access_log_record
-from .backoffice import FORBIDDEN_TEMPLATE, forbidden_response  # noqa: F401
+from .backoffice import forbidden_response
 from .selectors import user_memo
 
 READ_ACTIONS = {"view", "inspect", "export"}

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from schools.viewsets import forbidden_response
+from schools.backoffice import forbidden_response
 
 from .models import SearchQuery
 from .services import search_query_review

@@ -60,18 +60,9 @@ def case_memberships_of(*, user) -> QuerySet[CaseMember]:
     )
 
 
-def in_case_group(*, user) -> bool:
-    """Whether the user is in any counselling group now (it opens the back office for them,
-    see ``schools.services.membership_sync_groups``)."""
-    return case_memberships_of(user=user).exists()
-
-
 def case_student_ids(*, user):
     """Students whose counselling group holds the user (a subquery of ids)."""
     return case_memberships_of(user=user).values("student_id")
-
-
-_case_student_ids = case_student_ids
 
 
 def _leader_case_q(*, user, prefix="") -> Q:
@@ -96,7 +87,7 @@ def _case_q(*, user, field: str) -> Q:
     student_in = "pk__in" if not field else f"{field}_id__in"
     q = Q(**{school_field: psych}) if psych else Q(pk__in=[])
     q |= _leader_case_q(user=user, prefix=field)
-    q |= Q(**{student_in: _case_student_ids(user=user)})
+    q |= Q(**{student_in: case_student_ids(user=user)})
     return q
 
 
@@ -273,10 +264,6 @@ def instruments_managed_by(*, user) -> QuerySet[Instrument]:
     return Instrument.objects.filter(q)
 
 
-def may_define_instrument(*, user) -> bool:
-    return access.can(user=user, cap="screening.instrument.define")
-
-
 # --- warnings and concerns ------------------------------------------------------------------
 
 
@@ -291,7 +278,7 @@ def _full_warning_q(*, user) -> Q:
         q |= Q(school_id__in=leaders, level__in=LEADER_LEVELS)
     for school_id, grade in _grade_scopes(user=user):
         q |= Q(school_id=school_id, grade=grade)
-    q |= Q(student_id__in=_case_student_ids(user=user))
+    q |= Q(student_id__in=case_student_ids(user=user))
     return q
 
 
@@ -332,7 +319,7 @@ def warnings_read_in_full_by(*, user) -> QuerySet[Warning]:
 def warnings_managed_by(*, user) -> QuerySet[Warning]:
     """Warnings whose status and notes the user may update: psychology teacher, case group."""
     psych = access.school_ids_for(user=user, cap="screening.warning.write", reach=Reach.SCHOOL)
-    q = Q(school_id__in=psych) | Q(student_id__in=_case_student_ids(user=user))
+    q = Q(school_id__in=psych) | Q(student_id__in=case_student_ids(user=user))
     return Warning.objects.filter(q)
 
 
@@ -364,11 +351,6 @@ def followup_flags_for(*, user) -> list[FollowUpFlag]:
         .order_by("school_class__name", "student_number")
     )
     return [FollowUpFlag(student=s, needs_follow_up=s.flag) for s in students]
-
-
-def has_screening_access(*, user) -> bool:
-    """Whether the screening menu shows at all."""
-    return access.can(user=user, cap="screening.access")
 
 
 # --- back-office form choices ---------------------------------------------------------------

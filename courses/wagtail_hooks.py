@@ -1,13 +1,12 @@
 """Back office for training: menu, report / attendance / approval views, scoped viewsets."""
 
 from django.forms import modelform_factory
-from django.urls import include, path, reverse
+from django.urls import path
 from wagtail import hooks
-from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from schools import access
-from schools.backoffice import CapabilityMenuItem
+from schools.backoffice import AreaViewSet, MenuLink
 from schools.viewsets import ScopedModelForm, ScopedModelViewSet, ScopedPermissionPolicy
 
 from .models import HoursTarget, TrainingSession
@@ -58,7 +57,6 @@ class TrainingSessionViewSet(ScopedModelViewSet):
     permission_policy = session_policy
     icon = "date"
     menu_label = "培训场次"
-    menu_order = 2
     url_prefix = "training/sessions"
     url_namespace = "training_sessions"
     form_fields = [
@@ -89,7 +87,6 @@ class HoursTargetViewSet(ScopedModelViewSet):
     permission_policy = target_policy
     icon = "pick"
     menu_label = "年度学时目标"
-    menu_order = 6
     url_prefix = "training/targets"
     url_namespace = "training_targets"
     form_fields = ["year", "role", "hours"]
@@ -98,20 +95,8 @@ class HoursTargetViewSet(ScopedModelViewSet):
     inspect_view_enabled = False
 
 
-class TrainingGroup(ViewSetGroup):
-    menu_label = "培训学时"
-    menu_icon = "group"
-    menu_order = 310
-    submenu_hook = "register_training_menu_item"
-    items = (TrainingSessionViewSet, HoursTargetViewSet)
-
-
-@hooks.register("register_admin_viewset")
-def register_training_viewsets():
-    return TrainingGroup()
-
-
-# --- custom views ---------------------------------------------------------------------------------
+session_viewset = TrainingSessionViewSet()
+target_viewset = HoursTargetViewSet()
 
 admin_patterns = [
     path("reports/school/", views.school_report, name="school_report"),
@@ -125,64 +110,41 @@ admin_patterns = [
 ]
 
 
-@hooks.register("register_admin_urls")
-def register_training_urls():
-    return [path("training/", include((admin_patterns, "training_admin")))]
+class TrainingArea(AreaViewSet):
+    """培训学时: reports, attendance, external claims, the ledger, sessions and targets."""
 
-
-@hooks.register("register_training_menu_item")
-def menu_school_report():
-    return CapabilityMenuItem(
-        "学校学时报表",
-        reverse("training_admin:school_report"),
-        icon_name="table",
-        order=0,
-        capability=views.school_report.capability,
+    name = "training_admin"
+    url_prefix = "training"
+    menu_label = "培训学时"
+    icon = "group"
+    menu_order = 310
+    routes = admin_patterns
+    menu_links = (
+        MenuLink("学校学时报表", route="school_report", icon="table", order=0),
+        MenuLink("全市学时报表", route="bureau_report", icon="table", order=1),
+        MenuLink(
+            "培训场次",
+            url_name=session_viewset.get_url_name("index"),
+            capability="courses.session.read",
+            icon="date",
+            order=2,
+        ),
+        MenuLink("出勤登记", route="attendance_list", icon="tick", order=3),
+        MenuLink("校外培训审核", route="external_list", icon="doc-full", order=4),
+        MenuLink("学时台账", route="ledger", icon="list-ul", order=5),
+        MenuLink(
+            "年度学时目标",
+            url_name=target_viewset.get_url_name("index"),
+            capability="portal.backoffice",
+            icon="pick",
+            order=6,
+        ),
     )
 
 
-@hooks.register("register_training_menu_item")
-def menu_bureau_report():
-    return CapabilityMenuItem(
-        "全市学时报表",
-        reverse("training_admin:bureau_report"),
-        icon_name="table",
-        order=1,
-        capability=views.bureau_report.capability,
-    )
-
-
-@hooks.register("register_training_menu_item")
-def menu_attendance():
-    return CapabilityMenuItem(
-        "出勤登记",
-        reverse("training_admin:attendance_list"),
-        icon_name="tick",
-        order=3,
-        capability=views.attendance_list.capability,
-    )
-
-
-@hooks.register("register_training_menu_item")
-def menu_external():
-    return CapabilityMenuItem(
-        "校外培训审核",
-        reverse("training_admin:external_list"),
-        icon_name="doc-full",
-        order=4,
-        capability=views.external_list.capability,
-    )
-
-
-@hooks.register("register_training_menu_item")
-def menu_ledger():
-    return CapabilityMenuItem(
-        "学时台账",
-        reverse("training_admin:ledger"),
-        icon_name="list-ul",
-        order=5,
-        capability=views.ledger.capability,
-    )
+@hooks.register("register_admin_viewset")
+def register_training_viewsets():
+    return [session_viewset, target_viewset, TrainingArea()]
 
 
 # --- mental-health lessons taught (R-18 curriculum coverage) ---------------------------------------
@@ -192,19 +154,4 @@ from .lessons import admin as lesson_admin  # noqa: E402  (registers the lesson-
 
 @hooks.register("register_admin_viewset")
 def register_lesson_viewsets():
-    return lesson_admin.LessonsGroup()
-
-
-@hooks.register("register_admin_urls")
-def register_lesson_urls():
-    return [path("lessons/", include((lesson_admin.admin_patterns, "lessons_admin")))]
-
-
-@hooks.register("register_lessons_menu_item")
-def menu_lesson_import():
-    return lesson_admin.lesson_menu_items()[0]
-
-
-@hooks.register("register_lessons_menu_item")
-def menu_lesson_coverage():
-    return lesson_admin.lesson_menu_items()[1]
+    return [lesson_admin.lesson_record_viewset, lesson_admin.LessonsArea()]

@@ -1,21 +1,22 @@
-"""Back-office URLs, mounted under /admin/duty/ by ``wagtail_hooks.register_admin_urls``."""
+"""Back-office routes of duty: the ``DutyArea`` viewset (wagtail_hooks) mounts them at
+/admin/duty/ in the namespace ``duty_admin``."""
 
 from django.urls import path
 
 from . import views
 
 urlpatterns = [
-    path("incidents/", views.incident_inbox, name="duty_incidents"),
-    path("incidents/export.csv", views.incident_export, name="duty_incident_export"),
-    path("incidents/new/", views.incident_create, name="duty_incident_create"),
-    path("incidents/<int:pk>/", views.incident_detail, name="duty_incident_detail"),
-    path("incidents/<int:pk>/edit/", views.incident_edit, name="duty_incident_edit"),
-    path("incidents/<int:pk>/entries/", views.entry_add, name="duty_entry_add"),
-    path("incidents/<int:pk>/print/", views.incident_print, name="duty_incident_print"),
-    path("roster/calendar/", views.roster_calendar, name="duty_roster_calendar"),
-    path("roster/generate/", views.roster_generate, name="duty_roster_generate"),
-    path("roster/import/", views.roster_import, name="duty_roster_import"),
-    path("roster/phone-list/", views.phone_list, name="duty_phone_list"),
-    path("notices/", views.notices, name="duty_notices"),
-    path("notices/<int:pk>/read/", views.notice_read, name="duty_notice_read"),
+    path("incidents/", views.incident_inbox, name="incidents"),
+    path("incidents/export.csv", views.incident_export, name="incident_export"),
+    path("incidents/new/", views.incident_create, name="incident_create"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
+    path("incidents/<int:pk>/edit/", views.incident_edit, name="incident_edit"),
+    path("incidents/<int:pk>/entries/", views.entry_add, name="entry_add"),
+    path("incidents/<int:pk>/print/", views.incident_print, name="incident_print"),
+    path("roster/calendar/", views.roster_calendar, name="roster_calendar"),
+    path("roster/generate/", views.roster_generate, name="roster_generate"),
+    path("roster/import/", views.roster_import, name="roster_import"),
+    path("roster/phone-list/", views.phone_list, name="phone_list"),
+    path("notices/", views.notices, name="notices"),
+    path("notices/<int:pk>/read/", views.notice_read, name="notice_read"),
 ]

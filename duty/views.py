@@ -212,7 +212,7 @@ def entry_add(request, pk):
             _add_errors(form, exc)
         else:
             messages.success(request, f"已登记{EntryKind(form.cleaned_data['kind']).label}。")
-            return redirect("duty_incident_detail", pk=incident.pk)
+            return redirect("duty_admin:incident_detail", pk=incident.pk)
     now = timezone.now()
     context, shown = _detail_context(request, incident, now=now)
     _log_students(request, incident=incident, students=shown, action="view")
@@ -273,9 +273,9 @@ def incident_create(request):
         request,
         template="duty/admin/incident_form.html",
         extra={"page_title": "登记事件", "header_title": "登记事件"},
-        success_url=lambda i: reverse("duty_incident_detail", args=[i.pk])
+        success_url=lambda i: reverse("duty_admin:incident_detail", args=[i.pk])
         if selectors.incidents_visible_to(user=request.user).filter(pk=i.pk).exists()
-        else reverse("duty_incidents"),
+        else reverse("duty_admin:incidents"),
     )
 
 
@@ -314,7 +314,7 @@ def incident_edit(request, pk):
                 _add_errors(form, exc)
             else:
                 messages.success(request, "报告已保存。")
-                return redirect("duty_incident_detail", pk=incident.pk)
+                return redirect("duty_admin:incident_detail", pk=incident.pk)
     else:
         form = IncidentEditForm(initial=initial, user=request.user)
         _log_students(
@@ -408,7 +408,7 @@ def roster_generate(request):
                 + (f"；保留了已有安排的 {result['kept']} 天。" if result["kept"] else "。"),
             )
             return redirect(
-                f"{reverse('duty_roster_calendar')}?school={school.pk}&month={month:%Y-%m}"
+                f"{reverse('duty_admin:roster_calendar')}?school={school.pk}&month={month:%Y-%m}"
             )
     return render(
         request,
@@ -436,7 +436,7 @@ def roster_import(request):
             errors = exc.errors
         else:
             messages.success(request, f"已导入 {count} 条值班安排。")
-            return redirect(f"{reverse('duty_roster_calendar')}?school={school.pk}")
+            return redirect(f"{reverse('duty_admin:roster_calendar')}?school={school.pk}")
     return render(
         request,
         "duty/admin/roster_import.html",
@@ -477,7 +477,7 @@ def notices(request):
 @require_POST
 def notice_read(request, pk):
     services.notice_mark_read(user=request.user, notice_id=pk)
-    return redirect("duty_notices")
+    return redirect("duty_admin:notices")
 
 
 # --- learner area: any teacher reports an incident of their school --------------------------

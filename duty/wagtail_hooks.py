@@ -1,19 +1,17 @@
 """Back office for duty: roster, rotation and safety checks as scoped model viewsets; the
 incident inbox, calendar, import and phone list as admin views; a dashboard panel."""
 
-from django.urls import include, path, reverse
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
-from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from schools import access
-from schools.backoffice import CapabilityMenuItem
+from schools.backoffice import AreaViewSet, MenuLink
 from schools.selectors import memberships_of
 from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
 
-from . import selectors, views
+from . import admin_urls, selectors
 from .forms import DutyAssignmentForm, DutyRotationSlotForm, SafetyCheckForm
 from .models import DutyAssignment, DutyRotationSlot, IncidentReport, SafetyCheck
 
@@ -100,66 +98,52 @@ class SafetyCheckViewSet(ScopedModelViewSet):
         return SafetyCheckForm
 
 
-class DutyGroup(ViewSetGroup):
+roster_viewset = DutyAssignmentViewSet()
+rotation_viewset = DutyRotationSlotViewSet()
+safety_viewset = SafetyCheckViewSet()
+
+
+class DutyArea(AreaViewSet):
+    """值班与事件: incidents, the roster (calendar, rows, rotation), phones, checks, notices."""
+
+    name = "duty_admin"
+    url_prefix = "duty"
     menu_label = "值班与事件"
-    menu_icon = "warning"
+    icon = "warning"
     menu_order = 250
-    submenu_hook = "register_duty_menu_item"
-    items = (DutyAssignmentViewSet, DutyRotationSlotViewSet, SafetyCheckViewSet)
+    routes = admin_urls.urlpatterns
+    menu_links = (
+        MenuLink("事件报告", route="incidents", icon="warning", order=10),
+        MenuLink("值班日历", route="roster_calendar", icon="calendar", order=20),
+        MenuLink("今日值班电话", route="phone_list", icon="mobile-alt", order=30),
+        MenuLink(
+            "值班安排",
+            url_name=roster_viewset.get_url_name("index"),
+            capability="duty.roster.read",
+            icon="date",
+            order=40,
+        ),
+        MenuLink(
+            "每周轮值表",
+            url_name=rotation_viewset.get_url_name("index"),
+            capability="duty.roster.read",
+            icon="repeat",
+            order=50,
+        ),
+        MenuLink(
+            "安全检查",
+            url_name=safety_viewset.get_url_name("index"),
+            capability="duty.safety.read",
+            icon="tick-inverse",
+            order=60,
+        ),
+        MenuLink("值班提醒", route="notices", icon="mail", order=90),
+    )
 
 
 @hooks.register("register_admin_viewset")
 def register_duty_viewsets():
-    return DutyGroup()
-
-
-@hooks.register("register_admin_urls")
-def register_duty_admin_urls():
-    return [path("duty/", include("duty.admin_urls"))]
-
-
-@hooks.register("register_duty_menu_item")
-def incidents_menu_item():
-    return CapabilityMenuItem(
-        "事件报告",
-        reverse("duty_incidents"),
-        icon_name="warning",
-        order=0,
-        capability=views.incident_inbox.capability,
-    )
-
-
-@hooks.register("register_duty_menu_item")
-def calendar_menu_item():
-    return CapabilityMenuItem(
-        "值班日历",
-        reverse("duty_roster_calendar"),
-        icon_name="calendar",
-        order=0,
-        capability=views.roster_calendar.capability,
-    )
-
-
-@hooks.register("register_duty_menu_item")
-def phone_list_menu_item():
-    return CapabilityMenuItem(
-        "今日值班电话",
-        reverse("duty_phone_list"),
-        icon_name="mobile-alt",
-        order=0,
-        capability=views.phone_list.capability,
-    )
-
-
-@hooks.register("register_duty_menu_item")
-def notices_menu_item():
-    return CapabilityMenuItem(
-        "值班提醒",
-        reverse("duty_notices"),
-        icon_name="mail",
-        order=900,
-        capability=views.notices.capability,
-    )
+    return [roster_viewset, rotation_viewset, safety_viewset, DutyArea()]
 
 
 class TodayDutyPanel(Component):

@@ -1,8 +1,9 @@
+"""Back-office routes of oversight: the ``OversightArea`` viewset (wagtail_hooks) mounts them
+at /admin/oversight/ in the namespace ``oversight``."""
+
 from django.urls import path
 
 from . import views
-
-app_name = "oversight"
 
 urlpatterns = [
     path("", views.index, name="index"),

@@ -1,8 +1,6 @@
 """Back office: campaign editor (bureau), reports (schools), status boards, dashboard."""
 
-from django.urls import include, path, reverse_lazy
 from wagtail import hooks
-from wagtail.admin.menu import Menu, SubmenuMenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -15,7 +13,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.permissions import register_permission_policy
 
-from schools.backoffice import CapabilityMenuItem
+from schools.backoffice import AreaViewSet, MenuLink
 from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
 
 from . import selectors, urls
@@ -81,41 +79,30 @@ def register_campaign_viewset():
     return campaign_viewset
 
 
-@hooks.register("register_admin_urls")
-def register_oversight_urls():
-    return [path("oversight/", include((urls.urlpatterns, "oversight"), namespace="oversight"))]
+class OversightArea(AreaViewSet):
+    """督导与报告: the school's reports, the bureau's status boards and the campaign editor."""
 
-
-oversight_menu = Menu(
-    items=[
-        CapabilityMenuItem(
-            "实施情况报告",
-            reverse_lazy("oversight:index"),
-            capability="oversight.report.edit",
-            icon_name="clipboard-list",
-            order=100,
-        ),
-        CapabilityMenuItem(
-            "督导看板",
-            reverse_lazy("oversight:dashboard"),
-            capability="oversight.dashboard.read",
-            icon_name="view",
-            order=200,
-        ),
-        CapabilityMenuItem(
+    name = "oversight"
+    menu_label = "督导与报告"
+    icon = "clipboard-list"
+    menu_order = 400
+    routes = urls.urlpatterns
+    menu_links = (
+        MenuLink("实施情况报告", route="index", icon="clipboard-list", order=100),
+        MenuLink("督导看板", route="dashboard", icon="view", order=200),
+        MenuLink(
             "报告任务管理",
-            reverse_lazy("oversight_campaigns:index"),
+            url_name=campaign_viewset.get_url_name("index"),
             capability="oversight.campaign.manage",
-            icon_name="cog",
+            icon="cog",
             order=300,
         ),
-    ]
-)
+    )
 
 
-@hooks.register("register_admin_menu_item")
-def register_oversight_menu():
-    return SubmenuMenuItem("督导与报告", oversight_menu, icon_name="clipboard-list", order=400)
+@hooks.register("register_admin_viewset")
+def register_oversight_area():
+    return OversightArea()
 
 
 class CampaignsToAnswerPanel(Component):

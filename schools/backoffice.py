@@ -1,6 +1,7 @@
 """The one back-office base: a view's capability, its menu entry, denials and scoped lookups.
 
-Every back-office view of screening, duty, oversight, training and lessons is declared with
+Each area (screening, duty, oversight, training, lessons) is one ``AreaViewSet``: its routes
+and its submenu. Every back-office view of an area is declared with
 ``capability_view(cap)``: the view carries ``view.capability``, a user without it gets the
 one 403 page (``deny``: no-store, one access-log line), and whatever the view answers is sent
 ``no-store``. Its menu entry is a ``CapabilityMenuItem`` asking ``access.can`` about the very
@@ -11,13 +12,17 @@ that would confirm the record exists).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import wraps
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from wagtail.admin.menu import MenuItem
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.viewsets.base import ViewSet
 
 from . import access
 from .services import access_log_record
@@ -176,4 +181,89 @@ class CapabilityMenuItem(MenuItem):
         user = request.user
         return access.can(user=user, cap="portal.backoffice") and access.can(
             user=user, cap=self.capability
+        )
+
+
+def view_capability(view) -> str:
+    """The capability a routed view requires (function view or class-based view)."""
+    cap = getattr(view, "capability", "") or getattr(
+        getattr(view, "view_class", None), "capability", ""
+    )
+    return cap
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    """One entry of an area's submenu.
+
+    ``route`` names one of the area's own routes: the entry asks the capability that route's
+    view carries (so the menu can never promise a page that refuses). ``url_name`` with an
+    explicit ``capability`` links elsewhere (an area's model viewsets: the capability is the
+    one their permission policy reads with)."""
+
+    label: str
+    route: str = ""
+    url_name: str = ""
+    capability: str = ""
+    icon: str = ""
+    order: int = 0
+
+
+class AreaViewSet(ViewSet):
+    """One back-office area: its routes, mounted at ``/admin/<url_prefix>/`` in the namespace
+    ``name``, and its submenu in the sidebar.
+
+    Every route's view must carry a ``capability`` (``capability_view`` or
+    ``CapabilityRequiredMixin``); an area that routes a view without one fails at start-up.
+    """
+
+    routes: Sequence = ()
+    menu_links: Sequence[MenuLink] = ()
+    menu_label = ""
+    icon = ""
+    menu_order = None
+    add_to_admin_menu = True
+
+    def get_urlpatterns(self):
+        for pattern in self.routes:
+            if not view_capability(pattern.callback):
+                raise ImproperlyConfigured(
+                    f"{self.name}: route {pattern.name!r} has no capability "
+                    "(declare it with capability_view or CapabilityRequiredMixin)"
+                )
+        return list(self.routes)
+
+    def route_capability(self, route: str) -> str:
+        for pattern in self.routes:
+            if pattern.name == route:
+                return view_capability(pattern.callback)
+        raise ImproperlyConfigured(f"{self.name}: no route named {route!r}")
+
+    def menu_items(self) -> list[CapabilityMenuItem]:
+        items = []
+        for link in self.menu_links:
+            if link.route:
+                cap = link.capability or self.route_capability(link.route)
+                url = reverse(self.get_url_name(link.route))
+            else:
+                url, cap = reverse(link.url_name), link.capability
+            items.append(
+                CapabilityMenuItem(
+                    link.label,
+                    url,
+                    name=f"{self.name}-{link.route or link.url_name}".replace(":", "-"),
+                    icon_name=link.icon,
+                    order=link.order,
+                    capability=cap,
+                )
+            )
+        return items
+
+    def get_menu_item(self, order=None):
+        return SubmenuMenuItem(
+            self.menu_label,
+            Menu(items=self.menu_items()),
+            name=self.name,
+            icon_name=self.icon,
+            order=self.get_menu_item_order(order),
         )

@@ -1,10 +1,9 @@
-"""Back-office URLs for screening records, mounted at /admin/screening/ by wagtail_hooks."""
+"""Back-office routes for screening records: the ``ScreeningArea`` viewset (wagtail_hooks)
+mounts them at /admin/screening/ in the namespace ``screening``."""
 
 from django.urls import path
 
 from . import views
-
-app_name = "screening"
 
 urlpatterns = [
     path("", views.index, name="index"),

@@ -1,14 +1,12 @@
 """Screening in the back office: custom views, scoped viewsets for instruments and rounds."""
 
-from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.permissions import register_permission_policy
 
 from schools import access
-from schools.backoffice import CapabilityMenuItem
+from schools.backoffice import AreaViewSet, MenuLink
 from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
 
 from . import selectors, urls
@@ -104,78 +102,31 @@ instrument_viewset = InstrumentViewSet()
 round_viewset = RoundViewSet()
 
 
+class ScreeningArea(AreaViewSet):
+    """心理测评与档案: the custom views of ``screening.urls`` and the instrument viewset."""
+
+    name = "screening"
+    menu_label = "心理测评与档案"
+    icon = "doc-full"
+    menu_order = 400
+    routes = urls.urlpatterns
+    menu_links = (
+        MenuLink("总览", route="index", icon="home", order=10),
+        MenuLink("筛查批次", route="rounds", icon="date", order=20),
+        MenuLink(
+            "测评量表",
+            url_name=instrument_viewset.get_url_name("index"),
+            capability="screening.instrument.read",
+            icon="list-ol",
+            order=30,
+        ),
+        MenuLink("预警", route="warnings", icon="warning", order=40),
+        MenuLink("本班关注", route="my_class", icon="group", order=50),
+        MenuLink("统计与覆盖率", route="figures", icon="table", order=60),
+        MenuLink("访问日志", route="access_log", icon="history", order=70),
+    )
+
+
 @hooks.register("register_admin_viewset")
 def register_viewsets():
-    return [instrument_viewset, round_viewset]
-
-
-@hooks.register("register_admin_urls")
-def register_urls():
-    return [path("screening/", include((urls.urlpatterns, "screening"), namespace="screening"))]
-
-
-@hooks.register("register_admin_menu_item")
-def register_menu():
-    from wagtail.admin.menu import Menu
-
-    items = [
-        CapabilityMenuItem(
-            "总览",
-            reverse("screening:index"),
-            name="screening-index",
-            icon_name="home",
-            order=10,
-            capability=urls.views.index.capability,
-        ),
-        CapabilityMenuItem(
-            "筛查批次",
-            reverse("screening:rounds"),
-            name="screening-rounds",
-            icon_name="date",
-            order=20,
-            capability=urls.views.round_list.capability,
-        ),
-        CapabilityMenuItem(
-            "测评量表",
-            reverse(instrument_viewset.get_url_name("index")),
-            name="screening-instruments",
-            icon_name="list-ol",
-            order=30,
-            capability="screening.instrument.read",
-        ),
-        CapabilityMenuItem(
-            "预警",
-            reverse("screening:warnings"),
-            name="screening-warnings",
-            icon_name="warning",
-            order=40,
-            capability=urls.views.warning_list.capability,
-        ),
-        CapabilityMenuItem(
-            "本班关注",
-            reverse("screening:my_class"),
-            name="screening-my-class",
-            icon_name="group",
-            order=50,
-            capability=urls.views.my_class.capability,
-        ),
-        CapabilityMenuItem(
-            "统计与覆盖率",
-            reverse("screening:figures"),
-            name="screening-figures",
-            icon_name="table",
-            order=60,
-            capability=urls.views.figures.capability,
-        ),
-        CapabilityMenuItem(
-            "访问日志",
-            reverse("screening:access_log"),
-            name="screening-access-log",
-            icon_name="history",
-            order=70,
-            capability=urls.views.access_log.capability,
-        ),
-    ]
-    return SubmenuMenuItem(
-        "心理测评与档案", Menu(items=items), name="screening", icon_name="doc-full", order=400
-    )
+    return [instrument_viewset, round_viewset, ScreeningArea()]

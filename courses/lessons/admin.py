@@ -9,14 +9,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import path
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from portal.downloads import download_name_set
 from schools import access
-from schools.backoffice import CapabilityMenuItem, capability_view, not_found
+from schools.backoffice import AreaViewSet, MenuLink, capability_view, not_found
 from schools.calendar import Period
 from schools.imports import ImportFailed, table_read
 from schools.models import School
@@ -101,7 +100,6 @@ class LessonRecordViewSet(ScopedModelViewSet):
     permission_policy = lesson_policy
     icon = "doc-full"
     menu_label = "授课记录"
-    menu_order = 0
     name = "lesson_records"
     url_prefix = "lessons/records"
     url_namespace = "lesson_records"
@@ -233,28 +231,26 @@ admin_patterns = [
 ]
 
 
-def lesson_menu_items():
-    return [
-        CapabilityMenuItem(
-            "导入授课记录",
-            reverse("lessons_admin:import"),
-            icon_name="upload",
-            order=1,
-            capability=lesson_import_view.capability,
-        ),
-        CapabilityMenuItem(
-            "班级课程覆盖",
-            reverse("lessons_admin:coverage"),
-            icon_name="table",
-            order=2,
-            capability=lesson_coverage_view.capability,
-        ),
-    ]
+lesson_record_viewset = LessonRecordViewSet()
 
 
-class LessonsGroup(ViewSetGroup):
+class LessonsArea(AreaViewSet):
+    """心理健康课: the records of lessons taught, their import and per-class coverage."""
+
+    name = "lessons_admin"
+    url_prefix = "lessons"
     menu_label = "心理健康课"
-    menu_icon = "doc-full"
+    icon = "doc-full"
     menu_order = 305
-    submenu_hook = "register_lessons_menu_item"
-    items = (LessonRecordViewSet,)
+    routes = admin_patterns
+    menu_links = (
+        MenuLink(
+            "授课记录",
+            url_name="lesson_records:index",
+            capability="courses.lesson.read",
+            icon="doc-full",
+            order=0,
+        ),
+        MenuLink("导入授课记录", route="import", icon="upload", order=1),
+        MenuLink("班级课程覆盖", route="coverage", icon="table", order=2),
+    )

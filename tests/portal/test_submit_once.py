@@ -108,7 +108,7 @@ def _admin_incident_case():
     school = SchoolFactory()
     return Case(
         user=make_member(Role.SCHOOL_LEADER, school=school),
-        url=reverse("duty_incident_create"),
+        url=reverse("duty_admin:incident_create"),
         data=lambda: _incident_data(school),
         stored=IncidentReport.objects.count,
     )

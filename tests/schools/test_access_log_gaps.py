@@ -128,16 +128,16 @@ def test_a_user_without_back_office_turned_away_from_incident_urls_leaves_a_line
     teacher = world.users["teacher"]
     client = _client(teacher)
     for url in (
-        reverse("duty_incidents"),
-        reverse("duty_incident_export"),
-        reverse("duty_incident_detail", args=[incident.pk]),
-        reverse("duty_incident_print", args=[incident.pk]),
+        reverse("duty_admin:incidents"),
+        reverse("duty_admin:incident_export"),
+        reverse("duty_admin:incident_detail", args=[incident.pk]),
+        reverse("duty_admin:incident_print", args=[incident.pk]),
     ):
         before = _last_pk()
         assert client.get(url).status_code == 302, url
         [line] = _new_lines(before)
         assert (line.user, line.action, line.allowed) == (teacher, "denied", False), url
-    line = AccessLog.objects.get(user=teacher, object_type="duty_incident_detail")
+    line = AccessLog.objects.get(user=teacher, object_type="duty_admin:incident_detail")
     assert line.object_id == str(incident.pk) and line.student_pk is None
 
 
@@ -151,7 +151,7 @@ def test_the_incident_inbox_and_my_incidents_are_logged(world):
     IncidentFactory(school=world.a, reporter=leader)
     client = _client(leader)
     before = _last_pk()
-    assert client.get(reverse("duty_incidents")).status_code == 200
+    assert client.get(reverse("duty_admin:incidents")).status_code == 200
     [line] = _new_lines(before)
     assert (line.action, line.object_type, line.count) == ("list", "duty.incidentreport", 1)
     before = _last_pk()
@@ -326,7 +326,7 @@ def test_lines_about_a_student_name_the_student_whatever_the_app(world):
     incident.students.set([world.a7_student])
     admin = make_member(Role.SCHOOL_ADMIN, world.a)
     client = _client(admin)
-    client.get(reverse("duty_incident_detail", args=[incident.pk]))
+    client.get(reverse("duty_admin:incident_detail", args=[incident.pk]))
     client.get(reverse("schools_student:inspect", args=[world.a7_student.pk]))
     lines = AccessLog.objects.filter(student_pk=world.a7_student.pk)
     assert {(x.action, x.object_type) for x in lines} == {

@@ -154,11 +154,11 @@ def _admin_urls():
 CASE_MEMBER_APP_VIEWS = {
     "screening:index",
     "screening:warnings",
-    "duty_incidents",
-    "duty_incident_create",
-    "duty_incident_export",
-    "duty_notices",
-    "duty_roster_calendar",
+    "duty_admin:incidents",
+    "duty_admin:incident_create",
+    "duty_admin:incident_export",
+    "duty_admin:notices",
+    "duty_admin:roster_calendar",
     # Any teacher in the back office records the lessons they taught themselves (scoped to
     # their own records, see courses/lessons/selectors.py).
     "lesson_records:index",

@@ -1,5 +1,10 @@
 from wagtail import hooks
 
+from schools import access
+from schools.backoffice import AreaViewSet, MenuLink
+
+from . import inbox
+
 
 def _promotion_editor(user) -> bool:
     from wagtail.contrib.search_promotions.models import SearchPromotion
@@ -73,3 +78,34 @@ def help_menu_points_to_our_guide(request, menu_items):
                 attrs={"target": "_blank"},
             )
         )
+
+
+# --- the notification centre and 待办 ------------------------------------------------------
+
+
+class InboxArea(AreaViewSet):
+    """消息中心: every back-office user's own notifications."""
+
+    name = "notifications_admin"
+    url_prefix = "notifications"
+    menu_label = "消息中心"
+    icon = "mail"
+    menu_order = 1
+    routes = inbox.urlpatterns
+    menu_links = (MenuLink("消息中心", route="inbox", icon="mail"),)
+
+    def get_menu_item(self, order=None):
+        (item,) = self.menu_items()
+        item.order = self.menu_order
+        return item
+
+
+@hooks.register("register_admin_viewset")
+def register_inbox():
+    return InboxArea()
+
+
+@hooks.register("construct_homepage_panels")
+def add_todo_panel(request, panels):
+    if access.can(user=request.user, cap="portal.backoffice"):
+        panels.insert(0, inbox.TodoPanel(request))

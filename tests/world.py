@@ -4,15 +4,28 @@ School A (初中) has two grade-7 classes and a grade-8 class; school B the same
 school role exists at both schools; the bureau's two roles, a superuser, a plain teacher who
 sits in a counselling group for one student of A, and a signed-in user with no role at all.
 Built with the factories (factory_boy), through ``make_member`` so groups follow roles.
+
+Short names read better in an app's tests: ``world.psych`` is school A's psychology teacher,
+``world.users["school_admin"]`` school A's administrator, ``world.users["b_admin"]`` school B's
+(``ALIASES``); ``world.everyone()`` lists each user once, under the canonical key.
 """
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from django.utils import timezone
 
 from schools.vocab import Grade, Role, SchoolKind
 
-from .factories import SchoolClassFactory, SchoolFactory, StudentFactory, UserFactory, make_member
+from .factories import (
+    FacilityFactory,
+    SchoolClassFactory,
+    SchoolFactory,
+    StudentFactory,
+    UserFactory,
+    make_member,
+)
 
 SCHOOL_ROLES = [
     Role.SCHOOL_ADMIN,
@@ -22,6 +35,13 @@ SCHOOL_ROLES = [
     Role.CLASS_TEACHER,
     Role.TEACHER,
 ]
+
+
+# alias → canonical key of ``World.users``
+ALIASES = {
+    **{str(role): f"{role}@a" for role in SCHOOL_ROLES},
+    "b_admin": f"{Role.SCHOOL_ADMIN}@b",
+}
 
 
 class World:
@@ -76,6 +96,46 @@ class World:
         )
         membership_sync_groups(user=self.case_member)
         self.users["case_member"] = self.case_member
+        self._canonical = list(self.users)
+        for alias, key in ALIASES.items():
+            self.users[alias] = self.users[key]
+
+        # Short names of school A's people, as the apps' tests speak of them.
+        self.psych = self.user(Role.PSYCH_TEACHER)
+        self.psych_b = self.user(Role.PSYCH_TEACHER, "b")
+        self.leader = self.user(Role.SCHOOL_LEADER)
+        self.school_admin = self.user(Role.SCHOOL_ADMIN)
+        self.grade_leader = self.user(Role.GRADE_LEADER)
+        self.class_teacher = self.a_head = self.user(Role.CLASS_TEACHER)
+        self.teacher = self.user(Role.TEACHER)
+        self.bureau_admin = self.users[Role.BUREAU_ADMIN]
+        self.auditor = self.users[Role.BUREAU_AUDITOR]
+        # The crisis e-mail goes to whoever has an address on file.
+        for person, address in (
+            (self.psych, "psych@example.cn"),
+            (self.leader, "leader@example.cn"),
+        ):
+            person.email = address
+            person.save(update_fields=["email"])
+        # Classes and students under the names the schools tests use.
+        self.a7, self.a8, self.b7 = self.a7_1, self.a8_1, self.b7_1
+        self.a7_student, self.a8_student = self.own, self.other_grade
+        self.b7_student = self.other_school
+
+    @cached_property
+    def round(self):
+        """An open statutory screening round of school A (grades 7 and 8, PHQ-9 and GAD-7)."""
+        from .screening.factories import make_round
+
+        return make_round(self.a)
+
+    @cached_property
+    def a_facility(self):
+        return FacilityFactory(school=self.a)
+
+    @cached_property
+    def b_facility(self):
+        return FacilityFactory(school=self.b)
 
     def user(self, role: str, school: str = "a"):
         if role in (Role.BUREAU_ADMIN, Role.BUREAU_AUDITOR, "superuser", "nobody", "case_member"):
@@ -84,4 +144,4 @@ class World:
 
     def everyone(self):
         """(label, user) for every kind of user the world holds."""
-        return list(self.users.items())
+        return [(key, self.users[key]) for key in self._canonical]

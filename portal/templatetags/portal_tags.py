@@ -50,3 +50,22 @@ def submit_key(context, form: str):
         FIELD,
         key_for_page(request=request, form=form),
     )
+
+
+@register.simple_tag(takes_context=True)
+def backoffice_unread(context) -> int | None:
+    """The bell's figure: the signed-in back-office user's unread notifications (None for
+    anyone else, who sees no bell). Counted once per request."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    cached = getattr(request, "_xinyu_unread", None)
+    if cached is None:
+        from accounts.selectors import notifications_unread_count
+        from schools import access
+
+        if not access.can(user=user, cap="portal.backoffice"):
+            return None
+        cached = request._xinyu_unread = notifications_unread_count(user=user)
+    return cached

@@ -32,7 +32,7 @@ from screening.models import (
     Warning,
 )
 from tests.csrf import form_token
-from tests.screening.factories import World, answers_for, make_round, phq9
+from tests.screening.factories import answers_for, make_round, phq9
 
 pytestmark = pytest.mark.django_db
 
@@ -99,11 +99,6 @@ def _records_of(world, student):
 
     log(instance=student, action="wagtail.edit", user=world.school_admin)
     return incident
-
-
-@pytest.fixture
-def world(db):
-    return World()
 
 
 def _counts(student):

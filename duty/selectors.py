@@ -250,7 +250,14 @@ def incidents_with_clocks(qs: QuerySet[IncidentReport]) -> QuerySet[IncidentRepo
     )
 
 
-OVERDUE_CHOICES = [("phone", "电话报告逾期"), ("written", "书面报告逾期"), ("any", "任一逾期")]
+OVERDUE_CHOICES = [
+    ("phone", "电话报告逾期"),
+    ("written", "书面报告逾期"),
+    ("any", "任一逾期"),
+    ("soon", "即将到时限（30 分钟内）"),
+]
+# "About to fall due": a report clock that ends within this margin and has not yet passed.
+SOON = datetime.timedelta(minutes=30)
 
 
 def incident_inbox(
@@ -282,6 +289,18 @@ def incident_inbox(
         qs = qs.filter(written_over, status=IncidentStatus.OPEN)
     elif overdue == "any":
         qs = qs.filter(phone_over | written_over, status=IncidentStatus.OPEN)
+    elif overdue == "soon":
+        phone_soon = Q(
+            phone_at__isnull=True,
+            discovered_at__gte=now - PHONE_DUE,
+            discovered_at__lt=now - PHONE_DUE + SOON,
+        )
+        written_soon = Q(
+            written_at__isnull=True,
+            discovered_at__gte=now - WRITTEN_DUE,
+            discovered_at__lt=now - WRITTEN_DUE + SOON,
+        )
+        qs = qs.filter(phone_soon | written_soon, status=IncidentStatus.OPEN)
     return qs.order_by("-discovered_at", "-pk")
 
 

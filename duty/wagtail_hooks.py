@@ -1,11 +1,13 @@
 """Back office for duty: roster, rotation and safety checks as scoped model viewsets; the
 incident inbox, calendar, import and phone list as admin views; a dashboard panel."""
 
+from django.urls import reverse
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
 from wagtail.permissions import register_permission_policy
 
+from portal.todo import CRITICAL, OVERDUE, TODO_HOOK, TodoItem
 from schools import access
 from schools.backoffice import AreaViewSet, MenuLink
 from schools.selectors import memberships_of
@@ -186,3 +188,31 @@ class TodayDutyPanel(Component):
 def add_duty_panel(request, panels):
     if access.can(user=request.user, cap="portal.backoffice"):
         panels.append(TodayDutyPanel(request))
+
+
+@hooks.register(TODO_HOOK)
+def duty_todo(*, user):
+    """Incident report clocks: passed (逾期) and about to pass, for those who handle incidents
+    (the very rows the inbox lists under the same filter)."""
+    if not access.can(user=user, cap="duty.incident.handle"):
+        return []
+    inbox = reverse("duty_admin:incidents")
+    overdue = selectors.incident_inbox(user=user, overdue="any").count()
+    soon = selectors.incident_inbox(user=user, overdue="soon").count()
+    return [
+        TodoItem(
+            area="值班与事件",
+            label="事件报告已超过时限",
+            count=overdue,
+            url=f"{inbox}?overdue=any",
+            severity=CRITICAL,
+            detail="电话报告 30 分钟、书面报告 2 小时内须完成",
+        ),
+        TodoItem(
+            area="值班与事件",
+            label="事件报告即将到时限",
+            count=soon,
+            url=f"{inbox}?overdue=soon",
+            severity=OVERDUE,
+        ),
+    ]

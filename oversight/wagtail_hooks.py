@@ -1,5 +1,7 @@
 """Back office: campaign editor (bureau), reports (schools), status boards, dashboard."""
 
+from django.urls import reverse
+from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.panels import (
     FieldPanel,
@@ -13,6 +15,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.permissions import register_permission_policy
 
+from portal.todo import DUE, OVERDUE, TODO_HOOK, TodoItem
 from schools.backoffice import AreaViewSet, MenuLink
 from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
 
@@ -122,3 +125,33 @@ def add_campaigns_panel(request, panels):
     tasks = selectors.campaigns_to_answer(user=request.user)
     if tasks:
         panels.append(CampaignsToAnswerPanel(tasks))
+
+
+@hooks.register(TODO_HOOK)
+def oversight_todo(*, user):
+    """Reports the user's schools still have to send (the tasks the report index lists)."""
+    tasks = selectors.campaigns_to_answer(user=user)
+    if not tasks:
+        return []
+    now = timezone.now()
+    late = [t for t in tasks if t.campaign.deadline < now]
+    due = [t for t in tasks if t.campaign.deadline >= now]
+    url = reverse("oversight:index")
+    items = [
+        TodoItem(
+            area="督导与报告", label="报告已逾期未提交", count=len(late), url=url, severity=OVERDUE
+        )
+    ]
+    if due:
+        first = min(t.campaign.deadline for t in due)
+        items.append(
+            TodoItem(
+                area="督导与报告",
+                label="待提交的报告",
+                count=len(due),
+                url=url,
+                severity=DUE,
+                detail=f"最近截止：{timezone.localtime(first):%Y年%-m月%-d日 %H:%M}",
+            )
+        )
+    return items

@@ -171,10 +171,11 @@ def test_dry_run_reports_per_school_and_deletes_nothing(world, settings):
     AccessLog.objects.filter(pk=old.pk).update(at=NOW - datetime.timedelta(days=200))
     before = (Student.objects.count(), AccessLog.objects.count(), _counts(world.own))
     text = _run("--dry-run")
-    assert "甲市第一中学（A0001）：离校到期学生 1 名（转介 1、预警" in text
+    assert f"{world.a.name}（{world.a.code}）：离校到期学生 1 名（转介 1、预警" in text
     assert "测评结果 1" in text and "心理档案 1" in text and "知情同意 1" in text
-    assert "个案小组成员 1" in text and "过期访问日志 1 条" in text
-    assert "乙市第二中学（B0001）：离校到期学生 1 名（无其他记录）" in text
+    members = CaseMember.objects.filter(student=world.own).count()  # the world's one + ours
+    assert f"个案小组成员 {members}" in text and "过期访问日志 1 条" in text
+    assert f"{world.b.name}（{world.b.code}）：离校到期学生 1 名（无其他记录）" in text
     assert "合计：学生 2 名，访问日志 1 条" in text and "未删除任何记录" in text
     assert world.own.name not in text  # counts only, never a name
     assert (Student.objects.count(), AccessLog.objects.count(), _counts(world.own)) == before
@@ -191,7 +192,7 @@ def test_students_past_the_period_are_deleted_with_their_records(world, settings
         action="view", object_type="schools.student", object_id=gone, school=world.a
     )
     text = _run("--batch", "1")
-    assert "甲市第一中学：已删除学生 1 / 1 名" in text and "完成：删除学生 1 名" in text
+    assert f"{world.a.name}：已删除学生 1 / 1 名" in text and "完成：删除学生 1 名" in text
     assert not Student.objects.filter(pk=gone).exists()
     assert _counts(world.own) == dict.fromkeys(_counts(world.own), 0)
     assert not ArchiveEntry.objects.filter(archive__student_id=gone).exists()

@@ -237,8 +237,9 @@ def test_import_query_count_is_bounded(world, size, django_assert_max_num_querie
     rows = [HEADER] + [
         [s.student_number] + answers_for(12 if i % 3 == 0 else 2) for i, s in enumerate(students)
     ]
+    rnd, instrument = world.round, phq9()
     with django_assert_max_num_queries(16):
-        results_import(round=world.round, instrument=phq9(), rows=rows, default_date=TODAY)
+        results_import(round=rnd, instrument=instrument, rows=rows, default_date=TODAY)
     assert ScreeningResult.objects.count() == size
 
 

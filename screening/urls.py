@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("students/<int:student_id>/", views.archive, name="archive"),
     path("students/<int:student_id>/add/<slug:what>/", views.archive_add, name="archive_add"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("warnings/", views.warning_list, name="warnings"),
     path("warnings/<int:pk>/", views.warning_detail, name="warning_detail"),
     path("concern/", views.concern_raise, name="concern"),

@@ -7,6 +7,7 @@ aggregate; ``archive``: one student's archive page. Callers import from
 """
 
 from .archive import (  # noqa: F401
+    archive_links,
     archive_page,
 )
 from .figures import (  # noqa: F401
@@ -55,3 +56,4 @@ from .scope import (  # noqa: F401
     warnings_managed_by,
     warnings_read_in_full_by,
 )
+from .timeline import TimelineEvent, student_timeline, warning_events  # noqa: F401

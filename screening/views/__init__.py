@@ -5,6 +5,7 @@ Every view takes its scope from ``screening.selectors`` and declares its capabil
 and every denied attempt, writes exactly one AccessLog line; responses are never cached.
 """
 
+from .attachments import attachment_download  # noqa: F401
 from .cases import (  # noqa: F401
     archive,
     archive_add,

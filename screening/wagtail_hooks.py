@@ -1,12 +1,14 @@
 """Screening in the back office: custom views, scoped viewsets for instruments and rounds."""
 
 from django.urls import include, path, reverse
+from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.menu import SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.permissions import register_permission_policy
 
+from portal.todo import OVERDUE, TODO_HOOK, TodoItem
 from schools import access
 from schools.backoffice import CapabilityMenuItem
 from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
@@ -152,6 +154,14 @@ def register_menu():
             capability=urls.views.warning_list.capability,
         ),
         CapabilityMenuItem(
+            "关注类别名单",
+            reverse("screening:attention_list"),
+            name="screening-attention",
+            icon_name="tag",
+            order=45,
+            capability=urls.views.attention_list.capability,
+        ),
+        CapabilityMenuItem(
             "本班关注",
             reverse("screening:my_class"),
             name="screening-my-class",
@@ -179,3 +189,30 @@ def register_menu():
     return SubmenuMenuItem(
         "心理测评与档案", Menu(items=items), name="screening", icon_name="doc-full", order=400
     )
+
+
+# --- 待办: support plans past their review date -------------------------------------------
+
+
+@hooks.register(TODO_HOOK)
+def plans_overdue_todo(*, user):
+    """支持计划复评逾期, for the people who may edit the plans; the count is the rows of the
+    list it opens (the same selector)."""
+    if not access.can(user=user, cap=urls.views.plans_overdue.capability):
+        return []
+    plans = selectors.plans_review_overdue(user=user)
+    count = plans.count()
+    if not count:
+        return []
+    first = plans.values_list("review_on", flat=True).first()
+    days = (timezone.localdate() - first).days
+    return [
+        TodoItem(
+            area="心理档案",
+            label="支持计划复评逾期",
+            count=count,
+            url=reverse("screening:plans_overdue"),
+            severity=OVERDUE,
+            detail=f"最早一份已逾期 {days} 天",
+        )
+    ]

@@ -23,6 +23,12 @@ from .figures import (  # noqa: F401
     warning_level_counts,
     warning_table,
 )
+from .lists import (  # noqa: F401
+    ATTENTION_CAP,
+    attention_classes_for,
+    attention_rows,
+    plans_review_overdue,
+)
 from .scope import (  # noqa: F401
     ACTIVE_WARNING,
     CONSENT_AGE,

@@ -85,3 +85,17 @@ def test_attention_list_with_last_home_visit_in_one_query(
     assert world.own.name in body and world.same_grade.name not in body
     client.force_login(world.school_admin)
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_case_member_sees_only_the_overdue_plan_of_their_case(world):
+    from schools.vocab import Role
+    from tests.factories import make_member
+
+    past = TODAY() - datetime.timedelta(days=3)
+    _plan(world.own, review_on=past, user=world.psych)
+    _plan(world.same_grade, review_on=past, user=world.psych)
+    member = make_member(Role.TEACHER, world.a)
+    services.case_member_add(student=world.own, member=member, user=world.psych)
+    plans = selectors.plans_review_overdue(user=member)
+    assert [p.archive.student_id for p in plans] == [world.own.pk]

@@ -142,7 +142,14 @@ def _incidents(*, schools, now, out) -> None:
         if reporter is None:
             continue
         discovered = now - datetime.timedelta(minutes=minutes)
-        students = Student.objects.filter(school=school).order_by("student_number")[: 1 + n % 2]
+        # A student followed by the psychology teacher first (the incident then shows in
+        # that student's archive), else the first of the school.
+        followed = Student.objects.filter(
+            school=school, screening_warnings__isnull=False
+        ).distinct()
+        students = list(followed.order_by("student_number")[:1]) or list(
+            Student.objects.filter(school=school).order_by("student_number")[: 1 + n % 2]
+        )
         # Filed and reported through the services, each at the time it was done then, so
         # the clocks and the timeline are what a user's actions would have made.
         incident = incident_create(

@@ -12,7 +12,12 @@ from django.contrib.auth.hashers import make_password
 
 from schools.calendar import SchoolYear
 from schools.models import Facility, Membership, School, SchoolClass, Student
-from schools.services import membership_save, membership_sync_groups, staff_role_check
+from schools.services import (
+    membership_save,
+    membership_sync_groups,
+    staff_role_check,
+    students_enrolled,
+)
 from schools.vocab import Gender, Grade, PsychEmployment, Role, SchoolKind, grades_of_kind
 
 CITY = "临澜市"
@@ -274,7 +279,9 @@ def load(*, out, rng):
                 number += 1
         for student in students:
             student.full_clean()
-        Student.objects.bulk_create(students)
+        # Enrolled through the schools service: every app keeps what it keeps from that day
+        # (screening opens each student's archive).
+        students_enrolled(students=Student.objects.bulk_create(students))
         student_count += len(students)
         out.every("学校", done, total_schools, every=4)
 

@@ -9,14 +9,24 @@ archives, concerns and referral are found before they are created. All people fi
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from schools.calendar import SchoolYear
 from schools.models import School, SchoolClass
 from schools.vocab import Grade
 from screening.instruments import GAD7, PHQ9
-from screening.models import Instrument, Referral, ScreeningResult, ScreeningRound, Warning
+from screening.models import (
+    ArchiveEntry,
+    AttentionCategory,
+    Instrument,
+    Referral,
+    ScreeningResult,
+    ScreeningRound,
+    Warning,
+)
 from screening.services import (
     archive_entry_add,
+    attachment_add,
     attention_add,
     builtin_instruments_ensure,
     concern_raise,
@@ -180,6 +190,16 @@ def load(*, out, rng):
                 review_on=start + datetime.timedelta(days=50),
                 user=psych,
             )
+            # A second version after the first review; its own review date has now passed.
+            plan_save(
+                student=student,
+                goals="保持规律睡眠；能主动向老师或同学求助。",
+                actions="每两周一次个别辅导；参加“情绪小管家”团体辅导；每月与家长电话沟通一次。",
+                responsible="心理健康教育教师、班主任",
+                review_on=min(start + datetime.timedelta(days=90), today)
+                - datetime.timedelta(days=7),
+                user=psych,
+            )
     crisis = next((w for w in warned if w.level == "crisis"), None)
     if crisis and not Referral.objects.filter(student=crisis.student).exists():
         referral = referral_record(
@@ -197,10 +217,87 @@ def load(*, out, rng):
             plan="复学后先减少作业量两周，心理教师每周面谈一次。",
             week_done_on=start + datetime.timedelta(days=42),
         )
+        attachment_add(
+            student=crisis.student,
+            owner=referral,
+            kind="consent",
+            upload=SimpleUploadedFile("转介知情同意书.pdf", _tiny_pdf("Referral consent (demo)")),
+            user=psych,
+        )
+        attachment_add(
+            student=crisis.student,
+            owner=referral.return_plan,
+            kind="return",
+            upload=SimpleUploadedFile("复学证明.pdf", _tiny_pdf("Return to school (demo)")),
+            user=psych,
+        )
+    _left_behind(students=students[:40], start=start, psych=psych, out=out)
     out(
         f"  预警 {Warning.objects.filter(school=school).count()} 条，转介 {Referral.objects.filter(school=school).count()} 条"
     )
     _consent_round(school=school, school_class=classes[0], instrument=gad7, psych=psych, out=out)
+
+
+def _tiny_pdf(text: str) -> bytes:
+    """A one-page PDF made in memory (demo attachments; the text is plain ASCII)."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+LEFT_BEHIND_NOTES = [
+    "父母在外地务工，与祖父母同住",
+    "父亲在外务工，母亲长期在外地照顾老人",
+    "父母均在省外务工，寄住在姑姑家",
+]
+
+
+def _left_behind(*, students, start, psych, out) -> None:
+    """A few 留守儿童 in the 关注类别名单, home visits recorded for some of them."""
+    school_students = [s.pk for s in students]
+    if (
+        AttentionCategory.objects.filter(
+            archive__student_id__in=school_students, category="left_behind"
+        ).count()
+        >= 4
+    ):
+        return
+    for n, student in enumerate(students[5:11]):
+        attention_add(
+            student=student,
+            category="left_behind",
+            since=start - datetime.timedelta(days=200 + 30 * n),
+            note=LEFT_BEHIND_NOTES[n % len(LEFT_BEHIND_NOTES)],
+            user=psych,
+        )
+        if n % 2 == 0:
+            archive_entry_add(
+                student=student,
+                kind=ArchiveEntry.Kind.HOME_VISIT,
+                on=start + datetime.timedelta(days=10 + 7 * n),
+                summary="班主任与心理教师家访，了解祖辈照护情况，约定每周与在外父母视频一次。",
+                user=psych,
+            )
+    out("  关注类别：留守儿童 6 名，其中 3 名已有家访记录")
 
 
 def _consent_round(*, school, school_class, instrument, psych, out):

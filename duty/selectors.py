@@ -139,6 +139,16 @@ def incidents_visible_to(*, user) -> QuerySet[IncidentReport]:
     return access.scoped(qs, user=user, cap="duty.incident.read", own=("reporter",))
 
 
+def incidents_involving(*, student) -> QuerySet[IncidentReport]:
+    """Incidents that name ``student`` (for the student's archive, which its own capability
+    guards: the incident list never shows archive records)."""
+    return (
+        IncidentReport.objects.filter(students=student)
+        .select_related("reporter")
+        .order_by("-occurred_at")
+    )
+
+
 def incidents_managed_by(*, user) -> QuerySet[IncidentReport]:
     """Incidents the user may change and add reports to."""
     qs = IncidentReport.objects.select_related("school", "reporter")

@@ -230,6 +230,12 @@ _TABLE = [
         {**_at(Reach.SCHOOL, SL, PT), GL: Reach.GRADE, CT: Reach.CLASS},
     ),
     _cap("screening.flags.read", "本班关注提示", _at(Reach.CLASS, CT)),
+    # 关注类别名单 (留守儿童 etc. with the last home visit): the people who visit the homes.
+    _cap(
+        "screening.attention.read",
+        "关注类别名单",
+        {PT: Reach.SCHOOL, GL: Reach.GRADE, CT: Reach.CLASS},
+    ),
     _cap(
         "screening.figures.read", "测评统计", _at(Reach.SCHOOL, *_SCHOOL_WIDE), bureau=Bureau.READ
     ),

@@ -20,6 +20,17 @@ directly:
     accounts straight into their groups in bulk instead of syncing them one by one.
     (Resources: the school's document group for its admins and leaders.)
 
+``register_students_enrolled(fn)`` — ``fn(*, students, by=None) -> None``
+    What an app keeps for every student from the day they are enrolled (screening: the
+    student's archive, 一生一策 covers every student). Called by
+    ``schools.services.students_enrolled`` after students are created — one added in the back
+    office, an import, the demo — inside the creating transaction, with the saved students.
+
+``register_student_links(fn)`` — ``fn(*, user, students) -> {student_id: [(label, url), …]}``
+    Links an app offers beside students in the back office's student list and record
+    (screening: 心理档案, only for the students whose archive the user may open). Asked once
+    per page for all the students it shows.
+
 (A plain teacher in a student's counselling group opens the back office through the
 capability table: screening registers the group's reach with
 ``schools.access.register_group_reach``.)
@@ -36,6 +47,8 @@ from collections.abc import Callable, Iterable
 
 _MEMBERSHIP_SYNCS: list[Callable[..., None]] = []
 _SCHOOL_ROLE_GROUPS: list[Callable[..., dict]] = []
+_STUDENTS_ENROLLED: list[Callable[..., None]] = []
+_STUDENT_LINKS: list[Callable[..., dict]] = []
 
 
 def _register(registry: list, fn: Callable) -> Callable:
@@ -50,6 +63,35 @@ def register_membership_sync(fn: Callable[..., None]) -> Callable[..., None]:
 
 def register_school_role_groups(fn: Callable[..., dict]) -> Callable[..., dict]:
     return _register(_SCHOOL_ROLE_GROUPS, fn)
+
+
+def register_students_enrolled(fn: Callable[..., None]) -> Callable[..., None]:
+    return _register(_STUDENTS_ENROLLED, fn)
+
+
+def register_student_links(fn: Callable[..., dict]) -> Callable[..., dict]:
+    return _register(_STUDENT_LINKS, fn)
+
+
+def students_enrolled_run(*, students, by=None) -> None:
+    """Let every app keep what it keeps for newly enrolled students."""
+    students = [s for s in students if s.pk]
+    if not students:
+        return
+    for enrolled in _STUDENTS_ENROLLED:
+        enrolled(students=students, by=by)
+
+
+def student_links(*, user, students) -> dict[int, list[tuple[str, str]]]:
+    """``{student_id: [(label, url), …]}``: what every app links to beside these students."""
+    students = list(students)
+    links: dict[int, list[tuple[str, str]]] = {}
+    if not students:
+        return links
+    for provider in _STUDENT_LINKS:
+        for student_id, found in (provider(user=user, students=students) or {}).items():
+            links.setdefault(student_id, []).extend(found)
+    return links
 
 
 def membership_sync_run(*, user) -> None:

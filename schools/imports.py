@@ -140,9 +140,17 @@ def student_import(*, by, school, table: Table) -> ImportResult:
         STUDENT_SCHEMA,
         check,
         no_rows="文件中没有学生数据。",
-        write=lambda students: Student.objects.bulk_create(students, batch_size=500),
+        write=lambda students: _students_write(students, by=by),
     )
     return ImportResult(count=len(students))
+
+
+def _students_write(students: list[Student], *, by) -> list[Student]:
+    from .services import students_enrolled
+
+    created = Student.objects.bulk_create(students, batch_size=500)
+    students_enrolled(students=created, by=by)
+    return created
 
 
 # --- staff --------------------------------------------------------------------------------------

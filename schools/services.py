@@ -105,6 +105,12 @@ def membership_save(*, membership: Membership) -> Membership:
     return membership
 
 
+def students_enrolled(*, students, by=None) -> None:
+    """Newly created students: every app keeps what it keeps from enrolment on
+    (``schools.hooks.register_students_enrolled``). Call inside the creating transaction."""
+    hooks.students_enrolled_run(students=students, by=by)
+
+
 def students_delete(*, student_ids) -> int:
     """Delete students whose other records are already gone (the caller holds the
     transaction), with the back office's history entries that carry their names (Wagtail's

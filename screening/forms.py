@@ -8,6 +8,7 @@ from schools.viewsets import ScopedModelForm
 from . import selectors
 from .models import (
     ArchiveEntry,
+    Attachment,
     AttentionCategory,
     GuardianConsent,
     Instrument,
@@ -165,6 +166,14 @@ class ReferralForm(forms.Form):
     task_split = forms.CharField(
         label="家校医分工", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class AttachmentForm(forms.Form):
+    """A file for an entry, a referral or a return plan (``owner`` is e.g. ``referral:12``)."""
+
+    owner = forms.RegexField(regex=r"^(entry|referral|return):\d+$", widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label="附件类别", choices=Attachment.Kind.choices)
+    file = forms.FileField(label="文件", help_text="PDF、JPG 或 PNG，不超过 10 MB。")
 
 
 class ReturnPlanForm(forms.Form):

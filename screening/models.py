@@ -5,6 +5,8 @@ office through ``screening.selectors``: never pages, never snippets, never searc
 never cached. Writes go through ``screening.services``.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -362,6 +364,52 @@ class SupportPlan(models.Model):
     def __str__(self):
         return f"一生一策 #{self.pk}"
 
+    def review_overdue(self, today=None) -> bool:
+        return self.review_on < (today or timezone.localdate())
+
+
+class SupportPlanVersion(models.Model):
+    """Every saved state of a support plan: who changed what, when (append-only)."""
+
+    FIELDS = (
+        ("goals", "目标"),
+        ("actions", "措施"),
+        ("responsible", "责任人"),
+        ("review_on", "复评日期"),
+    )
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField("版本")
+    goals = models.TextField("目标")
+    actions = models.TextField("措施")
+    responsible = models.CharField("责任人", max_length=100)
+    review_on = models.DateField("复评日期")
+    changed_fields = models.JSONField("修改的项目", default=list, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField("修改时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "一生一策版本"
+        verbose_name_plural = "一生一策版本"
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="plan_version_number_unique")
+        ]
+
+    def __str__(self):
+        return f"一生一策 #{self.plan_id} 第{self.number}版"
+
+    @property
+    def change_summary(self) -> str:
+        """“制定计划” for the first version, else e.g. “目标、措施已修改”."""
+        if self.number == 1:
+            return "制定计划"
+        labels = dict(self.FIELDS)
+        changed = [labels[f] for f, _ in self.FIELDS if f in self.changed_fields]
+        return f"{'、'.join(changed)}已修改" if changed else "重新保存，内容未变"
+
 
 # --- warnings ----------------------------------------------------------------------------
 
@@ -501,3 +549,62 @@ class ReturnPlan(models.Model):
                 state = "已逾期"
             rows.append((label, due, done, state))
         return rows
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+def _attachment_upload_to(instance, filename):
+    # Private storage (``portal.storage.PrivateStorage``): no URL; sent only by
+    # ``screening.views.attachment_download`` after a scope check. The stored name is random.
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"screening/attachments/{instance.school_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class Attachment(models.Model):
+    """A file on an archive entry, a referral or a return plan (consent slip, medical
+    letter, return-to-school certificate)."""
+
+    class Kind(models.TextChoices):
+        CONSENT = "consent", "知情同意书"
+        MEDICAL = "medical", "医疗证明"
+        RETURN = "return", "复学证明"
+        OTHER = "other", "其他"
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(
+        ArchiveEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    return_plan = models.ForeignKey(
+        ReturnPlan, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices)
+    file = models.FileField("文件", upload_to=_attachment_upload_to, max_length=200)
+    name = models.CharField("原文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(entry__isnull=False, referral__isnull=True, return_plan__isnull=True)
+                    | models.Q(entry__isnull=True, referral__isnull=False, return_plan__isnull=True)
+                    | models.Q(entry__isnull=True, referral__isnull=True, return_plan__isnull=False)
+                ),
+                name="attachment_has_one_owner",
+            )
+        ]
+
+    def __str__(self):
+        return f"附件 #{self.pk}"

@@ -1,10 +1,13 @@
 """Screening in the back office: custom views, scoped viewsets for instruments and rounds."""
 
+from django.urls import reverse
+from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.permissions import register_permission_policy
 
+from portal.todo import OVERDUE, TODO_HOOK, TodoItem
 from schools import access
 from schools.backoffice import AreaViewSet, MenuLink
 from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
@@ -121,6 +124,7 @@ class ScreeningArea(AreaViewSet):
             order=30,
         ),
         MenuLink("预警", route="warnings", icon="warning", order=40),
+        MenuLink("关注类别名单", route="attention_list", icon="tag", order=45),
         MenuLink("本班关注", route="my_class", icon="group", order=50),
         MenuLink("统计与覆盖率", route="figures", icon="table", order=60),
         MenuLink("访问日志", route="access_log", icon="history", order=70),
@@ -130,3 +134,30 @@ class ScreeningArea(AreaViewSet):
 @hooks.register("register_admin_viewset")
 def register_viewsets():
     return [instrument_viewset, round_viewset, ScreeningArea()]
+
+
+# --- 待办: support plans past their review date -------------------------------------------
+
+
+@hooks.register(TODO_HOOK)
+def plans_overdue_todo(*, user):
+    """支持计划复评逾期, for the people who may edit the plans; the count is the rows of the
+    list it opens (the same selector)."""
+    if not access.can(user=user, cap=urls.views.plans_overdue.capability):
+        return []
+    plans = selectors.plans_review_overdue(user=user)
+    count = plans.count()
+    if not count:
+        return []
+    first = plans.values_list("review_on", flat=True).first()
+    days = (timezone.localdate() - first).days
+    return [
+        TodoItem(
+            area="心理档案",
+            label="支持计划复评逾期",
+            count=count,
+            url=reverse("screening:plans_overdue"),
+            severity=OVERDUE,
+            detail=f"最早一份已逾期 {days} 天",
+        )
+    ]

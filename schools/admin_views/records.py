@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from .. import access, selectors
+from .. import access, hooks, selectors
 from ..audit import access_log_record
 from ..forms import (
     FacilityForm,
@@ -19,11 +19,17 @@ from ..forms import (
     StudentForm,
 )
 from ..models import Facility, Membership, School, SchoolClass, Student
-from ..services import staff_member_add, staff_member_update, staff_password_reset
+from ..services import (
+    staff_member_add,
+    staff_member_update,
+    staff_password_reset,
+    students_enrolled,
+)
 from ..viewsets import (
     ScopedCreateView,
     ScopedEditView,
     ScopedIndexView,
+    ScopedInspectView,
     ScopedModelViewSet,
 )
 from .filters import (
@@ -238,8 +244,44 @@ class StaffViewSet(ScopedModelViewSet):
         return StaffEditForm if for_update else StaffCreateForm
 
 
+class StudentCreateView(ScopedCreateView):
+    """A student added in the back office is enrolled: every app keeps what it keeps from
+    that day on (screening opens the archive)."""
+
+    def save_instance(self):
+        from django.db import transaction
+
+        with transaction.atomic():
+            student = super().save_instance()
+            students_enrolled(students=[student], by=self.request.user)
+        return student
+
+
+def _link_buttons(links, *, header=False):
+    from wagtail.admin.widgets.button import HeaderButton, ListingButton
+
+    kind = HeaderButton if header else ListingButton
+    if header:
+        return [kind(label, url=url, icon_name="doc-full") for label, url in links]
+    return [kind(label, url=url, icon_name="doc-full", priority=40) for label, url in links]
+
+
 class StudentIndexView(ScopedIndexView):
-    """学生: students in reach who are 在读; school admins may ask for those who left."""
+    """学生: students in reach who are 在读; school admins may ask for those who left.
+    Beside each row, what other apps link to for the student (``schools.hooks``: the
+    心理档案 for those who may open it), asked once for the page."""
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        self.student_links = hooks.student_links(
+            user=self.request.user, students=context.get("object_list") or ()
+        )
+        return context
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        links = getattr(self, "student_links", {}).get(instance.pk, ())
+        return buttons + _link_buttons(links)
 
     def get_base_queryset(self):
         archived = self.request.GET.get("archived") == "true"
@@ -248,6 +290,15 @@ class StudentIndexView(ScopedIndexView):
     def access_log_school(self):
         ids = access.school_ids_for(user=self.request.user, cap="schools.student.read")
         return next(iter(ids)) if len(ids) == 1 else None
+
+
+class StudentInspectView(ScopedInspectView):
+    """A student's record, with what other apps link to for the student (the archive)."""
+
+    @cached_property
+    def header_buttons(self):
+        links = hooks.student_links(user=self.request.user, students=[self.object])
+        return super().header_buttons + _link_buttons(links.get(self.object.pk, ()), header=True)
 
 
 class StudentViewSet(ScopedModelViewSet):
@@ -261,6 +312,8 @@ class StudentViewSet(ScopedModelViewSet):
     url_prefix = "schools/students"
     log_access = True
     index_view_class = StudentIndexView
+    add_view_class = StudentCreateView
+    inspect_view_class = StudentInspectView
     list_display = ["student_number", "name", "school_class", "gender", "school"]
     list_export = ["student_number", "name", "school_class", "gender", "school"]
     export_filename = "学生名单"

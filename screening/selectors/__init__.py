@@ -7,6 +7,7 @@ aggregate; ``archive``: one student's archive page. Callers import from
 """
 
 from .archive import (  # noqa: F401
+    archive_links,
     archive_page,
 )
 from .figures import (  # noqa: F401
@@ -21,6 +22,12 @@ from .figures import (  # noqa: F401
     warning_counts,
     warning_level_counts,
     warning_table,
+)
+from .lists import (  # noqa: F401
+    ATTENTION_CAP,
+    attention_classes_for,
+    attention_rows,
+    plans_review_overdue,
 )
 from .scope import (  # noqa: F401
     ACTIVE_WARNING,
@@ -55,3 +62,4 @@ from .scope import (  # noqa: F401
     warnings_managed_by,
     warnings_read_in_full_by,
 )
+from .timeline import TimelineEvent, student_timeline, warning_events  # noqa: F401

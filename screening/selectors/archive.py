@@ -4,8 +4,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..models import ArchiveEntry, AttentionCategory, CaseMember, CutOff, Referral, SupportPlan
-from .scope import may_manage_case_group, may_write_case, results_for, warnings_for
+from django.urls import reverse
+from django.utils import timezone
+
+from schools import access
+
+from ..models import (
+    Archive,
+    ArchiveEntry,
+    AttentionCategory,
+    CaseMember,
+    CutOff,
+    Referral,
+    SupportPlan,
+)
+from .scope import (
+    archive_students_for,
+    may_manage_case_group,
+    may_write_case,
+    results_for,
+    warnings_for,
+)
+from .timeline import student_timeline
 
 
 def archive_page(*, user, student) -> dict:
@@ -16,7 +36,7 @@ def archive_page(*, user, student) -> dict:
     results = list(
         results_for(user=user)
         .filter(student=student)
-        .select_related("instrument", "round")
+        .select_related("instrument", "round", "entered_by")
         .order_by("taken_on", "pk")
     )
     bands = defaultdict(list)
@@ -38,15 +58,16 @@ def archive_page(*, user, student) -> dict:
                 "bands": instrument_bands,
             }
         )
-    try:
-        archive = student.screening_archive
-    except student._meta.model.screening_archive.RelatedObjectDoesNotExist:
-        archive = None
-    categories, entries, plan = [], [], None
+    archive = Archive.objects.filter(student=student).select_related("opened_by").first()
+    categories, entries, plan, versions = [], [], None, []
+    today = timezone.localdate()
     if archive:
         categories = list(AttentionCategory.objects.filter(archive=archive))
         entries = list(ArchiveEntry.objects.filter(archive=archive).select_related("by"))
         plan = SupportPlan.objects.filter(archive=archive).first()
+        if plan is not None:
+            plan.overdue = plan.review_overdue(today)
+            versions = list(plan.versions.select_related("changed_by"))
     referrals = list(
         Referral.objects.filter(student=student)
         .select_related("return_plan")
@@ -71,9 +92,23 @@ def archive_page(*, user, student) -> dict:
         "categories": categories,
         "entries": entries,
         "plan": plan,
+        "plan_versions": versions,
+        "timeline": student_timeline(
+            user=user, student=student, archive=archive, results=results, today=today
+        ),
         "referrals": referrals,
         "warning_rows": warnings,
         "group": group,
         "may_write": may_write_case(user=user, student=student),
         "may_manage_group": may_manage_case_group(user=user, student=student),
     }
+
+
+def archive_links(*, user, students) -> dict[int, list[tuple[str, str]]]:
+    """The 心理档案 link beside each of ``students`` whose archive ``user`` may open (one
+    query for the page): registered with ``schools.hooks.register_student_links``."""
+    if not access.can(user=user, cap="screening.result.read"):
+        return {}
+    ids = archive_students_for(user=user).filter(pk__in=[s.pk for s in students])
+    url = reverse("screening:archive", args=[0])[: -len("0/")]
+    return {pk: [("心理档案", f"{url}{pk}/")] for pk in ids.values_list("pk", flat=True)}

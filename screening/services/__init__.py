@@ -7,11 +7,17 @@ imports) with Chinese messages naming the row and column, and nothing is written
 Nothing here logs student data. Callers import from ``screening.services``.
 """
 
+from .attachments import (  # noqa: F401
+    ATTACHMENT_MAX_BYTES,
+    attachment_add,
+    attachment_check,
+)
 from .cases import (  # noqa: F401
     STUDENT_RECORDS,
     _warnings_for_results,
     archive_ensure,
     archive_entry_add,
+    archives_for_enrolled,
     attention_add,
     case_member_add,
     case_member_remove,

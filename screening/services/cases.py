@@ -15,6 +15,7 @@ from ..models import (
     LEVEL_RANK,
     Archive,
     ArchiveEntry,
+    Attachment,
     AttentionCategory,
     CaseMember,
     GuardianConsent,
@@ -22,6 +23,7 @@ from ..models import (
     ReturnPlan,
     ScreeningResult,
     SupportPlan,
+    SupportPlanVersion,
     Warning,
     WarningLevel,
 )
@@ -148,6 +150,20 @@ def archive_ensure(*, student: Student, user=None) -> Archive:
     return archive
 
 
+def archives_for_enrolled(*, students, by=None) -> None:
+    """Every student has an archive from the day they are enrolled (一生一策 covers every
+    student): registered with ``schools.hooks.register_students_enrolled``."""
+    today = timezone.localdate()
+    Archive.objects.bulk_create(
+        [
+            Archive(student_id=s.pk, school_id=s.school_id, opened_on=today, opened_by=by)
+            for s in students
+        ],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
+
+
 def archive_entry_add(*, student, kind, on, summary, user) -> ArchiveEntry:
     if kind not in ArchiveEntry.Kind.values:
         raise ScreeningError(["类型：无效的记录类型。"])
@@ -168,7 +184,10 @@ def attention_add(*, student, category, since, note="", user=None) -> AttentionC
     )
 
 
+@transaction.atomic
 def plan_save(*, student, goals, actions, responsible, review_on, user=None) -> SupportPlan:
+    """Save the student's support plan and keep the saved state as a new version (who, when,
+    which fields changed). Saving an unchanged plan adds no version."""
     errors = [
         f"{label}：不能为空。"
         for label, value in (("目标", goals), ("措施", actions), ("责任人", responsible))
@@ -177,14 +196,28 @@ def plan_save(*, student, goals, actions, responsible, review_on, user=None) -> 
     if errors:
         raise ScreeningError(errors)
     archive = archive_ensure(student=student, user=user)
-    plan, _ = SupportPlan.objects.update_or_create(
-        archive=archive,
-        defaults={
-            "goals": goals,
-            "actions": actions,
-            "responsible": responsible,
-            "review_on": review_on,
-        },
+    values = {
+        "goals": goals.strip(),
+        "actions": actions.strip(),
+        "responsible": responsible.strip(),
+        "review_on": review_on,
+    }
+    plan = SupportPlan.objects.select_for_update().filter(archive=archive).first()
+    if plan is None:
+        plan = SupportPlan.objects.create(archive=archive, **values)
+        changed = [name for name, _ in SupportPlanVersion.FIELDS]
+    else:
+        changed = [
+            name for name, _ in SupportPlanVersion.FIELDS if getattr(plan, name) != values[name]
+        ]
+        if not changed:
+            return plan
+        for name, value in values.items():
+            setattr(plan, name, value)
+        plan.save()
+    last = plan.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    SupportPlanVersion.objects.create(
+        plan=plan, number=last + 1, changed_fields=changed, changed_by=user, **values
     )
     return plan
 
@@ -237,9 +270,10 @@ def case_member_remove(*, student, member) -> int:
 # --- retention: a student's screening records, deleted with the student ----------------------
 
 # What screening keeps about a student, in an order that deletes cleanly (warnings point at
-# results; an archive takes its entries, categories and plan with it; a referral its return
+# results; attachments go first, with their files; an archive takes its entries, categories and plan with it; a referral its return
 # plan).
 STUDENT_RECORDS = (
+    ("附件", Attachment),
     ("转介", Referral),
     ("预警", Warning),
     ("测评结果", ScreeningResult),
@@ -260,6 +294,12 @@ def student_records_count(*, student_ids) -> dict[str, int]:
 def student_records_delete(*, student_ids) -> dict[str, int]:
     """Delete the students' screening records (the caller holds the transaction that also
     deletes the students). Returns how many of each kind went."""
+    from .attachments import attachment_files_delete
+
+    names = list(
+        Attachment.objects.filter(student_id__in=student_ids).values_list("file", flat=True)
+    )
+    transaction.on_commit(lambda: attachment_files_delete(names=names))
     counts = {}
     for label, model in STUDENT_RECORDS:
         counts[label] = model.objects.filter(student_id__in=student_ids).count()

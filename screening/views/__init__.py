@@ -5,6 +5,7 @@ Every view takes its scope from ``screening.selectors`` and declares its capabil
 and every denied attempt, writes exactly one AccessLog line; responses are never cached.
 """
 
+from .attachments import attachment_download  # noqa: F401
 from .cases import (  # noqa: F401
     archive,
     archive_add,
@@ -15,6 +16,7 @@ from .cases import (  # noqa: F401
 )
 from .consent import consent_import, consent_student, round_consent  # noqa: F401
 from .figures import access_log, figures, figures_export  # noqa: F401
+from .lists import attention_list, plans_overdue  # noqa: F401
 from .rounds import (  # noqa: F401
     index,
     result_enter,

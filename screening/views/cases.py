@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from portal.uploads import upload_limit
 from schools import access
 from schools.audit import access_log_record
 from schools.backoffice import capability_view
@@ -11,6 +12,7 @@ from schools.backoffice import capability_view
 from .. import selectors, services
 from ..charts import trend_svg
 from ..forms import (
+    AttachmentForm,
     AttentionForm,
     ConcernForm,
     EntryForm,
@@ -20,7 +22,9 @@ from ..forms import (
     WarningUpdateForm,
 )
 from ..models import (
+    ArchiveEntry,
     Referral,
+    ReturnPlan,
     WarningLevel,
 )
 from .common import (
@@ -65,6 +69,7 @@ def _archive_context(request, student):
             ),
             "referral": ReferralForm(),
             "return": ReturnPlanForm(),
+            "attachment": AttachmentForm(),
         }
         if page["may_write"]
         else {}
@@ -94,6 +99,40 @@ ARCHIVE_FORMS = {
 }
 
 
+def _attach(request, student):
+    """Attach an uploaded file to one of the student's entries, referrals or return plans."""
+    user = request.user
+    form = AttachmentForm(request.POST, request.FILES)
+    for name in request.uploads_too_large:
+        limit = services.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        messages.error(request, f"附件：“{name}”超过 {limit} MB 的上限，没有保存。")
+    if request.uploads_too_large:
+        return
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label or '附件'}：{'；'.join(errs)}")
+        return
+    kind, pk = form.cleaned_data["owner"].split(":")
+    owners = {
+        "entry": ArchiveEntry.objects.filter(archive__student=student),
+        "referral": Referral.objects.filter(student=student),
+        "return": ReturnPlan.objects.filter(referral__student=student),
+    }
+    owner = owners[kind].filter(pk=pk).first()
+    if owner is None:
+        raise services.ScreeningError(["附件：要附加到的记录不存在。"])
+    attachment = services.attachment_add(
+        student=student,
+        owner=owner,
+        kind=form.cleaned_data["kind"],
+        upload=form.cleaned_data["file"],
+        user=user,
+    )
+    messages.success(request, f"已上传附件“{attachment.name}”。")
+
+
+@upload_limit(services.ATTACHMENT_MAX_BYTES)
 @capability_view("screening.result.read", action="add", object_type="screening.archive")
 @require_http_methods(["POST"])
 def archive_add(request, student_id, what):
@@ -130,8 +169,18 @@ def archive_add(request, student_id, what):
             services.case_member_remove(student=student, member=member)
         _log(request, what, "screening.archive", student.pk, student.school)
         return redirect("screening:archive", student_id=student.pk)
-    if what not in ARCHIVE_FORMS or not selectors.may_write_case(user=user, student=student):
+    if what not in {*ARCHIVE_FORMS, "attach"} or not selectors.may_write_case(
+        user=user, student=student
+    ):
         _deny(request, f"add-{what}"[:40], "screening.archive", student.pk)
+    if what == "attach":
+        try:
+            _attach(request, student)
+        except services.ScreeningError as exc:
+            for message in exc.errors:
+                messages.error(request, message)
+        _log(request, "add-attachment", "screening.archive", student.pk, student.school)
+        return redirect("screening:archive", student_id=student.pk)
     form = ARCHIVE_FORMS[what](request.POST)
     if not form.is_valid():
         for field, errs in form.errors.items():

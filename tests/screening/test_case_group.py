@@ -154,6 +154,8 @@ def _admin_urls():
 CASE_MEMBER_APP_VIEWS = {
     "screening:index",
     "screening:warnings",
+    # The support plans of their case whose review date has passed (they may edit the plan).
+    "screening:plans_overdue",
     "duty_admin:incidents",
     "duty_admin:incident_create",
     "duty_admin:incident_export",

@@ -152,6 +152,14 @@ def register_menu():
             capability=urls.views.warning_list.capability,
         ),
         CapabilityMenuItem(
+            "到期回访",
+            reverse("screening:checkins"),
+            name="screening-checkins",
+            icon_name="date",
+            order=45,
+            capability=urls.views.checkins.capability,
+        ),
+        CapabilityMenuItem(
             "本班关注",
             reverse("screening:my_class"),
             name="screening-my-class",
@@ -179,3 +187,60 @@ def register_menu():
     return SubmenuMenuItem(
         "心理测评与档案", Menu(items=items), name="screening", icon_name="doc-full", order=400
     )
+
+
+# --- 待办: warnings to work and check-ins due (the same selectors as the lists they open) -----
+
+
+@hooks.register("register_todo_items")
+def screening_todo(*, user):
+    from django.db.models import Count, Q
+
+    from portal.todo import CRITICAL, DUE, OVERDUE, TodoItem
+
+    from .models import WarningLevel
+    from .selectors.warnings import checkins_due, warning_rows
+
+    if not access.can(user=user, cap="screening.warning.write"):
+        return []
+    counts = (
+        warning_rows(user=user)
+        .order_by()
+        .aggregate(
+            **{level: Count("pk", filter=Q(level=level)) for level in WarningLevel.values},
+            overdue=Count("pk", filter=Q(overdue=True)),
+        )
+    )
+    url = reverse("screening:warnings")
+    items = [
+        TodoItem(
+            area="心理预警",
+            label=f"{label}预警待处置",
+            count=counts[level],
+            url=f"{url}?level={level}&status=active",
+            severity=CRITICAL if level == WarningLevel.CRISIS else DUE,
+        )
+        for level, label in WarningLevel.choices
+    ]
+    items.append(
+        TodoItem(
+            area="心理预警",
+            label="预警已过处置期限",
+            count=counts["overdue"],
+            url=f"{url}?status=active&overdue=on",
+            severity=OVERDUE,
+        )
+    )
+    rows = checkins_due(user=user)
+    late = sum(1 for r in rows if r.overdue)
+    items.append(
+        TodoItem(
+            area="心理预警",
+            label="复学回访到期",
+            count=len(rows),
+            url=reverse("screening:checkins"),
+            severity=OVERDUE if late else DUE,
+            detail=f"其中 {late} 次已逾期" if late else "",
+        )
+    )
+    return items

@@ -154,6 +154,8 @@ def _admin_urls():
 CASE_MEMBER_APP_VIEWS = {
     "screening:index",
     "screening:warnings",
+    # The return-to-school check-ins due of the case they work (screening.warning.write).
+    "screening:checkins",
     "duty_incidents",
     "duty_incident_create",
     "duty_incident_export",

@@ -412,7 +412,7 @@ def _warnings_for_results(*, results) -> list[SignalOutcome]:
     return list(outcomes.values())
 
 
-def concern_raise(*, student: Student, level: str, concern: str, user) -> Warning:
+def concern_raise(*, student: Student, level: str, concern: str, user, at=None) -> Warning:
     """A teacher raises a concern about a student (their own class for a class teacher): a
     signal like any other (merged into the student's open warning if there is one)."""
     if level not in WarningLevel.values:
@@ -425,6 +425,7 @@ def concern_raise(*, student: Student, level: str, concern: str, user) -> Warnin
         source=Warning.Source.CONCERN,
         concern=concern.strip(),
         user=user,
+        at=at,
     ).warning
 
 
@@ -546,6 +547,7 @@ def warning_sign_off(*, warning: Warning, user, outcome: str = "") -> Warning:
     """A school leader signs off the closing of a 危机 (the requested outcome, or their own)."""
     if not _may_sign_off(user=user, warning=warning):
         raise ScreeningError(["签字结案：只有本校校领导可以为危机预警签字结案。"])
+    warning.refresh_from_db()
     return warning_close(warning=warning, outcome=outcome or warning.outcome, user=user)
 
 

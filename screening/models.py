@@ -266,7 +266,7 @@ class ScreeningResult(models.Model):
     # marked superseded, and no longer counts (``selectors.current_results``).
     supersedes = models.OneToOneField(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="superseded_by",

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='screeningresult',
             name='supersedes',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='screening.screeningresult', verbose_name='更正的结果'),
+            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='superseded_by', to='screening.screeningresult', verbose_name='更正的结果'),
         ),
         migrations.AddField(
             model_name='warning',

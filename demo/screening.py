@@ -10,9 +10,10 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from schools.calendar import SchoolYear
-from schools.models import School, SchoolClass
+from schools.models import School, SchoolClass, Student
 from schools.vocab import Grade
 from screening.instruments import GAD7, PHQ9
 from screening.models import (
@@ -34,9 +35,13 @@ from screening.services import (
     consent_record,
     plan_save,
     referral_record,
+    result_correct,
     results_import,
     return_plan_save,
     round_add,
+    warning_close,
+    warning_sign_off,
+    warning_update,
 )
 
 ROUND_NAME = "2026年秋季学期学生心理健康筛查"
@@ -112,6 +117,7 @@ def load(*, out, rng):
     done = set(ScreeningResult.objects.filter(round=rnd).values_list("student_id", "instrument_id"))
     phq_rows = [["学号", "测评日期"] + [f"第{n}题" for n in range(1, 10)]]
     gad_rows = [["学号", "测评日期"] + [f"第{n}题" for n in range(1, 8)]]
+    totals_class_id = classes[-1].pk if len(classes) > 1 else None
     for index, student in enumerate(students):
         weights = rng.choices([w for _, w in PROFILES], weights=[p for p, _ in PROFILES])[0]
         day = start + datetime.timedelta(days=rng.randrange(0, 14))
@@ -120,7 +126,8 @@ def load(*, out, rng):
             if index == 3:
                 answers[8] = 1  # one student answers item 9 above zero: a 危机 warning at once
             phq_rows.append([student.student_number, day.isoformat()] + answers)
-        if (student.pk, gad7.pk) not in done:
+        # The last class's GAD-7 comes as totals only (``_warnings_worked``): 关键题未核查.
+        if (student.pk, gad7.pk) not in done and student.school_class_id != totals_class_id:
             gad_rows.append([student.student_number, day.isoformat()] + _answers(rng, 7, weights))
     for instrument, rows in ((phq9, phq_rows), (gad7, gad_rows)):
         if len(rows) > 1:
@@ -235,6 +242,7 @@ def load(*, out, rng):
     out(
         f"  预警 {Warning.objects.filter(school=school).count()} 条，转介 {Referral.objects.filter(school=school).count()} 条"
     )
+    _warnings_worked(school=school, classes=classes, rnd=rnd, phq9=phq9, gad7=gad7, out=out)
     _consent_round(school=school, school_class=classes[0], instrument=gad7, psych=psych, out=out)
 
 
@@ -298,6 +306,103 @@ def _left_behind(*, students, start, psych, out) -> None:
                 user=psych,
             )
     out("  关注类别：留守儿童 6 名，其中 3 名已有家访记录")
+
+
+def _warnings_worked(*, school, classes, rnd, phq9, gad7, out):
+    """Warnings as they are worked: a crisis followed up with notes, two overdue concerns, a
+    crisis closed with a leader's sign-off, a mistyped result corrected, and a class whose
+    GAD-7 was imported as totals only (关键题未核查). Idempotent: each step looks first."""
+    users = {
+        u.username: u
+        for u in get_user_model().objects.filter(
+            username__in=["psych_teacher", "school_leader", "class_teacher", "grade_leader"]
+        )
+    }
+    psych, leader = users.get("psych_teacher"), users.get("school_leader")
+    grade_leader = users.get("grade_leader") or psych
+    now = timezone.now()
+    crisis = (
+        Warning.objects.filter(school=school, level="crisis", source="critical")
+        .order_by("pk")
+        .first()
+    )
+    if crisis and not crisis.actions.filter(kind="note").exists():
+        warning_update(
+            warning=crisis,
+            note="当天由心理教师当面评估，已告知家长并签署安全协议；班主任课间陪伴。",
+            user=psych,
+        )
+        warning_update(
+            warning=crisis, note="家长已带学生到市精神卫生中心就诊，按医嘱复诊。", user=psych
+        )
+    # Students with no open warning yet, for the concerns and the signed-off crisis.
+    quiet = list(
+        Student.objects.filter(school_class__in=classes, is_active=True)
+        .exclude(screening_warnings__isnull=False)
+        .order_by("student_number")[:3]
+    )
+    if len(quiet) == 3 and not Warning.objects.filter(school=school, signed_off_by__isnull=False):
+        closing = concern_raise(
+            student=quiet[0],
+            level="crisis",
+            concern="在周记中写到“活着没意思”，班主任当即报告。",
+            user=grade_leader,
+            at=now - datetime.timedelta(days=40),
+        )
+        warning_update(
+            warning=closing,
+            status="follow_up",
+            note="心理教师当天约谈，评估为一过性情绪低落，已与家长沟通。",
+            user=psych,
+        )
+        warning_close(
+            warning=closing,
+            outcome="连续四周跟进，情绪稳定，家长知情并同意结案；继续纳入一般关注观察。",
+            user=psych,
+        )
+        if leader:
+            warning_sign_off(warning=closing, user=leader)
+        for student, days in ((quiet[1], 12), (quiet[2], 9)):
+            concern_raise(
+                student=student,
+                level="general",
+                concern="近期作业拖欠明显，上课常趴在桌上，情绪低落。",
+                user=users.get("class_teacher") or psych,
+                at=now - datetime.timedelta(days=days),
+            )
+    mistyped = (
+        ScreeningResult.objects.filter(round=rnd, instrument=phq9, level="", critical=False)
+        .filter(superseded_at__isnull=True, supersedes__isnull=True)
+        .order_by("student__student_number")
+        .first()
+    )
+    if mistyped and not ScreeningResult.objects.filter(round=rnd, supersedes__isnull=False):
+        fixed = list(mistyped.answers)
+        fixed[0] = 0 if fixed[0] else 1
+        result_correct(
+            result=mistyped,
+            reason="第1题录入时点错了选项，按纸质答卷更正。",
+            answers=fixed,
+            user=psych,
+        )
+    totals_class = classes[-1]
+    if not ScreeningResult.objects.filter(round=rnd, critical_checked=False).exists():
+        done = set(
+            ScreeningResult.objects.filter(round=rnd, instrument=gad7).values_list(
+                "student_id", flat=True
+            )
+        )
+        rows = [["学号", "总分"]] + [
+            [s.student_number, str(3 + i % 5)]
+            for i, s in enumerate(totals_class.students.filter(is_active=True))
+            if s.pk not in done
+        ]
+        if len(rows) > 1:
+            results_import(round=rnd, instrument=gad7, rows=rows, user=psych)
+    out(
+        f"  预警处置：未结 {Warning.objects.filter(school=school).exclude(status='closed').count()} 条，"
+        f"已签字结案 {Warning.objects.filter(school=school, signed_off_by__isnull=False).count()} 条"
+    )
 
 
 def _consent_round(*, school, school_class, instrument, psych, out):

@@ -223,7 +223,21 @@ _TABLE = [
         group=True,
     ),
     _cap("screening.warning.notified", "收到危机预警通知", _at(Reach.SCHOOL, PT, SL)),
-    _cap("screening.warning.write", "处置预警", _at(Reach.SCHOOL, PT), group=True),
+    # Working a warning (owner, due time, notes, status): the psychology teacher at the
+    # school, leaders the 重点/危机 cases they see, the grade leader their grade's.
+    _cap(
+        "screening.warning.write",
+        "处置预警",
+        {PT: Reach.SCHOOL, SL: Reach.SERIOUS, GL: Reach.GRADE},
+        group=True,
+    ),
+    _cap("screening.warning.signoff", "危机预警签字结案", {SL: Reach.SERIOUS}),
+    # Told that a student of theirs needs follow-up (no level, no score).
+    _cap(
+        "screening.followup.notified",
+        "收到学生需关注跟进的提醒",
+        {CT: Reach.CLASS, GL: Reach.GRADE},
+    ),
     _cap(
         "screening.concern.raise",
         "提出关注",

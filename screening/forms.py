@@ -126,16 +126,52 @@ class ConcernForm(forms.Form):
 
 
 class WarningUpdateForm(forms.Form):
+    """Working a warning: status, owner, due time, a note (each change an action)."""
+
     status = forms.ChoiceField(label="状态", choices=())
+    owner = forms.ChoiceField(label="负责人", choices=(), required=False)
+    due_at = forms.DateTimeField(
+        label="处置期限",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
     note = forms.CharField(
         label="跟进记录", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, owners=(), **kwargs):
         from .models import Warning
+        from .services.warnings import WORK_STATUSES
 
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = Warning.Status.choices
+        self.fields["status"].choices = [
+            (v, label) for v, label in Warning.Status.choices if v in WORK_STATUSES
+        ]
+        self.fields["owner"].choices = [("", "（不变）")] + [
+            (str(u.pk), u.real_name or u.username) for u in owners
+        ]
+        self._owners = {str(u.pk): u for u in owners}
+
+    def clean_owner(self):
+        value = self.cleaned_data.get("owner")
+        return self._owners.get(value) if value else None
+
+
+class WarningCloseForm(forms.Form):
+    outcome = forms.CharField(
+        label="结案说明",
+        required=False,  # the service refuses an empty one with its own message
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="写明处置结果，例如：已转介并复学、情绪恢复稳定、家长已知情。",
+    )
+
+
+class ResultCorrectForm(forms.Form):
+    reason = forms.CharField(
+        label="更正原因", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    total = forms.DecimalField(label="更正后的总分", required=False, max_digits=7, decimal_places=2)
 
 
 class EntryForm(forms.Form):

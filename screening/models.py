@@ -253,12 +253,29 @@ class ScreeningResult(models.Model):
     band = models.CharField("分级", max_length=30)
     level = models.CharField("预警级别", max_length=10, choices=WarningLevel.choices, blank=True)
     critical = models.BooleanField("关键题阳性", default=False)
+    critical_checked = models.BooleanField(
+        "关键题已核查",
+        default=True,
+        help_text="只导入总分（没有各题作答）时无法核查关键题，记为否。",
+    )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTRY)
     note = models.TextField("备注", blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     entered_at = models.DateTimeField(default=timezone.now)
+    # A correction: the new result names the one it replaces; the old one stays in history,
+    # marked superseded, and no longer counts (``selectors.current_results``).
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name="更正的结果",
+    )
+    correction_reason = models.TextField("更正原因", blank=True)
+    superseded_at = models.DateTimeField("被更正时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "测评结果"
@@ -266,7 +283,9 @@ class ScreeningResult(models.Model):
         ordering = ["-taken_on", "student_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["round", "instrument", "student"], name="result_once_per_round"
+                fields=["round", "instrument", "student"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="result_once_per_round_current",
             )
         ]
         indexes = [models.Index(fields=["school", "level"])]
@@ -415,6 +434,9 @@ class SupportPlanVersion(models.Model):
 
 
 class Warning(models.Model):  # noqa: A001 - the domain's own word (预警)
+    """One student's open case of concern: at most one not closed per student (signals that
+    arrive while it is open are merged into it, raising its level, never lowering it)."""
+
     class Source(models.TextChoices):
         SCREENING = "screening", "筛查分级"
         CRITICAL = "critical", "关键题"
@@ -423,6 +445,8 @@ class Warning(models.Model):  # noqa: A001 - the domain's own word (预警)
     class Status(models.TextChoices):
         OPEN = "open", "待处理"
         FOLLOW_UP = "follow_up", "跟进中"
+        REFERRED = "referred", "已转介"
+        CLOSE_REQUESTED = "closing", "待领导签字结案"
         CLOSED = "closed", "已结案"
 
     student = models.ForeignKey(
@@ -448,8 +472,18 @@ class Warning(models.Model):  # noqa: A001 - the domain's own word (预警)
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     raised_at = models.DateTimeField("发起时间", default=timezone.now)
+    due_at = models.DateTimeField("处置期限", null=True, blank=True)
     concern = models.TextField("关注事由", blank=True)
-    notes = models.TextField("跟进记录", blank=True)
+    outcome = models.TextField("结案说明", blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="签字结案的领导",
+    )
+    signed_off_at = models.DateTimeField("签字时间", null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -457,9 +491,65 @@ class Warning(models.Model):  # noqa: A001 - the domain's own word (预警)
         verbose_name_plural = "预警"
         ordering = ["-raised_at"]
         indexes = [models.Index(fields=["school", "level", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=~models.Q(status="closed"),
+                name="warning_one_open_per_student",
+            )
+        ]
 
     def __str__(self):
         return f"预警 #{self.pk}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status != self.Status.CLOSED
+            and self.due_at is not None
+            and self.due_at < timezone.now()
+        )
+
+
+class WarningAction(models.Model):
+    """One thing done to a warning, in its history: a note, a change, a merged signal."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "跟进记录"
+        STATUS = "status", "状态变更"
+        LEVEL = "level", "级别提升"
+        OWNER = "owner", "负责人变更"
+        REFERRAL = "referral", "转介"
+        CLOSE_REQUEST = "close_request", "申请结案"
+        SIGN_OFF = "sign_off", "领导签字结案"
+        DUE = "due", "期限变更"
+        MERGED = "merged", "合并新信号"
+        NOTIFIED = "notified", "已通知"
+        SUPERSEDED = "superseded", "结果更正"
+
+    warning = models.ForeignKey(Warning, on_delete=models.CASCADE, related_name="actions")
+    at = models.DateTimeField("时间", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField("类型", max_length=15, choices=Kind.choices)
+    text = models.TextField("内容", blank=True)
+    old_value = models.CharField("原值", max_length=50, blank=True)
+    new_value = models.CharField("新值", max_length=50, blank=True)
+    # The signal a merged action brought (a result; a concern has none), so a correction knows
+    # which warnings a superseded result fed.
+    result = models.ForeignKey(
+        ScreeningResult, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField("信号来源", max_length=10, choices=Warning.Source.choices, blank=True)
+
+    class Meta:
+        verbose_name = "预警处置记录"
+        verbose_name_plural = "预警处置记录"
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"处置记录 #{self.pk}"
 
 
 class CaseMember(models.Model):

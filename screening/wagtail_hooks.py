@@ -124,6 +124,7 @@ class ScreeningArea(AreaViewSet):
             order=30,
         ),
         MenuLink("预警", route="warnings", icon="warning", order=40),
+        MenuLink("到期回访", route="checkins", icon="date", order=44),
         MenuLink("关注类别名单", route="attention_list", icon="tag", order=45),
         MenuLink("本班关注", route="my_class", icon="group", order=50),
         MenuLink("统计与覆盖率", route="figures", icon="table", order=60),
@@ -161,3 +162,60 @@ def plans_overdue_todo(*, user):
             detail=f"最早一份已逾期 {days} 天",
         )
     ]
+
+
+# --- 待办: warnings to work and check-ins due (the same selectors as the lists they open) -----
+
+
+@hooks.register(TODO_HOOK)
+def screening_todo(*, user):
+    from django.db.models import Count, Q
+
+    from portal.todo import CRITICAL, DUE, OVERDUE, TodoItem
+
+    from .models import WarningLevel
+    from .selectors.warnings import checkins_due, warning_rows
+
+    if not access.can(user=user, cap="screening.warning.write"):
+        return []
+    counts = (
+        warning_rows(user=user)
+        .order_by()
+        .aggregate(
+            **{level: Count("pk", filter=Q(level=level)) for level in WarningLevel.values},
+            overdue=Count("pk", filter=Q(overdue=True)),
+        )
+    )
+    url = reverse("screening:warnings")
+    items = [
+        TodoItem(
+            area="心理预警",
+            label=f"{label}预警待处置",
+            count=counts[level],
+            url=f"{url}?level={level}&status=active",
+            severity=CRITICAL if level == WarningLevel.CRISIS else DUE,
+        )
+        for level, label in WarningLevel.choices
+    ]
+    items.append(
+        TodoItem(
+            area="心理预警",
+            label="预警已过处置期限",
+            count=counts["overdue"],
+            url=f"{url}?status=active&overdue=on",
+            severity=OVERDUE,
+        )
+    )
+    rows = checkins_due(user=user)
+    late = sum(1 for r in rows if r.overdue)
+    items.append(
+        TodoItem(
+            area="心理预警",
+            label="复学回访到期",
+            count=len(rows),
+            url=reverse("screening:checkins"),
+            severity=OVERDUE if late else DUE,
+            detail=f"其中 {late} 次已逾期" if late else "",
+        )
+    )
+    return items

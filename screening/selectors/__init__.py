@@ -19,6 +19,7 @@ from .figures import (  # noqa: F401
     coverage_share,
     figure_schools_for,
     target_students_q,
+    unchecked_counts,
     warning_counts,
     warning_level_counts,
     warning_table,
@@ -42,6 +43,7 @@ from .scope import (  # noqa: F401
     consent_rounds_for,
     consent_rows,
     consent_summary,
+    current_results,
     followup_flags_for,
     instrument_schools_for,
     instruments_for,
@@ -61,5 +63,6 @@ from .scope import (  # noqa: F401
     warnings_for,
     warnings_managed_by,
     warnings_read_in_full_by,
+    warnings_signed_off_by,
 )
 from .timeline import TimelineEvent, student_timeline, warning_events  # noqa: F401

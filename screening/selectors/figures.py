@@ -16,12 +16,11 @@ from schools.models import School, Student
 
 from ..models import (
     Archive,
-    ScreeningResult,
     ScreeningRound,
     Warning,
     WarningLevel,
 )
-from .scope import ACTIVE_WARNING, SMALL_CELL
+from .scope import ACTIVE_WARNING, SMALL_CELL, current_results
 
 # --- figures (bureau, and schools' own summaries) --------------------------------------------
 
@@ -97,7 +96,7 @@ def coverage_counts(*, school_ids, school_year_start, until=None) -> tuple[dict,
     suppression."""
     end = until or SchoolYear.containing(school_year_start).end
     targets_q = target_students_q(school_ids=school_ids, start=school_year_start, end=end)
-    screened = ScreeningResult.objects.filter(
+    screened = current_results().filter(
         student=OuterRef("pk"), taken_on__gte=school_year_start, taken_on__lte=end
     )
     rows = (
@@ -120,6 +119,25 @@ def coverage_counts(*, school_ids, school_year_start, until=None) -> tuple[dict,
         screened_n[row["school_id"]] = row["screened"]
         archived_n[row["school_id"]] = row["archived"]
     return targets, screened_n, archived_n
+
+
+def unchecked_counts(*, school_ids, school_year_start, until=None) -> dict[int, int]:
+    """Students per school with a current result taken in the period whose critical item
+    was not checked (a totals-only import), unsuppressed (callers suppress). One query."""
+    end = until or SchoolYear.containing(school_year_start).end
+    rows = (
+        current_results()
+        .filter(
+            school_id__in=school_ids,
+            critical_checked=False,
+            taken_on__gte=school_year_start,
+            taken_on__lte=end,
+        )
+        .values("school_id")
+        .annotate(n=Count("student_id", distinct=True))
+        .order_by()
+    )
+    return {row["school_id"]: row["n"] for row in rows}
 
 
 def warning_level_counts(*, school_ids) -> dict[int, dict[str, int]]:
@@ -157,6 +175,9 @@ def coverage(*, user, school_year_start) -> dict:
         school_ids=[s.pk for s in schools], school_year_start=school_year_start
     )
 
+    unchecked = unchecked_counts(
+        school_ids=[s.pk for s in schools], school_year_start=school_year_start
+    )
     share = coverage_share
     rows = []
     for school in schools:
@@ -167,6 +188,7 @@ def coverage(*, user, school_year_start) -> dict:
                 "targets": _suppress_count(total),
                 "screened": _suppress_count(screened.get(school.pk, 0)),
                 "archived": _suppress_count(archived.get(school.pk, 0)),
+                "unchecked": _suppress_count(unchecked.get(school.pk, 0)),
                 "screened_share": share(screened.get(school.pk, 0), total),
                 "archive_share": share(archived.get(school.pk, 0), total),
             }
@@ -200,9 +222,11 @@ def bureau_aggregate(*, user, school_year_start) -> tuple[list[tuple], dict]:
     schools = {s.pk: s for s in School.objects.only("pk", "name", "code")}
     rank = {"": 0, **{lv: i + 1 for i, lv in enumerate(WarningLevel.values)}}
     highest: dict[int, tuple] = {}
-    for student_id, school_id, level, grade in ScreeningResult.objects.filter(
-        taken_on__gte=school_year_start, school_id__in=list(schools)
-    ).values_list("student_id", "school_id", "level", "student__school_class__grade"):
+    for student_id, school_id, level, grade in (
+        current_results()
+        .filter(taken_on__gte=school_year_start, school_id__in=list(schools))
+        .values_list("student_id", "school_id", "level", "student__school_class__grade")
+    ):
         key = (school_id, stage_of_grade(grade))
         if student_id not in highest or rank[level or ""] > rank[highest[student_id][1]]:
             highest[student_id] = (key, level or "")

@@ -35,10 +35,19 @@ from ..models import (
     ScreeningResult,
     ScreeningRound,
     Warning,
+    WarningAction,
+    WarningLevel,
 )
 
 SMALL_CELL = 5
-ACTIVE_WARNING = (Warning.Status.OPEN, Warning.Status.FOLLOW_UP)
+# Every status but closed: the warning is still being worked.
+ACTIVE_WARNING = tuple(s for s in Warning.Status.values if s != Warning.Status.CLOSED)
+
+
+def current_results() -> QuerySet[ScreeningResult]:
+    """Results that count: every result but those a correction superseded. Every figure,
+    summary and count of results starts here (a superseded result stays in history only)."""
+    return ScreeningResult.objects.filter(superseded_at__isnull=True)
 
 
 def _grade_scopes(*, user) -> list[tuple[int, int]]:
@@ -141,31 +150,34 @@ def rounds_managed_by(*, user) -> QuerySet[ScreeningRound]:
 
 
 def round_results(*, user, round: ScreeningRound) -> QuerySet[ScreeningResult]:
-    """A round's results for its results list and export (2 queries however many)."""
+    """A round's results for its results list and export (2 queries however many), corrected
+    ones included (marked by ``superseded_at``; callers that count exclude them)."""
     return (
         results_for(user=user)
         .filter(round=round)
-        .select_related("student__school_class", "instrument")
+        .select_related("student__school_class", "instrument", "supersedes")
         .order_by(
-            "student__school_class__grade", "student__school_class__name", "student__student_number"
+            "student__school_class__grade",
+            "student__school_class__name",
+            "student__student_number",
+            "superseded_at",
         )
     )
 
 
 def round_summary(*, round: ScreeningRound) -> dict:
-    """Counts of a round's results per instrument and band (no names)."""
+    """Counts of a round's current results per instrument and band (no names); students
+    whose critical item was not checked (totals-only import) counted apart."""
+    current = current_results().filter(round=round)
     rows = (
-        ScreeningResult.objects.filter(round=round)
-        .values("instrument__code", "band", "level")
+        current.values("instrument__code", "band", "level")
         .annotate(n=Count("pk"))
         .order_by("instrument__code", "band")
     )
     return {
         "bands": list(rows),
-        "screened": ScreeningResult.objects.filter(round=round)
-        .values("student_id")
-        .distinct()
-        .count(),
+        "screened": current.values("student_id").distinct().count(),
+        "unchecked": current.filter(critical_checked=False).values("student_id").distinct().count(),
     }
 
 
@@ -291,11 +303,11 @@ def _own_concern_q(*, user) -> Q:
     if not schools:
         return Q(pk__in=[])
     headed = SchoolClass.objects.filter(school_id__in=schools, head_teacher=user).values("pk")
-    return Q(
-        source=Warning.Source.CONCERN,
-        raised_by=user,
-        school_id__in=schools,
-        student__school_class__in=headed,
+    merged = WarningAction.objects.filter(
+        kind=WarningAction.Kind.MERGED, source=Warning.Source.CONCERN, by=user
+    ).values("warning_id")
+    return (Q(source=Warning.Source.CONCERN, raised_by=user) | Q(pk__in=merged)) & Q(
+        school_id__in=schools, student__school_class__in=headed
     )
 
 
@@ -317,10 +329,28 @@ def warnings_read_in_full_by(*, user) -> QuerySet[Warning]:
 
 
 def warnings_managed_by(*, user) -> QuerySet[Warning]:
-    """Warnings whose status and notes the user may update: psychology teacher, case group."""
-    psych = access.school_ids_for(user=user, cap="screening.warning.write", reach=Reach.SCHOOL)
-    q = Q(school_id__in=psych) | Q(student_id__in=case_student_ids(user=user))
+    """Warnings the user may work (owner, due time, notes, status, referral, closing): the
+    psychology teacher their school's, a leader the 重点/危机 ones, a grade leader their
+    grade's, a counselling-group member their case's."""
+    if not getattr(user, "is_authenticated", False):
+        return Warning.objects.none()
+    cap = "screening.warning.write"
+    psych = access.school_ids_for(user=user, cap=cap, reach=Reach.SCHOOL)
+    leaders = access.school_ids_for(user=user, cap=cap, reach=Reach.SERIOUS)
+    q = Q(school_id__in=psych) if psych else Q(pk__in=[])
+    if leaders:
+        q |= Q(school_id__in=leaders, level__in=LEADER_LEVELS)
+    for m, reach in access.grants(user=user, cap=cap):
+        if reach == Reach.GRADE:
+            q |= Q(school_id=m.school_id, grade=m.grade)
+    q |= Q(student_id__in=case_student_ids(user=user))
     return Warning.objects.filter(q)
+
+
+def warnings_signed_off_by(*, user) -> QuerySet[Warning]:
+    """危机 warnings whose closing the user may sign off: a leader of the school."""
+    schools = access.school_ids_for(user=user, cap="screening.warning.signoff")
+    return Warning.objects.filter(school_id__in=schools, level=WarningLevel.CRISIS)
 
 
 def concern_students_for(*, user) -> QuerySet[Student]:

@@ -14,22 +14,17 @@ from .attachments import (  # noqa: F401
 )
 from .cases import (  # noqa: F401
     STUDENT_RECORDS,
-    _warnings_for_results,
     archive_ensure,
     archive_entry_add,
     archives_for_enrolled,
     attention_add,
     case_member_add,
     case_member_remove,
-    concern_raise,
-    crisis_notify,
-    crisis_recipients,
     plan_save,
     referral_record,
     return_plan_save,
     student_records_count,
     student_records_delete,
-    warning_update,
 )
 from .common import (  # noqa: F401
     STUDENT_NUMBER_HEADERS,
@@ -59,7 +54,24 @@ from .instruments import (  # noqa: F401
 from .results import (  # noqa: F401
     DATE_HEADERS,
     TOTAL_HEADERS,
+    result_correct,
     result_save,
     results_import,
 )
 from .rounds import round_add, round_check  # noqa: F401
+from .warnings import (  # noqa: F401
+    DUE_AFTER,
+    SignalOutcome,
+    _warnings_for_results,
+    concern_raise,
+    crisis_notify,
+    crisis_recipients,
+    followup_notify,
+    followup_recipients,
+    warning_close,
+    warning_due_at,
+    warning_referred,
+    warning_sign_off,
+    warning_signal,
+    warning_update,
+)

@@ -1,18 +1,14 @@
-"""Cases: warnings and concerns, the crisis notice, the archive, support plans, referrals,
-counselling groups, and retention of a student's records."""
+"""Cases: the archive, support plans, referrals (which move an open warning to 已转介),
+counselling groups, and retention of a student's records. Warnings: ``warnings``."""
 
 from __future__ import annotations
 
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from schools import access
 from schools.models import Membership, Student
 
 from ..models import (
-    LEVEL_RANK,
     Archive,
     ArchiveEntry,
     Attachment,
@@ -25,120 +21,9 @@ from ..models import (
     SupportPlan,
     SupportPlanVersion,
     Warning,
-    WarningLevel,
 )
 from .common import ScreeningError
-
-# --- warnings ----------------------------------------------------------------------------
-
-
-def _warnings_for_results(*, results, students) -> list[Warning]:
-    """Open warnings for levelled results, in bulk; a critical item opens 危机 and notifies."""
-    levelled = [r for r in results if r.level]
-    if not levelled:
-        return []
-    class_grades = dict(
-        Student.objects.filter(pk__in=[r.student_id for r in levelled]).values_list(
-            "pk", "school_class__grade"
-        )
-    )
-    open_levels: dict[int, int] = {}
-    for student_id, level in Warning.objects.filter(
-        student_id__in=class_grades, status__in=[Warning.Status.OPEN, Warning.Status.FOLLOW_UP]
-    ).values_list("student_id", "level"):
-        open_levels[student_id] = max(open_levels.get(student_id, 0), LEVEL_RANK[level])
-    new = []
-    for result in levelled:
-        rank = LEVEL_RANK[result.level]
-        if not result.critical and open_levels.get(result.student_id, 0) >= rank:
-            continue  # already followed at this level or higher
-        open_levels[result.student_id] = max(open_levels.get(result.student_id, 0), rank)
-        new.append(
-            Warning(
-                student_id=result.student_id,
-                school_id=result.school_id,
-                grade=class_grades[result.student_id],
-                level=result.level,
-                source=Warning.Source.CRITICAL if result.critical else Warning.Source.SCREENING,
-                result=result,
-                raised_by=result.entered_by,
-            )
-        )
-    Warning.objects.bulk_create(new)
-    critical_schools = {w.school_id for w in new if w.source == Warning.Source.CRITICAL}
-    if critical_schools:
-        transaction.on_commit(lambda: crisis_notify(school_ids=critical_schools))
-    return new
-
-
-def crisis_recipients(*, school_ids) -> list:
-    """Psychology teachers and school leaders of these schools (active today)."""
-    return [
-        m.user
-        for m in Membership.objects.active()
-        .filter(
-            school_id__in=school_ids,
-            role__in=access.roles_holding("screening.warning.notified"),
-        )
-        .select_related("user")
-    ]
-
-
-def crisis_notify(*, school_ids) -> int:
-    """E-mail the people who must act; the message names no student (they read it in the admin)."""
-    sent = 0
-    path = reverse("screening:warnings") + "?level=crisis"
-    for user in crisis_recipients(school_ids=school_ids):
-        if not user.email:
-            continue
-        send_mail(
-            "【心育平台】新的危机预警",
-            "您所在学校有一条新的“危机”级别心理预警，请立即登录后台查看并处置：\n"
-            f"{path}\n\n为保护学生隐私，本邮件不包含学生信息。",
-            None,
-            [user.email],
-        )
-        sent += 1
-    return sent
-
-
-def concern_raise(*, student: Student, level: str, concern: str, user) -> Warning:
-    """A teacher raises a concern about a student (their own class for a class teacher)."""
-    if level not in WarningLevel.values:
-        raise ScreeningError(["级别：请选择一般关注、重点关注或危机。"])
-    if not concern.strip():
-        raise ScreeningError(["关注事由：请写明观察到的情况。"])
-    with transaction.atomic():
-        warning = Warning.objects.create(
-            student=student,
-            school_id=student.school_id,
-            grade=student.school_class.grade,
-            level=level,
-            source=Warning.Source.CONCERN,
-            concern=concern.strip(),
-            raised_by=user,
-        )
-        if level == WarningLevel.CRISIS:
-            transaction.on_commit(lambda: crisis_notify(school_ids={student.school_id}))
-    return warning
-
-
-def warning_update(
-    *, warning: Warning, status: str, owner=None, note: str = "", user=None
-) -> Warning:
-    if status not in Warning.Status.values:
-        raise ScreeningError(["状态：无效的状态。"])
-    warning.status = status
-    if owner is not None:
-        warning.owner = owner
-    if note.strip():
-        stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-        who = getattr(user, "real_name", "") or getattr(user, "username", "")
-        warning.notes = f"{warning.notes}\n[{stamp} {who}] {note.strip()}".strip()
-    warning.closed_at = timezone.now() if status == Warning.Status.CLOSED else None
-    warning.save()
-    return warning
-
+from .warnings import warning_referred
 
 # --- archive -----------------------------------------------------------------------------------
 
@@ -225,10 +110,13 @@ def plan_save(*, student, goals, actions, responsible, review_on, user=None) -> 
 def referral_record(*, student, user=None, **fields) -> Referral:
     if not fields.get("institution", "").strip():
         raise ScreeningError(["转介机构：不能为空。"])
-    archive_ensure(student=student, user=user)
-    return Referral.objects.create(
-        student=student, school_id=student.school_id, created_by=user, **fields
-    )
+    with transaction.atomic():
+        archive_ensure(student=student, user=user)
+        referral = Referral.objects.create(
+            student=student, school_id=student.school_id, created_by=user, **fields
+        )
+        warning_referred(student=student, referral=referral, user=user)
+    return referral
 
 
 def return_plan_save(*, referral: Referral, returned_on, plan: str, **done) -> ReturnPlan:

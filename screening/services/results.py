@@ -1,5 +1,6 @@
-"""Screening results: entry by hand and the all-or-nothing import; each result may open a
-warning (``cases``)."""
+"""Screening results: entry by hand, the all-or-nothing import and corrections; each result
+is a signal that may open or raise a warning (``warnings``). A totals-only import records
+that the critical item was not checked (``critical_checked``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from portal import spreadsheets
@@ -17,12 +19,14 @@ from ..models import (
     Instrument,
     ScreeningResult,
     ScreeningRound,
+    Warning,
+    WarningAction,
 )
-from ..selectors import round_target_students
-from .cases import _warnings_for_results
+from ..selectors import current_results, round_target_students
 from .common import STUDENT_NUMBER_COLUMN, ScreeningError
 from .consent import _consent_problem, _consented_ids
 from .instruments import InstrumentKey
+from .warnings import _warnings_for_results
 
 
 @transaction.atomic
@@ -36,8 +40,12 @@ def result_save(
     taken_on: datetime.date | None = None,
     user=None,
     note: str = "",
+    supersedes: ScreeningResult | None = None,
+    correction_reason: str = "",
 ) -> ScreeningResult:
-    """Enter one result: checked, scored and levelled; warnings opened as the level calls for."""
+    """Enter one result: checked, scored and levelled; warnings opened as the level calls for
+    (``result.signals``: what each signal did). With ``supersedes``: a correction of that one
+    (``result_correct``)."""
     taken_on = taken_on or timezone.localdate()
     errors = []
     if not round.instruments.filter(pk=instrument.pk).exists():
@@ -53,12 +61,20 @@ def result_save(
         errors.append(f"学生：{problem}，不能保存结果。")
         if round.basis == ScreeningRound.Basis.CONSENT:
             missing.append(student.pk)
-    if ScreeningResult.objects.filter(round=round, instrument=instrument, student=student).exists():
-        errors.append("学生：本批次该量表已有结果。")
+    if (
+        current_results()
+        .filter(round=round, instrument=instrument, student=student)
+        .exclude(pk=getattr(supersedes, "pk", None))
+        .exists()
+    ):
+        errors.append("学生：本批次该量表已有结果（录错了请在结果列表中“更正”）。")
     if errors:
         raise ScreeningError(errors, consent_missing=missing)
     key = InstrumentKey.load(instrument)
     scored = key.score_answers(list(answers)) if answers is not None else key.score_total(total)
+    if supersedes is not None:
+        supersedes.superseded_at = timezone.now()
+        supersedes.save(update_fields=["superseded_at"])
     result = ScreeningResult.objects.create(
         round=round,
         instrument=instrument,
@@ -71,12 +87,87 @@ def result_save(
         band=scored.band,
         level=scored.level,
         critical=scored.critical,
+        critical_checked=answers is not None,
         source=ScreeningResult.Source.ENTRY,
         note=note,
         entered_by=user,
+        supersedes=supersedes,
+        correction_reason=correction_reason,
     )
-    _warnings_for_results(results=[result], students={student.pk: student})
+    if supersedes is not None:
+        _superseded_warnings_settle(old=supersedes, new=result, reason=correction_reason, user=user)
+    result.signals = _warnings_for_results(results=[result])
     return result
+
+
+def _superseded_warnings_settle(*, old, new, reason, user) -> None:
+    """Warnings the superseded result fed: one it alone fed is closed with the correction's
+    reason; one other signals fed too stays open, the correction in its history."""
+    fed = (
+        Warning.objects.select_for_update()
+        .filter(Q(result=old) | Q(actions__result=old))
+        .exclude(status=Warning.Status.CLOSED)
+        .distinct()
+    )
+    text = f"测评结果已更正（原得分 {old.total}，更正后 {new.total}）：{reason}"
+    for warning in fed:
+        others = warning.source == Warning.Source.CONCERN or (
+            warning.result_id not in (None, old.pk)
+        )
+        others = others or (
+            warning.actions.filter(kind=WarningAction.Kind.MERGED).exclude(result=old).exists()
+        )
+        if others:
+            WarningAction.objects.create(
+                warning=warning, kind=WarningAction.Kind.SUPERSEDED, by=user, text=text
+            )
+            continue
+        now = timezone.now()
+        WarningAction.objects.create(
+            warning=warning,
+            kind=WarningAction.Kind.SUPERSEDED,
+            by=user,
+            text=text + "。这条预警只由被更正的结果引起，随之结案。",
+            old_value=warning.status,
+            new_value=Warning.Status.CLOSED,
+            at=now,
+        )
+        warning.status = Warning.Status.CLOSED
+        warning.closed_at = now
+        warning.outcome = f"结果更正：{reason}"
+        warning.save(update_fields=["status", "closed_at", "outcome"])
+
+
+def result_correct(
+    *,
+    result: ScreeningResult,
+    reason: str,
+    user=None,
+    answers: list[int] | None = None,
+    total: Decimal | None = None,
+    taken_on: datetime.date | None = None,
+) -> ScreeningResult:
+    """Correct a mistyped result: a new result with the new values supersedes it, with the
+    reason. The old one stays in history and no longer counts; a warning it alone opened is
+    closed with the reason."""
+    if not (reason or "").strip():
+        raise ScreeningError(["更正原因：请写明为什么更正（例如“第5题录入错误”），不能为空。"])
+    if result.superseded_at is not None:
+        raise ScreeningError(["结果：这条结果已经被更正过，请更正最新的结果。"])
+    if answers is None and total is None:
+        raise ScreeningError(["得分：请填写更正后的各题作答或总分。"])
+    return result_save(
+        round=result.round,
+        instrument=result.instrument,
+        student=result.student,
+        answers=answers,
+        total=total,
+        taken_on=taken_on or result.taken_on,
+        user=user,
+        note=result.note,
+        supersedes=result,
+        correction_reason=reason.strip(),
+    )
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -193,9 +284,9 @@ def results_import(
     consented = _consented_ids(round=round)
     consent_missing: list[int] = []
     already = set(
-        ScreeningResult.objects.filter(round=round, instrument=instrument).values_list(
-            "student_id", flat=True
-        )
+        current_results()
+        .filter(round=round, instrument=instrument)
+        .values_list("student_id", flat=True)
     )
     seen: dict[str, int] = {}
 
@@ -242,6 +333,7 @@ def results_import(
                     band=scored.band,
                     level=scored.level,
                     critical=scored.critical,
+                    critical_checked=use_items,
                     source=ScreeningResult.Source.IMPORT,
                     entered_by=user,
                 )
@@ -249,13 +341,13 @@ def results_import(
         ScreeningResult.objects.bulk_create(results, batch_size=1000)
         if not all(r.pk for r in results):  # backends that don't return ids on bulk insert
             ids = dict(
-                ScreeningResult.objects.filter(round=round, instrument=instrument).values_list(
-                    "student_id", "pk"
-                )
+                current_results()
+                .filter(round=round, instrument=instrument)
+                .values_list("student_id", "pk")
             )
             for r in results:
                 r.pk = r.id = ids[r.student_id]
-        _warnings_for_results(results=results, students={s.pk: s for s, *_ in pending})
+        _warnings_for_results(results=results)
         return results
 
     return spreadsheets.rows_run(

@@ -11,17 +11,17 @@ from .cases import (  # noqa: F401
     archive_add,
     concern_raise,
     my_class,
-    warning_detail,
-    warning_list,
 )
 from .consent import consent_import, consent_student, round_consent  # noqa: F401
 from .figures import access_log, figures, figures_export  # noqa: F401
 from .lists import attention_list, plans_overdue  # noqa: F401
 from .rounds import (  # noqa: F401
     index,
+    result_correct,
     result_enter,
     round_export,
     round_import,
     round_list,
     round_results,
 )
+from .warnings import checkins, warning_detail, warning_list  # noqa: F401

@@ -1,11 +1,10 @@
-"""A student's archive, warnings, concerns and the class teacher's follow-up flags."""
+"""A student's archive, concerns and the class teacher's follow-up flags (warnings: ``warnings``)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from portal.uploads import upload_limit
-from schools import access
 from schools.audit import access_log_record
 from schools.backoffice import capability_view
 
@@ -19,13 +18,11 @@ from ..forms import (
     PlanForm,
     ReferralForm,
     ReturnPlanForm,
-    WarningUpdateForm,
 )
 from ..models import (
     ArchiveEntry,
     Referral,
     ReturnPlan,
-    WarningLevel,
 )
 from .common import (
     _deny,
@@ -215,93 +212,6 @@ def archive_add(request, student_id, what):
 
 
 # --- warnings and concerns -----------------------------------------------------------------------
-
-
-@capability_view("screening.warning.read", action="list", object_type="screening.warning")
-def warning_list(request):
-    user = request.user
-    warnings = selectors.warnings_for(user=user)
-    level = request.GET.get("level")
-    if level in WarningLevel.values:
-        warnings = warnings.filter(level=level)
-    status = request.GET.get("status", "active")
-    if status == "active":
-        warnings = warnings.filter(status__in=selectors.ACTIVE_WARNING)
-    archive_ids = set(
-        selectors.archive_students_for(user=user)
-        .filter(pk__in=warnings.values("student_id"))
-        .values_list("pk", flat=True)
-    )
-    rows = list(warnings[:500])
-    _log(request, "list", "screening.warning")
-    return render(
-        request,
-        "screening/admin/warning_list.html",
-        {
-            "warning_rows": rows,
-            "archive_ids": archive_ids,
-            "levels": WarningLevel.choices,
-            "level": level,
-            "status": status,
-            "may_raise": access.can(user=user, cap="screening.concern.raise"),
-        },
-    )
-
-
-@capability_view("screening.warning.read", action="view", object_type="screening.warning")
-@require_http_methods(["GET", "POST"])
-def warning_detail(request, pk):
-    user = request.user
-    warning = _scoped_get(
-        request,
-        selectors.warnings_for(user=user),
-        pk,
-        action="view",
-        object_type="screening.warning",
-    )
-    may_update = selectors.warnings_managed_by(user=user).filter(pk=warning.pk).exists()
-    form = WarningUpdateForm(request.POST or None, initial={"status": warning.status})
-    if request.method == "POST":
-        if not may_update:
-            _deny(request, "update", "screening.warning", warning.pk, student=warning.student_id)
-        if form.is_valid():
-            services.warning_update(
-                warning=warning,
-                status=form.cleaned_data["status"],
-                owner=warning.owner or user,
-                note=form.cleaned_data["note"],
-                user=user,
-            )
-            _log(
-                request,
-                "update",
-                "screening.warning",
-                warning.pk,
-                warning.school,
-                student=warning.student_id,
-            )
-            messages.success(request, "预警已更新。")
-            return redirect("screening:warning_detail", pk=warning.pk)
-    _log(
-        request,
-        "view",
-        "screening.warning",
-        warning.pk,
-        warning.school,
-        student=warning.student_id,
-    )
-    return render(
-        request,
-        "screening/admin/warning_detail.html",
-        {
-            "warning": warning,
-            "in_full": selectors.warnings_read_in_full_by(user=user).filter(pk=warning.pk).exists(),
-            "form": form if may_update else None,
-            "may_open_archive": selectors.archive_students_for(user=user)
-            .filter(pk=warning.student_id)
-            .exists(),
-        },
-    )
 
 
 @capability_view("screening.concern.raise", action="raise", object_type="screening.concern")

@@ -13,10 +13,12 @@ from schools.backoffice import capability_view
 from .. import selectors, services
 from ..forms import (
     ImportForm,
+    ResultCorrectForm,
 )
 from ..models import (
     InstrumentItem,
 )
+from ..selectors.warnings import result_outcome
 from .common import (
     RESULT_FORM,
     _consent_url,
@@ -160,7 +162,7 @@ def result_enter(request, pk):
 
             def create():
                 try:
-                    services.result_save(
+                    result = services.result_save(
                         round=rnd,
                         instrument=chosen,
                         student=student,
@@ -172,7 +174,10 @@ def result_enter(request, pk):
                     return None
                 _log(request, "enter", "screening.result", student.pk, rnd.school)
                 url = reverse("screening:result_enter", args=[rnd.pk])
-                return f"{url}?instrument={chosen.pk}", "结果已保存，并已完成计分和分级。"
+                return (
+                    f"{url}?instrument={chosen.pk}&saved={result.pk}",
+                    "结果已保存，并已完成计分和分级。",
+                )
 
             try:
                 outcome = submit_once(request, form=RESULT_FORM, create=create)
@@ -187,6 +192,11 @@ def result_enter(request, pk):
         _log(request, "enter-refused", "screening.round", rnd.pk, rnd.school)
     else:
         _log(request, "enter-form", "screening.round", rnd.pk, rnd.school)
+    saved = None
+    if request.method == "GET" and (request.GET.get("saved") or "").isdigit():
+        saved = result_outcome(user=request.user, result_id=int(request.GET["saved"]))
+        if saved is not None:
+            _log(request, "view", "screening.result", saved.result.student_id, rnd.school)
     for item in items:
         item.parsed = item.option_list()
     return render(
@@ -199,7 +209,62 @@ def result_enter(request, pk):
             "items": items,
             "errors": errors,
             "consent_url": consent_url,
+            "saved": saved,
         },
+    )
+
+
+@capability_view("screening.result.write", action="correct", object_type="screening.result")
+@require_http_methods(["GET", "POST"])
+def result_correct(request, pk):
+    """Correct a mistyped result: new answers (or total) and a reason; the old result stays in
+    history, superseded."""
+    user = request.user
+    result = _scoped_get(
+        request,
+        selectors.results_for(user=user).filter(
+            round__in=selectors.rounds_managed_by(user=user), superseded_at__isnull=True
+        ),
+        pk,
+        action="correct",
+        object_type="screening.result",
+    )
+    items = list(InstrumentItem.objects.filter(instrument=result.instrument).order_by("number"))
+    form = ResultCorrectForm(request.POST or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        answers = None
+        if not form.cleaned_data["total"] and items:
+            answers = []
+            for item in items:
+                try:
+                    answers.append(int(request.POST.get(f"item_{item.number}", "")))
+                except ValueError:
+                    errors.append(f"第{item.number}题：请选择答案。")
+        if not errors:
+            try:
+                services.result_correct(
+                    result=result,
+                    reason=form.cleaned_data["reason"],
+                    answers=answers,
+                    total=form.cleaned_data["total"] if answers is None else None,
+                    user=user,
+                )
+            except services.ScreeningError as exc:
+                errors = exc.errors
+            else:
+                _log(request, "correct", "screening.result", result.student_id, result.school)
+                messages.success(request, "结果已更正：原结果保留在历史中，不再计入统计。")
+                return redirect("screening:round_results", pk=result.round_id)
+    _log(request, "correct-form", "screening.result", result.student_id, result.school)
+    previous = list(result.answers or [])
+    for item in items:
+        item.parsed = item.option_list()
+        item.previous = previous[item.number - 1] if len(previous) >= item.number else None
+    return render(
+        request,
+        "screening/admin/result_correct.html",
+        {"result": result, "form": form, "items": items, "errors": errors},
     )
 
 
@@ -213,7 +278,7 @@ def round_export(request, pk):
         object_type="screening.round",
     )
     headers = ["学号", "姓名", "班级", "量表", "测评日期", "得分", "分级", "预警级别"]
-    headers += ["关键题阳性", "作答"]
+    headers += ["关键题阳性", "作答"]  # current results only; corrected ones stay in history
     rows = (
         [
             r.student.student_number,
@@ -224,10 +289,12 @@ def round_export(request, pk):
             float(r.total),
             r.band,
             r.get_level_display(),
-            "是" if r.critical else "否",
+            ("是" if r.critical else "否") if r.critical_checked else "未核查",
             ",".join(str(a) for a in r.answers),
         ]
-        for r in selectors.round_results(user=request.user, round=rnd)
+        for r in selectors.round_results(user=request.user, round=rnd).filter(
+            superseded_at__isnull=True
+        )
     )
     data = spreadsheets.xlsx_build(spreadsheets.Sheet(title="结果", headers=headers, rows=rows))
     _log(request, "export", "screening.round", rnd.pk, rnd.school)

@@ -77,7 +77,24 @@ SCHOOL_ROWS = {
         CT: Reach.OWN,
         T: None,
     },
-    "screening.warning.write": {SA: None, SL: None, GL: None, PT: Reach.SCHOOL, CT: None, T: None},
+    # School leaders and grade leaders work the warnings they see (the issue "Records that
+    # work in practice"); only a leader signs off closing a 危机.
+    "screening.warning.write": {
+        SA: None,
+        SL: Reach.SERIOUS,
+        GL: Reach.GRADE,
+        PT: Reach.SCHOOL,
+        CT: None,
+        T: None,
+    },
+    "screening.warning.signoff": {
+        SA: None,
+        SL: Reach.SERIOUS,
+        GL: None,
+        PT: None,
+        CT: None,
+        T: None,
+    },
     "screening.concern.raise": {
         SA: None,
         SL: Reach.SCHOOL,

@@ -50,8 +50,11 @@ def records(world):
         answers=answers_for(21),
         taken_on=TODAY,
     )
+    # The concern is about another student of the class teacher's class (a concern about
+    # ``own`` would merge into own's open 重点关注 warning: one open warning per student).
+    world.own2 = StudentFactory(school_class=world.a7_1, name="林小帆")
     concern = concern_raise(
-        student=world.own,
+        student=world.own2,
         level="general",
         concern="最近常独自坐在走廊，午饭几乎不吃。",
         user=world.class_teacher,
@@ -258,8 +261,11 @@ def test_class_teacher_raises_concern_for_own_class_only(client, world, records)
     assert response.status_code == 200 and not Warning.objects.filter(concern="课间哭泣").exists()
     response = client.post(url, {"student": world.own.pk, "level": "key", "concern": "课间哭泣"})
     assert response.status_code == 302
-    warning = Warning.objects.get(concern="课间哭泣")
-    assert warning.raised_by == world.class_teacher and warning.source == Warning.Source.CONCERN
+    # own already has an open 重点关注 warning: the concern is merged into it, not a duplicate.
+    warning = Warning.objects.get(student=world.own)
+    merged = warning.actions.get(kind="merged")
+    assert merged.by == world.class_teacher and merged.source == Warning.Source.CONCERN
+    assert "课间哭泣" in merged.text
     client.force_login(world.grade_leader)
     assert (
         "课间哭泣"

@@ -161,6 +161,8 @@ CASE_MEMBER_APP_VIEWS = {
     "duty_admin:incident_export",
     "duty_admin:notices",
     "duty_admin:roster_calendar",
+    # The return-to-school check-ins due of the case they work (screening.warning.write).
+    "screening:checkins",
     # Any teacher in the back office records the lessons they taught themselves (scoped to
     # their own records, see courses/lessons/selectors.py).
     "lesson_records:index",

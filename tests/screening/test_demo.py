@@ -18,6 +18,7 @@ def test_demo_is_idempotent_and_has_each_level(db):
         Role.CLASS_TEACHER, school, user=UserFactory(username="class_teacher")
     )
     make_member(Role.PSYCH_TEACHER, school, user=UserFactory(username="psych_teacher"))
+    make_member(Role.SCHOOL_LEADER, school, user=UserFactory(username="school_leader"))
     for n in range(3):
         klass = SchoolClassFactory(
             school=school,
@@ -35,7 +36,15 @@ def test_demo_is_idempotent_and_has_each_level(db):
         Warning.objects.count(),
         Referral.objects.count(),
     ) == counts
-    assert counts[0] == 240 and counts[2] == 1
+    # 240 results count; one more, mistyped, stays in history superseded by its correction.
+    assert counts[0] == 241 and counts[2] == 1
+    assert ScreeningResult.objects.filter(superseded_at__isnull=True).count() == 240
+    assert ScreeningResult.objects.filter(supersedes__isnull=False).count() == 1
+    assert ScreeningResult.objects.filter(critical_checked=False).count() == 40  # totals only
+    crisis = Warning.objects.filter(source="critical").first()
+    assert crisis.owner is not None and crisis.due_at and crisis.actions.filter(kind="note")
+    assert Warning.objects.filter(signed_off_by__isnull=False, status="closed").count() == 1
+    assert any(w.is_overdue for w in Warning.objects.exclude(status="closed"))
     assert Warning.objects.filter(source="critical").exists()
     assert Warning.objects.filter(source="concern").exists()
     assert set(Warning.objects.values_list("level", flat=True)) >= {"key", "crisis"}

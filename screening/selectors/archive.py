@@ -44,8 +44,9 @@ def archive_page(*, user, student) -> dict:
     for c in cutoffs.order_by("min_score"):
         bands[c.instrument_id].append((c.min_score, c.max_score, c.label, c.level))
     series = defaultdict(list)
-    for r in results:
-        series[r.instrument_id].append(r)
+    for r in results:  # the trend draws the results that count (a corrected one does not)
+        if r.superseded_at is None:
+            series[r.instrument_id].append(r)
     trends = []
     for instrument_id, rows in series.items():
         instrument_bands = bands[instrument_id]

@@ -35,6 +35,7 @@ from ..models import (
     ScreeningResult,
     SupportPlanVersion,
     Warning,
+    WarningAction,
 )
 from .scope import results_for, warnings_for
 
@@ -83,9 +84,14 @@ def result_events(*, results: Iterable[ScreeningResult]) -> Iterator[TimelineEve
     for r in results:
         level = f"，{r.get_level_display()}" if r.level else ""
         critical = "，关键题阳性" if r.critical else ""
+        if not r.critical_checked:
+            critical = "，关键题未核查"
+        superseded = r.superseded_at is not None
+        if superseded:
+            critical += "；已被更正，不再计入"
         yield TimelineEvent(
-            kind="result",
-            label="测评结果",
+            kind="result-superseded" if superseded else "result",
+            label="测评结果（已更正）" if superseded else "测评结果",
             icon="clipboard-list",
             on=r.taken_on,
             at=r.entered_at,
@@ -102,13 +108,13 @@ def _warnings(*, user, student) -> list[Warning]:
         .filter(student=student)
         .select_related(None)
         .select_related("raised_by", "owner")
+        .prefetch_related(Prefetch("actions", queryset=WarningAction.objects.select_related("by")))
     )
 
 
 def warning_events(*, warning: Warning, url: str = "") -> Iterator[TimelineEvent]:
-    """A warning's events: raised (a teacher's concern or a screening result), closed.
-
-    Extension point: the actions recorded on a warning belong here, one event each."""
+    """A warning's events: raised (a teacher's concern or a screening result), each action
+    recorded against it (notes, changes, merged signals, referral, sign-off), closed."""
     concern = warning.source == Warning.Source.CONCERN
     summary = f"{warning.get_level_display()} · {warning.get_source_display()}"
     if concern and warning.concern:
@@ -123,6 +129,21 @@ def warning_events(*, warning: Warning, url: str = "") -> Iterator[TimelineEvent
         summary=summary,
         url=url,
     )
+    for action in warning.actions.all():
+        text = action.text
+        if action.old_value or action.new_value:
+            change = f"{action.old_value or '—'} → {action.new_value or '—'}"
+            text = f"{change}；{text}" if text else change
+        yield TimelineEvent(
+            kind=f"warning-{action.kind}",
+            label=f"预警·{action.get_kind_display()}",
+            icon="edit" if action.kind == WarningAction.Kind.NOTE else "history",
+            on=_day(action.at),
+            at=action.at,
+            who=_who(action.by),
+            summary=text,
+            url=url,
+        )
     if warning.closed_at:
         yield TimelineEvent(
             kind="warning-closed",

@@ -9,7 +9,14 @@ from wagtail import hooks
 from schools import access
 from schools.backoffice import AreaViewSet, MenuLink, capability_view, view_capability
 
-AREAS = {"screening", "duty_admin", "oversight", "training_admin", "lessons_admin"}
+AREAS = {
+    "screening",
+    "duty_admin",
+    "oversight",
+    "training_admin",
+    "lessons_admin",
+    "notifications_admin",
+}
 
 
 def _areas():

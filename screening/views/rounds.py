@@ -29,6 +29,17 @@ from .common import (
 # --- overview ------------------------------------------------------------------------------------
 
 
+def _managed_round(request, pk, *, action: str):
+    """A round the user manages (results, imports, exports), or a logged 404."""
+    return _scoped_get(
+        request,
+        selectors.rounds_managed_by(user=request.user),
+        pk,
+        action=action,
+        object_type="screening.round",
+    )
+
+
 @capability_view("screening.access", action="view", object_type="screening.index")
 def index(request):
     user = request.user
@@ -64,13 +75,7 @@ def round_list(request):
 
 @capability_view("screening.round.write", action="list", object_type="screening.result")
 def round_results(request, pk):
-    rnd = _scoped_get(
-        request,
-        selectors.rounds_managed_by(user=request.user),
-        pk,
-        action="list",
-        object_type="screening.round",
-    )
+    rnd = _managed_round(request, pk, action="list")
     results = list(selectors.round_results(user=request.user, round=rnd))
     _log(request, "list-results", "screening.round", rnd.pk, rnd.school)
     return render(
@@ -83,13 +88,7 @@ def round_results(request, pk):
 @capability_view("screening.result.write", action="import", object_type="screening.result")
 @require_http_methods(["GET", "POST"])
 def round_import(request, pk):
-    rnd = _scoped_get(
-        request,
-        selectors.rounds_managed_by(user=request.user),
-        pk,
-        action="import",
-        object_type="screening.round",
-    )
+    rnd = _managed_round(request, pk, action="import")
     errors, consent_url = [], None
     form = ImportForm(request.POST or None, request.FILES or None, round=rnd)
     if request.method == "POST" and form.is_valid():
@@ -124,13 +123,7 @@ def round_import(request, pk):
 @capability_view("screening.result.write", action="add", object_type="screening.result")
 @require_http_methods(["GET", "POST"])
 def result_enter(request, pk):
-    rnd = _scoped_get(
-        request,
-        selectors.rounds_managed_by(user=request.user),
-        pk,
-        action="enter",
-        object_type="screening.round",
-    )
+    rnd = _managed_round(request, pk, action="enter")
     instruments = list(rnd.instruments.all())
     chosen = next(
         (
@@ -270,13 +263,7 @@ def result_correct(request, pk):
 
 @capability_view("screening.round.write", action="export", object_type="screening.result")
 def round_export(request, pk):
-    rnd = _scoped_get(
-        request,
-        selectors.rounds_managed_by(user=request.user),
-        pk,
-        action="export",
-        object_type="screening.round",
-    )
+    rnd = _managed_round(request, pk, action="export")
     headers = ["学号", "姓名", "班级", "量表", "测评日期", "得分", "分级", "预警级别"]
     headers += ["关键题阳性", "作答"]  # current results only; corrected ones stay in history
     rows = (

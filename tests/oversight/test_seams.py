@@ -76,7 +76,7 @@ def test_training_figures_equal_the_ledger(db):
     b = MembershipFactory(school=school, role=Role.PSYCH_TEACHER).user
     MembershipFactory(school=school, role=Role.TEACHER)  # no hours
     c = MembershipFactory(school=other, role=Role.TEACHER).user
-    set_targets(year=PERIOD.as_of.year, teacher=10, psych_teacher=40)
+    set_targets(year=PERIOD.start.year, teacher=10, psych_teacher=40)  # its school year
     today = timezone.localdate()
     for teacher, sch, hours in [
         (a, school, "3.5"),
@@ -162,8 +162,9 @@ def test_screening_panel_suppresses_small_warning_cells(client, db):
     [row] = content.school_rows
     # 危机 2 is a small cell; 一般关注 7, the zero beside it and the total are hidden too
     # (complementary suppression: no hidden value follows from those shown).
-    assert row[4:] == ["*", "*", "<5", "*"]
-    assert 7 not in row and 9 not in row
+    assert row[4] == "未开展筛查"  # no round this period
+    assert row[5:] == ["*", "*", "<5", "*"]
+    assert 7 not in row[5:] and 9 not in row[5:]  # row[1] is the enrolled students
 
 
 def test_incident_figures_and_clock_shares(client, db):

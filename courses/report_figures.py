@@ -35,9 +35,12 @@ def training_hours(*, schools, period: Period) -> dict[int, float]:
 
 
 def training_hours_target(*, schools, period: Period) -> dict[int, float]:
-    """The targets of the year the period is read on, for the staff active that day."""
+    """The targets over the period's own days (a school year: its target; any other period:
+    its share of the school years it touches), for the staff active on ``period.as_of``."""
     on = period.as_of
-    found = hours_target_by_school(school_ids=_ids(schools), year=on.year, on=on)
+    found = hours_target_by_school(
+        school_ids=_ids(schools), first=period.start, last=period.end, on=on
+    )
     return {pk: _num(found.get(pk, Decimal(0))) for pk in _ids(schools)}
 
 
@@ -123,8 +126,9 @@ def build_training_panel(*, schools, values, period, extra) -> PanelContent:
         school_rows=rows,
         note=(
             f"学时按认定日期计入 {period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}，"
-            f"计入认定时教师所在学校；目标为 {period.as_of.year} 年度各岗位目标学时之和"
-            f"（统计日 {period.as_of:%Y-%m-%d} 在岗教职工，兼任多岗取最高）。"
+            "计入认定时教师所在学校；目标为同一时段的各岗位学年目标学时之和"
+            "（学年目标按学年设定，统计期不是整个学年时按所占天数折算；"
+            f"统计日 {period.as_of:%Y-%m-%d} 在岗教职工，兼任多岗取最高）。"
         ),
     )
 

@@ -88,7 +88,7 @@ class HoursTargetViewSet(ScopedModelViewSet):
     model = HoursTarget
     permission_policy = target_policy
     icon = "pick"
-    menu_label = "年度学时目标"
+    menu_label = "学年学时目标"
     menu_order = 6
     url_prefix = "training/targets"
     url_namespace = "training_targets"

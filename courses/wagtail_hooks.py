@@ -208,3 +208,8 @@ def menu_lesson_import():
 @hooks.register("register_lessons_menu_item")
 def menu_lesson_coverage():
     return lesson_admin.lesson_menu_items()[1]
+
+
+@hooks.register("register_lessons_menu_item")
+def menu_lesson_rule():
+    return lesson_admin.lesson_menu_items()[2]

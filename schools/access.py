@@ -293,6 +293,7 @@ _TABLE = [
         _at(Reach.SCHOOL, *_SCHOOL_WIDE),
         bureau=Bureau.READ,
     ),
+    _cap("courses.lesson.rule", "设定心理健康课开课频次（本局规定）", bureau=Bureau.ADMIN),
     _cap(
         "courses.lesson.read",
         "查看授课记录与覆盖",

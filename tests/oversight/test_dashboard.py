@@ -76,11 +76,19 @@ def test_curriculum_coverage_panel_per_school_and_city_wide(client, db):
     html = client.get(reverse("oversight:dashboard")).content.decode()
     panel = html.split('id="panel-curriculum"', 1)[1].split('id="panel-screening"', 1)[0]
     assert "心理健康课程覆盖" in panel and "<svg" in panel
-    # The table behind the chart: 4 classes city-wide, 2 covered.
-    assert "<td>全市</td><td>4</td><td>2</td><td>50%</td>" in panel
-    assert f"<td>{schools[0].name}</td><td>2</td><td>1</td><td>50%</td>" in panel
-    assert f"<td>{schools[1].name}</td><td>0</td><td>0</td><td>—</td><td>0</td>" in panel
-    assert "每两周至少一节心理健康课" in panel
+    # The table behind the chart: 中小学 and 幼儿园 apart; 4 classes of 中小学, 2 covered.
+    need = lessons_expected(start=PERIOD.start, as_of=PERIOD.as_of)
+    assert (
+        f"<td>中小学</td><td>每两周 1 节</td><td>{need}</td><td>4</td><td>2</td><td>50%</td>"
+        in panel
+    )
+    assert "<td>幼儿园</td><td>每两周 1 节</td>" in panel
+    assert f"<td>{schools[0].name}</td><td>中小学</td><td>2</td><td>1</td><td>50%</td>" in panel
+    assert (
+        f"<td>{schools[1].name}</td><td>中小学</td><td>0</td><td>0</td><td>—</td><td>0</td>"
+        in panel
+    )
+    assert "开课频次为本局规定" in panel
 
 
 def test_school_leader_sees_own_school_only(client, db):
@@ -96,7 +104,7 @@ def test_school_leader_sees_own_school_only(client, db):
     assert "学校 1 所" in html
     # Curriculum coverage for the own school, beside screening coverage.
     assert 'id="panel-curriculum"' in html and 'id="panel-screening"' in html
-    assert f"<td>{schools[3].name}</td><td>2</td><td>1</td><td>50%</td>" in html
+    assert f"<td>{schools[3].name}</td><td>中小学</td><td>2</td><td>1</td><td>50%</td>" in html
 
 
 def test_psych_teacher_cannot_see_dashboard(client, db):

@@ -72,9 +72,13 @@ KINDERGARTEN_GRADES = frozenset(STAGE_GRADES[Stage.KINDERGARTEN])
 SCHOOL_GROUPS = {"school": "中小学", "kindergarten": "幼儿园"}
 
 
+#: School kinds that are kindergartens (the rest are the 中小学 of the source's 每所中小学).
+KINDERGARTEN_KINDS = frozenset({SchoolKind.KINDERGARTEN})
+
+
 def is_kindergarten(kind: str) -> bool:
     """Whether a school of ``kind`` is a kindergarten (not one of the 中小学)."""
-    return kind == SchoolKind.KINDERGARTEN
+    return kind in KINDERGARTEN_KINDS
 
 
 def group_of_kind(kind: str) -> str:

@@ -11,7 +11,7 @@ from oversight.panels import Panel, PanelContent, panels_all, register_panel, un
 from oversight.services import submission_start
 from schools.calendar import Period
 from schools.models import Facility
-from schools.vocab import PsychEmployment, Role
+from schools.vocab import PsychEmployment, Role, SchoolKind
 from screening.models import Archive
 from tests.duty.factories import IncidentFactory
 from tests.factories import (
@@ -59,11 +59,17 @@ def _city(n):
 
 def test_bureau_dashboard_shows_schools_without_psych_teacher(client, db):
     schools = _city(8)
+    kindergarten = SchoolFactory(kind=SchoolKind.KINDERGARTEN, name="东园幼儿园")
     client.force_login(make_member(Role.BUREAU_ADMIN))
     html = client.get(reverse("oversight:dashboard")).content.decode()
     lacking = [s for i, s in enumerate(schools) if i % 4 == 3]
     for school in lacking:
         assert f"{school.name}尚未配备专职或兼职心理健康教育教师。" in html
+    # A kindergarten without one is listed apart, not flagged: the source asks 每所中小学.
+    assert f"{kindergarten.name}尚未配备" not in html
+    assert (
+        f"<td>{kindergarten.name}</td><td>0</td><td>0</td><td>0</td><td>幼儿园（单列）</td>" in html
+    )
     assert "<svg" in html and "心理辅导场所与求助渠道" in html
     # The table behind the chart: 2 of 8 schools lack a teacher.
     assert "<td>未配备</td><td>2</td><td>25%</td>" in html

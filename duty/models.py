@@ -127,6 +127,25 @@ class IncidentCategory(models.TextChoices):
     OTHER = "other", "其他"
 
 
+#: Psychological crises (心理危机事件): counted apart from accidents and other incidents. The
+#: dashboard's and reports' crisis figures count only these.
+CRISIS_CATEGORIES = frozenset(
+    {
+        IncidentCategory.SELF_HARM,
+        IncidentCategory.SUICIDE_ATTEMPT,
+        IncidentCategory.HARM_TO_OTHERS,
+        IncidentCategory.RUNNING_AWAY,
+        IncidentCategory.BULLYING,
+    }
+)
+CATEGORY_GROUPS = {"crisis": "心理危机事件", "other": "意外事故及其他事件"}
+
+
+def category_group(category: str) -> str:
+    """``"crisis"`` for a psychological crisis, ``"other"`` for accidents and the rest."""
+    return "crisis" if category in CRISIS_CATEGORIES else "other"
+
+
 class IncidentStatus(models.TextChoices):
     OPEN = "open", "处置中"
     CLOSED = "closed", "已结案"

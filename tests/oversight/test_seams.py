@@ -196,7 +196,9 @@ def test_incident_figures_and_clock_shares(client, db):
                 content="报告",
                 happened_at=incident.discovered_at + datetime.timedelta(minutes=minutes),
             )
-    assert _value("incidents_period", school) == 3
+    # Crises only: the two self-harm incidents; the accident is counted apart.
+    assert _value("incidents_period", school) == 2
+    assert _value("other_incidents_period", school) == 1
     from duty.report_figures import incidents_extra
 
     extra = incidents_extra(user=None, schools=[school], period=PERIOD)
@@ -206,6 +208,9 @@ def test_incident_figures_and_clock_shares(client, db):
     client.force_login(make_member(Role.BUREAU_ADMIN))
     html = client.get(reverse("oversight:dashboard")).content.decode()
     assert "心理危机事件与报告时限" in html and "1/3" in html
+    panel = html.split('id="panel-incidents"', 1)[1]
+    assert "<td>心理危机事件合计</td><td>2</td>" in panel
+    assert "<td>（另计）意外事故</td><td>1</td>" in panel
 
 
 def test_work_plan_and_systems_figures_count_by_policy_kind(db):

@@ -24,10 +24,13 @@ from duty.services import (
     rotation_slot_add,
     safety_check_add,
 )
+from schools import access
 from schools.models import Membership, School, Student
+from schools.services import staff_contact_set
 from schools.vocab import Role
 
-LEADER_ROLES = (Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN)
+LEADER_ROLES = tuple(access.roles_holding("duty.lead.eligible"))
+CADRE_ROLES = tuple(access.roles_holding("duty.cadre.eligible"))
 
 
 def _fictional_phone(rng) -> str:
@@ -35,6 +38,9 @@ def _fictional_phone(rng) -> str:
 
 
 def _rotation(*, school, rng, out) -> bool:
+    """A weekly rotation: a school leader leads each day (领导带班), middle-level cadres (the
+    roles ``duty.cadre.eligible`` names) are on duty beside them. Phones are the staff
+    records' mobiles: a person without one gets a fictional number on their record."""
     if DutyRotationSlot.objects.filter(school=school).exists():
         return True
     members = list(
@@ -44,35 +50,30 @@ def _rotation(*, school, rng, out) -> bool:
         .order_by("user__username")
     )
     leaders = list(dict.fromkeys(m.user for m in members if m.role in LEADER_ROLES))
-    others = list(
-        dict.fromkeys(
-            m.user for m in members if m.role not in LEADER_ROLES and m.user not in leaders
-        )
+    cadres = list(
+        dict.fromkeys(m.user for m in members if m.role in CADRE_ROLES and m.user not in leaders)
     )
     if not leaders:
         out(f"  {school.name}：没有学校领导，跳过值班安排。")
         return False
-    slots = []  # (weekday, duty_role, person, phone), added through the rotation service
+    admin = next(
+        (m.user for m in members if m.role in access.roles_holding("schools.records.write")), None
+    )
+    for person in leaders + cadres:
+        if not person.phone and admin is not None:
+            staff_contact_set(by=admin, user=person, phone=_fictional_phone(rng))
+    slots = []  # (weekday, duty_role, person), added through the rotation service
     for weekday in range(7):
         leader = leaders[weekday % len(leaders)]
-        slots.append(
-            (weekday, DutyRole.LEADER, leader, "" if leader.phone else _fictional_phone(rng))
-        )
-        for k in range(min(2, len(others))):
-            cadre = others[(weekday * 2 + k) % len(others)]
-            if cadre == leader or any(p == cadre and d == weekday for d, _r, p, _ph in slots):
+        slots.append((weekday, DutyRole.LEADER, leader))
+        for k in range(min(2, len(cadres))):
+            cadre = cadres[(weekday * 2 + k) % len(cadres)]
+            if any(p == cadre and d == weekday for d, _r, p in slots):
                 continue
-            slots.append(
-                (weekday, DutyRole.CADRE, cadre, "" if cadre.phone else _fictional_phone(rng))
-            )
-    for weekday, duty_role, person, phone in slots:
+            slots.append((weekday, DutyRole.CADRE, cadre))
+    for weekday, duty_role, person in slots:
         rotation_slot_add(
-            by=leaders[0],
-            school=school,
-            weekday=weekday,
-            duty_role=duty_role,
-            person=person,
-            phone=phone,
+            by=leaders[0], school=school, weekday=weekday, duty_role=duty_role, person=person
         )
     return True
 

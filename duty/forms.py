@@ -159,22 +159,11 @@ class DutyAssignmentForm(ScopedModelForm):
 
     class Meta:
         model = DutyAssignment
-        fields = ["school", "date", "duty_role", "person", "phone", "note"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["phone"].required = False
-        self.fields["phone"].help_text = "留空则使用该用户登记的手机号码。"
+        fields = ["school", "date", "duty_role", "person", "note"]
 
     def clean(self):
         data = super().clean()
         person = data.get("person")
-        if person and not data.get("phone"):
-            if not person.phone:
-                self.add_error("phone", "该用户没有登记手机号码，请填写值班电话。")
-            else:
-                data["phone"] = person.phone
-                self.instance.phone = person.phone
         try:
             roster_row_check(
                 school=data.get("school"),
@@ -197,7 +186,7 @@ class DutyRotationSlotForm(ScopedModelForm):
 
     class Meta:
         model = DutyRotationSlot
-        fields = ["school", "weekday", "duty_role", "person", "phone"]
+        fields = ["school", "weekday", "duty_role", "person"]
 
     def clean(self):
         data = super().clean()
@@ -205,7 +194,11 @@ class DutyRotationSlotForm(ScopedModelForm):
         if school and person:
             try:
                 roster_row_check(
-                    school=school, person=person, day=timezone.localdate(), duty_role=None
+                    school=school,
+                    person=person,
+                    day=timezone.localdate(),
+                    duty_role=data.get("duty_role"),
+                    dated=False,  # a weekly line, not a date
                 )
             except forms.ValidationError as exc:
                 for field, messages in exc.message_dict.items():

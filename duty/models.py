@@ -10,8 +10,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import phone_validator
-
 
 class DutyRole(models.TextChoices):
     LEADER = "leader", "带班领导"
@@ -49,7 +47,6 @@ class DutyAssignment(models.Model):
         related_name="duty_assignments",
         verbose_name="值班人员",
     )
-    phone = models.CharField("值班电话", max_length=20, validators=[phone_validator])
     note = models.CharField("备注", max_length=100, blank=True)
 
     class Meta:
@@ -71,6 +68,11 @@ class DutyAssignment(models.Model):
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.school} {self.get_duty_role_display()} {self.person}"
 
+    @property
+    def phone(self) -> str:
+        """The person's mobile from their staff record: one number everywhere."""
+        return self.person.phone
+
 
 class DutyRotationSlot(models.Model):
     """A weekly rotation line: who is on duty on a weekday. A month is generated from these."""
@@ -88,13 +90,6 @@ class DutyRotationSlot(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name="值班人员",
-    )
-    phone = models.CharField(
-        "值班电话",
-        max_length=20,
-        blank=True,
-        validators=[phone_validator],
-        help_text="留空则使用该用户登记的手机号码。",
     )
 
     class Meta:
@@ -114,6 +109,11 @@ class DutyRotationSlot(models.Model):
 
     def __str__(self):
         return f"{self.school} {self.get_weekday_display()} {self.get_duty_role_display()} {self.person}"
+
+    @property
+    def phone(self) -> str:
+        """The person's mobile from their staff record: one number everywhere."""
+        return self.person.phone
 
 
 class IncidentCategory(models.TextChoices):

@@ -36,7 +36,9 @@ from .selectors import (
     CLOCKS,
     DUE_SOON_LEAD,
     bureau_admins,
+    duty_eligibility_error,
     duty_leaders_on,
+    duty_phone_missing,
     incident_clocks,
     incidents_with_clocks,
 )
@@ -71,7 +73,8 @@ ROSTER_SCHEMA = spreadsheets.Schema(
         ),
         Column("账号", blank_ok=False, fields=("person",)),
         Column("姓名", required=False),
-        Column("值班电话", required=False, fields=("phone",)),
+        # Optional, and only checked: the number is the staff record's (one number everywhere).
+        Column("值班电话", required=False),
     ]
 )
 
@@ -99,14 +102,25 @@ def roster_import(*, school, content, filename: str) -> int:
         if username and user is None:
             row.error("账号", f"找不到账号“{username}”。")
         elif user is not None and day is not None:
-            if not any(
-                m.active_from <= day and (m.active_to is None or m.active_to >= day)
-                for m in members.get(user.pk, [])
-            ):
-                row.error("账号", f"{user}（{username}）不是{school.name}的在岗教职工。")
-        phone = row["值班电话"] or (user.phone if user else "")
-        if user is not None and not phone:
-            row.error("值班电话", "未填写，且该用户没有登记手机号码。")
+            problem = duty_eligibility_error(
+                person=user,
+                school=school,
+                day=day,
+                duty_role=role,
+                memberships=members.get(user.pk, []),
+            )
+            if problem:
+                row.error("值班类别" if "不是" not in problem else "账号", problem)
+        if user is not None:
+            missing = duty_phone_missing(person=user)
+            if missing:
+                row.error("账号", missing)
+            elif row["值班电话"] and row["值班电话"] != user.phone:
+                row.error(
+                    "值班电话",
+                    f"与 {user} 教职工档案中的手机号码（{user.phone}）不一致；"
+                    "值班电话取自教职工档案，如需更改请修改档案，或留空此列。",
+                )
         if user is None or day is None or role is None:
             return None
         if (day, user.pk) in seen:
@@ -119,9 +133,7 @@ def roster_import(*, school, content, filename: str) -> int:
                     f"{day:%Y-%m-%d} 已在第 {leaders[day]} 行安排带班领导，每天只能有一位。",
                 )
             leaders.setdefault(day, number)
-        assignment = DutyAssignment(
-            school=school, date=day, duty_role=role, person=user, phone=phone
-        )
+        assignment = DutyAssignment(school=school, date=day, duty_role=role, person=user)
         if row.ok:
             assignment.full_clean(
                 exclude=["school", "person"], validate_unique=False, validate_constraints=False
@@ -163,23 +175,23 @@ def roster_generate_month(
         if day in existing and not replace:
             continue
         for slot in (s for s in slots if s.weekday == day.weekday()):
-            if not any(
-                m.active_from <= day and (m.active_to is None or m.active_to >= day)
-                for m in memberships.get(slot.person_id, [])
-            ):
-                errors.append(f"{day:%Y-%m-%d}：{slot.person} 当天不是{school.name}的在岗教职工。")
+            problem = duty_eligibility_error(
+                person=slot.person,
+                school=school,
+                day=day,
+                duty_role=slot.duty_role,
+                memberships=memberships.get(slot.person_id, []),
+            )
+            if problem:
+                errors.append(f"{day:%Y-%m-%d}：{problem}")
                 continue
-            phone = slot.phone or slot.person.phone
-            if not phone:
-                errors.append(f"{slot.get_weekday_display()}：{slot.person} 没有值班电话。")
+            missing = duty_phone_missing(person=slot.person)
+            if missing:
+                errors.append(f"{slot.get_weekday_display()}：{missing}")
                 continue
             rows.append(
                 DutyAssignment(
-                    school=school,
-                    date=day,
-                    duty_role=slot.duty_role,
-                    person=slot.person,
-                    phone=phone,
+                    school=school, date=day, duty_role=slot.duty_role, person=slot.person
                 )
             )
     if errors:
@@ -192,13 +204,21 @@ def roster_generate_month(
     return {"created": len(rows), "days": len(filled), "kept": len(existing) if not replace else 0}
 
 
-def roster_row_check(*, school, person, day, duty_role, exclude_pk=None) -> None:
-    """The checks for one roster row typed into a form."""
+def roster_row_check(
+    *, school, person, day, duty_role, exclude_pk=None, dated: bool = True
+) -> None:
+    """The checks for one roster row typed into a form: the person works at the school that
+    day and holds a post eligible for the duty, and has a mobile on their staff record."""
     errors = {}
     if school and person and day:
-        if not Membership.objects.active(day).filter(user=person, school=school).exists():
-            errors["person"] = f"{person} 不是{school.name}的在岗教职工。"
-    if school and day and duty_role == DutyRole.LEADER:
+        problem = duty_eligibility_error(person=person, school=school, day=day, duty_role=duty_role)
+        if problem:
+            errors["person"] = problem
+        else:
+            missing = duty_phone_missing(person=person)
+            if missing:
+                errors["person"] = missing
+    if dated and school and day and duty_role == DutyRole.LEADER:
         others = DutyAssignment.objects.filter(school=school, date=day, duty_role=DutyRole.LEADER)
         if exclude_pk:
             others = others.exclude(pk=exclude_pk)
@@ -208,19 +228,16 @@ def roster_row_check(*, school, person, day, duty_role, exclude_pk=None) -> None
         raise ValidationError(errors)
 
 
-def rotation_slot_add(
-    *, by, school, weekday: int, duty_role: str, person, phone: str = ""
-) -> DutyRotationSlot:
+def rotation_slot_add(*, by, school, weekday: int, duty_role: str, person) -> DutyRotationSlot:
     """Add one line to a school's weekly rotation, with the checks of the back-office form:
-    ``by`` arranges duty at the school and ``person`` works there today."""
+    ``by`` arranges duty at the school and ``person`` works there today in a post eligible
+    for the duty, with a mobile on their staff record."""
     from .selectors import roster_schools_managed_by
 
     if not roster_schools_managed_by(user=by).filter(pk=school.pk).exists():
         raise ValidationError({"school": "您不能为这所学校安排值班。"})
-    roster_row_check(school=school, person=person, day=timezone.localdate(), duty_role=None)
-    slot = DutyRotationSlot(
-        school=school, weekday=weekday, duty_role=duty_role, person=person, phone=phone
-    )
+    roster_row_check(school=school, person=person, day=timezone.localdate(), duty_role=duty_role)
+    slot = DutyRotationSlot(school=school, weekday=weekday, duty_role=duty_role, person=person)
     slot.full_clean()
     slot.save()
     return slot

@@ -12,6 +12,7 @@ urlpatterns = [
     path("incidents/<int:pk>/edit/", views.incident_edit, name="duty_incident_edit"),
     path("incidents/<int:pk>/entries/", views.entry_add, name="duty_entry_add"),
     path("incidents/<int:pk>/print/", views.incident_print, name="duty_incident_print"),
+    path("entries/<int:pk>/attachment/", views.entry_attachment, name="duty_entry_attachment"),
     path("roster/calendar/", views.roster_calendar, name="duty_roster_calendar"),
     path("roster/generate/", views.roster_generate, name="duty_roster_generate"),
     path("roster/import/", views.roster_import, name="duty_roster_import"),

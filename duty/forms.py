@@ -41,6 +41,15 @@ class IncidentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="每行一个本校学生的学号；没有可不填。",
     )
+    parents_contacted_at = _dt_field("联系家长时间", required=False)
+    leader_arrived_at = _dt_field("带班领导到场时间", required=False)
+    police_involved = forms.BooleanField(label="公安介入", required=False)
+    police_guidance = forms.CharField(
+        label="公安指导意见",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="公安机关到场或电话指导的要点；没有公安介入可不填。",
+    )
     public_opinion_note = forms.CharField(
         label="舆情处置",
         required=False,
@@ -80,6 +89,11 @@ class EntryForm(forms.Form):
     caller = forms.CharField(label="报告人（打电话者）", max_length=50, required=False)
     callee = forms.CharField(label="接报人（市局）", max_length=50, required=False)
     content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 4}))
+    attachment = forms.FileField(
+        label="附件",
+        required=False,
+        help_text="书面报告、终结报告可附签章文件（PDF、图片、Word 或 Excel，20 MB 以内）。",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

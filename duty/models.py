@@ -171,6 +171,12 @@ class IncidentReport(models.Model):
         related_name="incidents_reported",
         verbose_name="报告人",
     )
+    parents_contacted_at = models.DateTimeField("联系家长时间", null=True, blank=True)
+    leader_arrived_at = models.DateTimeField("带班领导到场时间", null=True, blank=True)
+    police_involved = models.BooleanField("公安介入", default=False)
+    police_guidance = models.TextField(
+        "公安指导意见", blank=True, help_text="公安机关到场或电话指导的要点。"
+    )
     public_opinion_note = models.TextField(
         "舆情处置",
         blank=True,
@@ -221,6 +227,8 @@ class EntryKind(models.TextChoices):
 
 # Entries that happen once per incident.
 SINGLE_ENTRY_KINDS = ("phone", "written", "final")
+# Entries that may carry an attachment (the written and the final report).
+ATTACHMENT_KINDS = ("written", "final")
 
 
 class IncidentEntry(models.Model):
@@ -246,6 +254,13 @@ class IncidentEntry(models.Model):
     caller = models.CharField("报告人（打电话者）", max_length=50, blank=True)
     callee = models.CharField("接报人（市局）", max_length=50, blank=True)
     content = models.TextField("内容")
+    # Written and final reports may carry the signed document. Stored by the default
+    # (private) storage, outside any served path; read only through
+    # ``duty.views.entry_attachment`` after the incident's scope check.
+    attachment = models.FileField(
+        "附件", upload_to="duty/attachments/%Y/%m/", blank=True, max_length=200
+    )
+    attachment_name = models.CharField("附件原文件名", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "事件报告记录"

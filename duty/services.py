@@ -5,6 +5,7 @@ so bad input leaves nothing half-written."""
 import calendar
 import datetime
 import logging
+import os
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from portal.spreadsheets import Column
 from schools.models import Membership, Student
 
 from .models import (
+    ATTACHMENT_KINDS,
     DutyAssignment,
     DutyNotice,
     DutyRole,
@@ -260,8 +262,18 @@ def _students_from_numbers(*, school, numbers) -> list[Student]:
     return [found[n] for n in dict.fromkeys(wanted)]
 
 
-def _check_times(*, occurred_at, discovered_at, now) -> None:
+def _check_times(
+    *, occurred_at, discovered_at, now, parents_contacted_at=None, leader_arrived_at=None
+) -> None:
     errors = {}
+    for field, value, label in (
+        ("parents_contacted_at", parents_contacted_at, "联系家长时间"),
+        ("leader_arrived_at", leader_arrived_at, "带班领导到场时间"),
+    ):
+        if value and value > now + FUTURE_TOLERANCE:
+            errors[field] = f"{label}不能晚于当前时间。"
+        elif value and occurred_at and value < occurred_at:
+            errors[field] = f"{label}不能早于事件发生时间。"
     if discovered_at and discovered_at > now + FUTURE_TOLERANCE:
         errors["discovered_at"] = "发现时间不能晚于当前时间。"
     if occurred_at and occurred_at > now + FUTURE_TOLERANCE:
@@ -270,6 +282,15 @@ def _check_times(*, occurred_at, discovered_at, now) -> None:
         errors["discovered_at"] = "发现时间不能早于发生时间。"
     if errors:
         raise ValidationError(errors)
+
+
+def _check_police(*, police_involved: bool, police_guidance: str) -> None:
+    if (police_guidance or "").strip() and not police_involved:
+        raise ValidationError(
+            {
+                "police_involved": "已填写公安指导意见，请勾选“公安介入”；没有公安介入请清空指导意见。"
+            }
+        )
 
 
 def incident_create(
@@ -283,6 +304,10 @@ def incident_create(
     first_facts: str,
     student_numbers=(),
     public_opinion_note: str = "",
+    parents_contacted_at=None,
+    leader_arrived_at=None,
+    police_involved: bool = False,
+    police_guidance: str = "",
     now=None,
 ) -> IncidentReport:
     """File an incident. The clocks start at ``discovered_at``; ``created_at`` is the server's."""
@@ -291,7 +316,14 @@ def incident_create(
     now = now or timezone.now()
     if not incident_schools_reportable_by(user=user).filter(pk=school.pk).exists():
         raise ValidationError({"school": "只能为本校登记事件。"})
-    _check_times(occurred_at=occurred_at, discovered_at=discovered_at, now=now)
+    _check_times(
+        occurred_at=occurred_at,
+        discovered_at=discovered_at,
+        now=now,
+        parents_contacted_at=parents_contacted_at,
+        leader_arrived_at=leader_arrived_at,
+    )
+    _check_police(police_involved=police_involved, police_guidance=police_guidance)
     students = _students_from_numbers(school=school, numbers=student_numbers)
     incident = IncidentReport(
         school=school,
@@ -302,6 +334,10 @@ def incident_create(
         first_facts=first_facts,
         reporter=user,
         public_opinion_note=public_opinion_note,
+        parents_contacted_at=parents_contacted_at,
+        leader_arrived_at=leader_arrived_at,
+        police_involved=police_involved,
+        police_guidance=police_guidance.strip(),
         created_at=now,
         updated_at=now,
         updated_by=user,
@@ -333,6 +369,10 @@ EDITABLE_FIELDS = (
     "place",
     "first_facts",
     "public_opinion_note",
+    "parents_contacted_at",
+    "leader_arrived_at",
+    "police_involved",
+    "police_guidance",
 )
 
 
@@ -343,6 +383,8 @@ def _display(incident, field, value):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if field == "category":
         return dict(IncidentReport._meta.get_field("category").choices).get(value, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
     text = str(value)
     return text if len(text) <= 80 else text[:80] + "…"
 
@@ -369,7 +411,14 @@ def incident_update(
             raise ValidationError("事件已结案，报告内容不能再修改。")
         values = {f: data.get(f, getattr(current, f)) for f in EDITABLE_FIELDS}
         _check_times(
-            occurred_at=values["occurred_at"], discovered_at=values["discovered_at"], now=now
+            occurred_at=values["occurred_at"],
+            discovered_at=values["discovered_at"],
+            now=now,
+            parents_contacted_at=values["parents_contacted_at"],
+            leader_arrived_at=values["leader_arrived_at"],
+        )
+        _check_police(
+            police_involved=values["police_involved"], police_guidance=values["police_guidance"]
         )
         changes = []
         for field in EDITABLE_FIELDS:
@@ -428,10 +477,12 @@ def incident_entry_add(
     content: str,
     caller: str = "",
     callee: str = "",
+    attachment=None,
     now=None,
 ) -> IncidentEntry:
     """Add a report to the timeline. ``entered_at`` is the server's time; ``happened_at`` the
-    user's. A final report closes the incident."""
+    user's. A final report closes the incident. The written and the final report may carry
+    an attachment (stored privately, see ``IncidentEntry.attachment``)."""
     now = now or timezone.now()
     errors = {}
     if incident.status == IncidentStatus.CLOSED:
@@ -454,6 +505,10 @@ def incident_entry_add(
         errors["kind"] = f"该事件已有{EntryKind(kind).label}；补充情况请用“续报”。"
     if kind == EntryKind.FINAL and EntryKind.WRITTEN not in existing:
         errors["kind"] = "书面报告尚未登记，不能提交终结报告。"
+    if attachment is not None:
+        problem = attachment_problem(kind=kind, attachment=attachment)
+        if problem:
+            errors["attachment"] = problem
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -467,6 +522,11 @@ def incident_entry_add(
             callee=callee.strip(),
             content=content.strip(),
         )
+        if attachment is not None:
+            name = os.path.basename(attachment.name)[:200]
+            entry.attachment_name = name
+            entry.attachment.save(name, attachment, save=False)
+            entry.save(update_fields=["attachment", "attachment_name"])
         if kind == EntryKind.FINAL:
             IncidentReport.objects.filter(pk=incident.pk).update(
                 status=IncidentStatus.CLOSED,
@@ -477,6 +537,23 @@ def incident_entry_add(
             )
             incident.refresh_from_db()
     return entry
+
+
+ATTACHMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx")
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def attachment_problem(*, kind: str, attachment) -> str | None:
+    """Why an entry's attachment is refused, or None."""
+    if kind not in ATTACHMENT_KINDS:
+        return "只有书面报告和终结报告可以附加文件。"
+    if not attachment.name.lower().endswith(ATTACHMENT_TYPES):
+        return "附件应为 PDF、图片（JPG、PNG）、Word 或 Excel 文件。"
+    if attachment.size > ATTACHMENT_MAX_BYTES:
+        return "附件不能超过 20 MB。"
+    from portal.storage import upload_problem
+
+    return upload_problem(folder="duty")
 
 
 # --- safety checks -------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from duty.models import (
     DutyRotationSlot,
     IncidentReport,
     SafetyCheck,
-    SafetyCheckStatus,
+    SafetyCheckItem,
 )
+from duty.safety import safety_item_fix
 from duty.services import (
     incident_create,
     incident_entry_add,
@@ -156,6 +157,14 @@ def _incidents(*, schools, now, out) -> None:
             first_facts=facts,
             student_numbers=[s.student_number for s in students],
             public_opinion_note=opinion,
+            # The record the source asks for: the duty leader at the scene, parents called,
+            # and, for a missing student, the police's guidance.
+            leader_arrived_at=discovered + datetime.timedelta(minutes=3),
+            parents_contacted_at=discovered + datetime.timedelta(minutes=5),
+            police_involved=category == "running_away",
+            police_guidance="派出所民警到校了解情况，指导学校调取校门监控并保持与家长联系。"
+            if category == "running_away"
+            else "",
             now=discovered + datetime.timedelta(minutes=5),
         )
         for kind, stated, entered, caller, callee in reports:
@@ -172,43 +181,55 @@ def _incidents(*, schools, now, out) -> None:
     out(f"  事件报告：{IncidentReport.objects.count()} 起")
 
 
+# Checklists: (item, problem or "" when it passed). The first check's problem is fixed;
+# the second's is left past its deadline (an overdue fix in 待办 and on the bureau's list).
 CHECKS = [
-    ("心理辅导室设施与台账\n危机干预预案\n宿舍消防器材", "", SafetyCheckStatus.NO_PROBLEM),
-    (
-        "校门安保与来访登记\n楼道护栏与窗户限位",
-        "三楼东侧两扇窗户限位器损坏",
-        SafetyCheckStatus.FIXING,
-    ),
-    ("食堂食品留样\n实验室危化品管理", "危化品领用登记缺少两次签字", SafetyCheckStatus.FIXED),
+    [("心理辅导室设施与台账", ""), ("危机干预预案", ""), ("宿舍消防器材", "")],
+    [("校门安保与来访登记", ""), ("楼道护栏与窗户限位", "三楼东侧两扇窗户限位器损坏")],
+    [("食堂食品留样", ""), ("实验室危化品管理", "危化品领用登记缺少两次签字")],
 ]
 
 
 def _safety_checks(*, schools, today, out) -> None:
     if SafetyCheck.objects.exists():
         return
+    keepers = access.roles_holding("duty.safety.write")
     for n, school in enumerate(schools[:6]):
         recorder = (
             Membership.objects.active()
-            .filter(school=school, role__in=LEADER_ROLES)
+            .filter(school=school, role__in=keepers)
             .select_related("user")
             .order_by("role", "pk")
             .first()
         )
         if recorder is None:
             continue
-        items, problems, status = CHECKS[n % len(CHECKS)]
-        day = today - datetime.timedelta(days=3 + 4 * n)
-        safety_check_add(
+        lines = CHECKS[n % len(CHECKS)]
+        day = today - datetime.timedelta(days=3 + 9 * n)
+        check = safety_check_add(
             by=recorder.user,
             school=school,
             date=day,
             inspector="市教育局安全检查组" if n % 2 else "学校安全工作领导小组",
-            items_checked=items,
-            problems_found=problems,
-            fix_deadline=day + datetime.timedelta(days=14) if problems else None,
-            status=status,
+            items=[
+                {
+                    "item": item,
+                    "ok": not problem,
+                    "problem": problem,
+                    "fix_deadline": day + datetime.timedelta(days=7) if problem else None,
+                }
+                for item, problem in lines
+            ],
         )
-    out(f"  安全检查：{SafetyCheck.objects.count()} 条")
+        if n % len(CHECKS) == 2:  # this one was fixed in time
+            for item in check.items.filter(ok=False):
+                safety_item_fix(
+                    by=recorder.user, item=item, fixed_on=day + datetime.timedelta(days=5)
+                )
+    overdue = SafetyCheckItem.objects.filter(
+        ok=False, fixed_on__isnull=True, fix_deadline__lt=today
+    ).count()
+    out(f"  安全检查：{SafetyCheck.objects.count()} 条（整改逾期 {overdue} 项）")
 
 
 def load(*, out, rng):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import safety_views, views
 
 urlpatterns = [
     path("incidents/", views.incident_inbox, name="duty_incidents"),
@@ -17,6 +17,13 @@ urlpatterns = [
     path("roster/generate/", views.roster_generate, name="duty_roster_generate"),
     path("roster/import/", views.roster_import, name="duty_roster_import"),
     path("roster/phone-list/", views.phone_list, name="duty_phone_list"),
+    path("safety/new/", safety_views.safety_checklist_add, name="duty_safety_checklist"),
+    path("safety/overdue/", safety_views.safety_overdue, name="duty_safety_overdue"),
+    path(
+        "safety/items/<int:pk>/fixed/",
+        safety_views.safety_item_fixed,
+        name="duty_safety_item_fixed",
+    ),
     path("notices/", views.notices, name="duty_notices"),
     path("notices/<int:pk>/read/", views.notice_read, name="duty_notice_read"),
 ]

@@ -395,3 +395,38 @@ class SafetyCheck(models.Model):
 
     def __str__(self):
         return f"{self.school} {self.date:%Y-%m-%d} 安全检查"
+
+
+class SafetyCheckItem(models.Model):
+    """One line of a safety check's checklist: the item, whether it passed, and for a problem
+    its description, the fix deadline and the day it was fixed. A problem not fixed by its
+    deadline is overdue (``duty.safety.overdue_items``): flagged in 待办 and on the bureau's
+    list."""
+
+    safety_check = models.ForeignKey(
+        SafetyCheck, on_delete=models.CASCADE, related_name="items", verbose_name="安全检查"
+    )
+    position = models.PositiveSmallIntegerField("序号", default=0)
+    item = models.CharField("检查项目", max_length=100)
+    ok = models.BooleanField("合格", default=True)
+    problem = models.TextField("存在问题", blank=True)
+    fix_deadline = models.DateField("整改期限", null=True, blank=True)
+    fixed_on = models.DateField("整改完成日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "安全检查项目"
+        verbose_name_plural = "安全检查项目"
+        ordering = ["safety_check", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ok=True) | (~Q(problem="") & Q(fix_deadline__isnull=False)),
+                name="safety_item_problem_has_deadline",
+            ),
+        ]
+        indexes = [models.Index(fields=["ok", "fixed_on", "fix_deadline"])]
+
+    def __str__(self):
+        return f"{self.item}：{'合格' if self.ok else self.problem}"
+
+    def is_overdue(self, today) -> bool:
+        return not self.ok and self.fixed_on is None and self.fix_deadline < today

@@ -31,8 +31,6 @@ from .models import (
     IncidentStatus,
     ReminderSent,
     ReminderStage,
-    SafetyCheck,
-    SafetyCheckStatus,
 )
 from .selectors import (
     CLOCKS,
@@ -556,63 +554,9 @@ def attachment_problem(*, kind: str, attachment) -> str | None:
     return upload_problem(folder="duty")
 
 
-# --- safety checks -------------------------------------------------------------------------
+# --- safety checks: ``duty.safety`` (checks, their checklists, overdue fixes) -------------
 
-
-def safety_check_check(*, date, problems_found: str, fix_deadline, status: str) -> None:
-    """The rules of one safety-check record (the back-office form asks the same)."""
-    errors: dict[str, list[str]] = {}
-
-    def add(field, message):
-        errors.setdefault(field, []).append(message)
-
-    problems = (problems_found or "").strip()
-    if problems and status == SafetyCheckStatus.NO_PROBLEM:
-        add("status", "已填写发现问题，状态应为“整改中”或“已整改”。")
-    if problems and not fix_deadline:
-        add("fix_deadline", "发现问题时必须填写整改期限。")
-    if not problems and status != SafetyCheckStatus.NO_PROBLEM:
-        add("problems_found", "状态为整改时，请写明发现的问题。")
-    if date and fix_deadline and fix_deadline < date:
-        add("fix_deadline", "整改期限不能早于检查日期。")
-    if date and date > timezone.localdate():
-        add("date", "检查日期不能晚于今天。")
-    if errors:
-        raise ValidationError(errors)
-
-
-def safety_check_add(
-    *,
-    by,
-    school,
-    date,
-    inspector: str,
-    items_checked: str,
-    problems_found: str = "",
-    fix_deadline=None,
-    status: str = SafetyCheckStatus.NO_PROBLEM,
-) -> SafetyCheck:
-    """Record a safety check at a school ``by`` keeps the safety records of."""
-    from .selectors import safety_schools_managed_by
-
-    if not safety_schools_managed_by(user=by).filter(pk=school.pk).exists():
-        raise ValidationError({"school": "您不能为这所学校登记安全检查。"})
-    safety_check_check(
-        date=date, problems_found=problems_found, fix_deadline=fix_deadline, status=status
-    )
-    check = SafetyCheck(
-        school=school,
-        date=date,
-        inspector=inspector,
-        items_checked=items_checked,
-        problems_found=problems_found,
-        fix_deadline=fix_deadline,
-        status=status,
-    )
-    check.full_clean()
-    check.save()
-    return check
-
+from .safety import safety_check_add, safety_check_check  # noqa: E402, F401
 
 # --- reminders -----------------------------------------------------------------------------
 

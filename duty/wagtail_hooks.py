@@ -8,12 +8,13 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from portal.todo import OVERDUE, TODO_HOOK, TodoItem
 from schools import access
 from schools.backoffice import CapabilityMenuItem
 from schools.selectors import memberships_of
 from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
 
-from . import selectors, views
+from . import safety, safety_views, selectors, views
 from .forms import DutyAssignmentForm, DutyRotationSlotForm, SafetyCheckForm
 from .models import DutyAssignment, DutyRotationSlot, IncidentReport, SafetyCheck
 
@@ -149,6 +150,45 @@ def phone_list_menu_item():
         order=0,
         capability=views.phone_list.capability,
     )
+
+
+@hooks.register("register_duty_menu_item")
+def safety_overdue_menu_item():
+    return CapabilityMenuItem(
+        "安全隐患整改逾期",
+        reverse("duty_safety_overdue"),
+        icon_name="warning",
+        order=500,
+        capability=safety_views.safety_overdue.capability,
+    )
+
+
+@hooks.register("register_duty_menu_item")
+def safety_checklist_menu_item():
+    return CapabilityMenuItem(
+        "逐项登记安全检查",
+        reverse("duty_safety_checklist"),
+        icon_name="list-ul",
+        order=501,
+        capability=safety_views.safety_checklist_add.capability,
+    )
+
+
+@hooks.register(TODO_HOOK)
+def safety_overdue_todo(*, user):
+    """Overdue fixes for the school's people who keep safety checks (``duty.safety``)."""
+    count = safety.overdue_todo_count(user=user)
+    if not count:
+        return []
+    return [
+        TodoItem(
+            area="值班与事件",
+            label="安全隐患整改逾期",
+            count=count,
+            url=reverse("duty_safety_overdue"),
+            severity=OVERDUE,
+        )
+    ]
 
 
 @hooks.register("register_duty_menu_item")

@@ -216,9 +216,14 @@ def bureau_aggregate(*, user, school_year_start) -> tuple[list[tuple], dict]:
     schools = {s.pk: s for s in School.objects.only("pk", "name", "code")}
     rank = {"": 0, **{lv: i + 1 for i, lv in enumerate(WarningLevel.values)}}
     highest: dict[int, tuple] = {}
-    for student_id, school_id, level, grade in ScreeningResult.objects.filter(
-        taken_on__gte=school_year_start, school_id__in=list(schools)
-    ).values_list("student_id", "school_id", "level", "student__school_class__grade"):
+    screened = screened_results(
+        school_ids=list(schools),
+        start=school_year_start,
+        end=SchoolYear.containing(school_year_start).end,
+    )
+    for student_id, school_id, level, grade in screened.values_list(
+        "student_id", "school_id", "level", "student__school_class__grade"
+    ):
         key = (school_id, stage_of_grade(grade))
         if student_id not in highest or rank[level or ""] > rank[highest[student_id][1]]:
             highest[student_id] = (key, level or "")

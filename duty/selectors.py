@@ -132,8 +132,12 @@ DUTY_ELIGIBILITY_TEXT = {
 }
 
 
-def duty_eligibility_error(*, person, school, day, duty_role, memberships=None) -> str | None:
-    """Why ``person`` may not take ``duty_role`` at ``school`` on ``day``, or None.
+def duty_eligibility_error(
+    *, person, school, day, duty_role, memberships=None, label: str = "", when: str = ""
+) -> tuple[str, str] | None:
+    """Why ``person`` may not take ``duty_role`` at ``school`` on ``day``, or None: the
+    field it is about (``"person"`` or ``"duty_role"``) and the message (``label`` names the
+    person, ``when`` the day, as the caller's messages do).
 
     领导带班 is a school leader's, 中层干部值班 a middle-level cadre's (the capabilities
     ``duty.lead.eligible`` and ``duty.cadre.eligible``), by the roles the person holds there
@@ -147,11 +151,14 @@ def duty_eligibility_error(*, person, school, day, duty_role, memberships=None) 
         and m.active_from <= day
         and (m.active_to is None or m.active_to >= day)
     ]
+    name = label or f"{person} "
     if not active:
-        return f"{person} 不是{school.name}的在岗教职工。"
+        return "person", f"{name}{when}不是{school.name}的在岗教职工。"
     cap = DUTY_ELIGIBILITY.get(duty_role)
     if cap and not {m.role for m in active} & access.roles_holding(cap):
-        return f"{DUTY_ELIGIBILITY_TEXT[duty_role]}，{person} 在{school.name}没有这样的岗位。"
+        return "duty_role", (
+            f"{DUTY_ELIGIBILITY_TEXT[duty_role]}，{name}{when}在{school.name}没有这样的岗位。"
+        )
     return None
 
 

@@ -108,9 +108,11 @@ def roster_import(*, school, content, filename: str) -> int:
                 day=day,
                 duty_role=role,
                 memberships=members.get(user.pk, []),
+                label=f"{user}（{username}）",
             )
             if problem:
-                row.error("值班类别" if "不是" not in problem else "账号", problem)
+                field, message = problem
+                row.error("账号" if field == "person" else "值班类别", message)
         if user is not None:
             missing = duty_phone_missing(person=user)
             if missing:
@@ -181,9 +183,10 @@ def roster_generate_month(
                 day=day,
                 duty_role=slot.duty_role,
                 memberships=memberships.get(slot.person_id, []),
+                when="当天",
             )
             if problem:
-                errors.append(f"{day:%Y-%m-%d}：{problem}")
+                errors.append(f"{day:%Y-%m-%d}：{problem[1]}")
                 continue
             missing = duty_phone_missing(person=slot.person)
             if missing:
@@ -213,7 +216,7 @@ def roster_row_check(
     if school and person and day:
         problem = duty_eligibility_error(person=person, school=school, day=day, duty_role=duty_role)
         if problem:
-            errors["person"] = problem
+            errors["person"] = problem[1]
         else:
             missing = duty_phone_missing(person=person)
             if missing:

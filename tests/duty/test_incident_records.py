@@ -132,11 +132,16 @@ def test_attachments_on_written_and_final_reports_are_private(school_people):
     assert AccessLog.objects.filter(
         action="download", object_type="duty.incidententry", object_id=str(entry.pk)
     ).exists()
-    # Someone outside the incident's scope: a plain teacher who did not report it, another
-    # school's leader — the logged 404.
-    for outsider in (teacher, make_member(Role.SCHOOL_LEADER, school=SchoolFactory())):
-        client.force_login(outsider)
-        assert client.get(url).status_code in (403, 404)
+    # Outside the incident's scope: a plain teacher (no back office: the admin login) and
+    # another school's leader (the logged 404) — neither gets the file.
+    client.force_login(teacher)
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    client.force_login(make_member(Role.SCHOOL_LEADER, school=SchoolFactory()))
+    assert client.get(url).status_code == 404
+    assert AccessLog.objects.filter(
+        allowed=False, object_type="duty.incidententry", object_id=str(entry.pk)
+    ).exists()
 
 
 def test_the_entry_form_uploads_the_attachment(school_people):

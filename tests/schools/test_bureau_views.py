@@ -80,7 +80,7 @@ def test_psych_gap_is_for_the_bureau_only(world, gap_schools, login, role):
 def test_bureau_dashboard_shows_the_gap_count(world, gap_schools, login):
     client = login(world.users["bureau_admin"])
     text = client.get(reverse("wagtailadmin_home")).content.decode()
-    assert "6 所学校中有 <strong>4</strong> 所没有在岗的心理健康教育教师" in text
+    assert "5 所中小学中有 <strong>3</strong> 所没有在岗的心理健康教育教师" in text
     school_admin = login(world.users["school_admin"])
     assert "心理教师配备" not in school_admin.get(reverse("wagtailadmin_home")).content.decode()
 

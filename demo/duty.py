@@ -181,11 +181,12 @@ def _incidents(*, schools, now, out) -> None:
     out(f"  事件报告：{IncidentReport.objects.count()} 起")
 
 
-# Checklists: (item, problem or "" when it passed). The first check's problem is fixed;
-# the second's is left past its deadline (an overdue fix in 待办 and on the bureau's list).
+# Checklists: (item, problem or "" when it passed). The first check's problem is left past
+# its deadline (an overdue fix in 待办 — the demo school's, first — and on the bureau's
+# list); the third's was fixed in time.
 CHECKS = [
-    [("心理辅导室设施与台账", ""), ("危机干预预案", ""), ("宿舍消防器材", "")],
     [("校门安保与来访登记", ""), ("楼道护栏与窗户限位", "三楼东侧两扇窗户限位器损坏")],
+    [("心理辅导室设施与台账", ""), ("危机干预预案", ""), ("宿舍消防器材", "")],
     [("食堂食品留样", ""), ("实验室危化品管理", "危化品领用登记缺少两次签字")],
 ]
 
@@ -205,7 +206,7 @@ def _safety_checks(*, schools, today, out) -> None:
         if recorder is None:
             continue
         lines = CHECKS[n % len(CHECKS)]
-        day = today - datetime.timedelta(days=3 + 9 * n)
+        day = today - datetime.timedelta(days=12 + 9 * n)
         check = safety_check_add(
             by=recorder.user,
             school=school,
@@ -232,6 +233,31 @@ def _safety_checks(*, schools, today, out) -> None:
     out(f"  安全检查：{SafetyCheck.objects.count()} 条（整改逾期 {overdue} 项）")
 
 
+DEMO_CONTACTS = ["school_admin", "school_leader", "psych_teacher", "class_teacher"]
+
+
+def _contacts(*, rng, out) -> None:
+    """Some staff records carry an e-mail address (notifications are mailed there) and a
+    mobile: the demo accounts of the demo school, set through the staff-record service."""
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_CONTACTS)}
+    admin = users.get("school_admin")
+    if admin is None:
+        return
+    for username in DEMO_CONTACTS:
+        user = users.get(username)
+        if user is None or user.email:
+            continue
+        staff_contact_set(
+            by=admin,
+            user=user,
+            email=f"{username}@linlan-demo.example",
+            phone=None if user.phone else _fictional_phone(rng),
+        )
+    out(f"  教职工联系方式：{len(users)} 名演示账户已登记邮箱和手机")
+
+
 def load(*, out, rng):
     now = timezone.now()
     today = timezone.localdate()
@@ -249,5 +275,6 @@ def load(*, out, rng):
             # Staff who joined this month: fill the rest of the month from today.
             roster_generate_month(school=school, year=today.year, month=today.month, from_day=today)
         out.every("本月值班表", i, len(ready), every=5)
+    _contacts(rng=rng, out=out)
     _incidents(schools=ready or schools, now=now, out=out)
     _safety_checks(schools=schools, today=today, out=out)

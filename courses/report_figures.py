@@ -35,9 +35,12 @@ def training_hours(*, schools, period: Period) -> dict[int, float]:
 
 
 def training_hours_target(*, schools, period: Period) -> dict[int, float]:
-    """The targets of the year the period is read on, for the staff active that day."""
+    """The targets over the period's own days (a school year: its target; any other period:
+    its share of the school years it touches), for the staff active on ``period.as_of``."""
     on = period.as_of
-    found = hours_target_by_school(school_ids=_ids(schools), year=on.year, on=on)
+    found = hours_target_by_school(
+        school_ids=_ids(schools), first=period.start, last=period.end, on=on
+    )
     return {pk: _num(found.get(pk, Decimal(0))) for pk in _ids(schools)}
 
 
@@ -123,8 +126,9 @@ def build_training_panel(*, schools, values, period, extra) -> PanelContent:
         school_rows=rows,
         note=(
             f"学时按认定日期计入 {period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}，"
-            f"计入认定时教师所在学校；目标为 {period.as_of.year} 年度各岗位目标学时之和"
-            f"（统计日 {period.as_of:%Y-%m-%d} 在岗教职工，兼任多岗取最高）。"
+            "计入认定时教师所在学校；目标为同一时段的各岗位学年目标学时之和"
+            "（学年目标按学年设定，统计期不是整个学年时按所占天数折算；"
+            f"统计日 {period.as_of:%Y-%m-%d} 在岗教职工，兼任多岗取最高）。"
         ),
     )
 
@@ -200,30 +204,57 @@ register_figure(
 
 
 def _coverage_extra(*, user, schools, period):
-    return _coverage(schools, period)
+    from .lessons.selectors import lesson_rule
+
+    return {"coverage": _coverage(schools, period), "rule": lesson_rule()}
 
 
 def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
-    from .lessons.selectors import LESSON_INTERVAL_DAYS, lessons_expected
+    """Coverage of 中小学 and of kindergartens, apart: each against the bureau's own rule for
+    its group (``LessonRule``, 本局规定 — the source sets no frequency)."""
+    from schools.vocab import is_kindergarten
 
-    coverage, share = extra, values["curriculum_coverage"]
-    expected = lessons_expected(start=period.start, as_of=period.as_of)
-    classes = sum(coverage[s.pk].classes for s in schools)
-    covered = sum(coverage[s.pk].covered for s in schools)
+    from .lessons.selectors import lessons_expected
+
+    coverage, share, rule = extra["coverage"], values["curriculum_coverage"], extra["rule"]
+
+    def group(kg: bool) -> dict:
+        classes = sum(
+            coverage[s.pk].kg_classes if kg else coverage[s.pk].classes - coverage[s.pk].kg_classes
+            for s in schools
+        )
+        covered = sum(
+            coverage[s.pk].kg_covered if kg else coverage[s.pk].covered - coverage[s.pk].kg_covered
+            for s in schools
+        )
+        members = [s for s in schools if is_kindergarten(s.kind) == kg]
+        return {
+            "label": "幼儿园" if kg else "中小学",
+            "classes": classes,
+            "covered": covered,
+            "share": round(100 * covered / classes, 1) if classes else None,
+            "expected": lessons_expected(
+                start=period.start, as_of=period.as_of, kindergarten=kg, rule=rule
+            ),
+            "rule": rule.text(kindergarten=kg),
+            "full": sum(1 for s in members if coverage[s.pk].classes and share.get(s.pk) == 100),
+            "schools": len(members),
+        }
+
+    groups = [group(False), group(True)]
     periods = sum(coverage[s.pk].periods for s in schools)
-    city = round(100 * covered / classes, 1) if classes else None
-    full = sum(1 for s in schools if coverage[s.pk].classes and coverage[s.pk].share == 100)
     chart = bar_chart(
-        [Bar("全市" if len(schools) > 1 else "合计", city or 0, of=100, text=_percent_text(city))]
+        [Bar(g["label"], g["share"] or 0, of=100, text=_percent_text(g["share"])) for g in groups]
         + [
             Bar(s.name, share.get(s.pk) or 0, of=100, text=_percent_text(share.get(s.pk)))
             for s in schools
         ],
-        title="心理健康课程覆盖率（达标班级占比）",
+        title="心理健康课程覆盖率（达标班级占比，中小学与幼儿园分别统计）",
     )
     rows = [
         [
             s.name,
+            "幼儿园" if is_kindergarten(s.kind) else "中小学",
             coverage[s.pk].classes,
             coverage[s.pk].covered,
             _percent_text(share.get(s.pk)),
@@ -236,24 +267,40 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
     ]
     return PanelContent(
         chart=chart,
-        chart_headers=["范围", "班级数", "达标班级", "课程覆盖率", "已记录课时"],
+        chart_headers=[
+            "范围",
+            "开课频次（本局规定）",
+            "每班应有课时",
+            "班级数",
+            "达标班级",
+            "课程覆盖率",
+        ],
         chart_rows=[
             [
-                "全市" if len(schools) > 1 else "合计",
-                classes,
-                covered,
-                _percent_text(city),
-                periods,
-            ],
-        ],
-        school_headers=["学校", "班级数", "达标班级", "课程覆盖率", "已记录课时"],
+                g["label"],
+                g["rule"],
+                g["expected"],
+                g["classes"],
+                g["covered"],
+                _percent_text(g["share"]),
+            ]
+            for g in groups
+        ]
+        + [["已记录课时（合计）", "", "", "", "", periods]],
+        school_headers=["学校", "类别", "班级数", "达标班级", "课程覆盖率", "已记录课时"],
         school_rows=rows,
         note=(
-            f"按市局“每两周至少一节心理健康课”的要求：自 {period.start:%Y-%m-%d} 至统计日 "
-            f"{period.as_of:%Y-%m-%d}，扣除寒暑假，每个班级应有不少于 {expected} 课时"
-            f"（教学日数 ÷ {LESSON_INTERVAL_DAYS}，至少 1 课时），达到即为达标；"
-            "课程覆盖率为达标班级占全部班级的比例。数据来自各校登记的授课记录。"
-            f"全部班级达标的学校 {full} 所（{percent(full, len(schools))}）。"
+            "上级文件要求将心理健康课纳入校本课程，未规定开课频次；开课频次为本局规定"
+            f"（中小学{groups[0]['rule']}，幼儿园{groups[1]['rule']}，由市局在“开课频次”中设定）。"
+            f"自 {period.start:%Y-%m-%d} 至统计日 {period.as_of:%Y-%m-%d}，扣除寒暑假，"
+            f"中小学每班应有不少于 {groups[0]['expected']} 课时，幼儿园每班不少于 "
+            f"{groups[1]['expected']} 课时，达到即为达标；课程覆盖率为达标班级占全部班级的比例，"
+            "中小学与幼儿园分别统计。数据来自各校登记的授课记录。"
+            + "".join(
+                f"全部班级达标的{g['label']} {g['full']} 所（{percent(g['full'], g['schools'])}）。"
+                for g in groups
+                if g["schools"]
+            )
         ),
         alerts=[
             f"{s.name}心理健康课程覆盖率为 {_percent_text(share[s.pk])}，"

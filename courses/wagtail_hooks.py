@@ -86,7 +86,7 @@ class HoursTargetViewSet(ScopedModelViewSet):
     model = HoursTarget
     permission_policy = target_policy
     icon = "pick"
-    menu_label = "年度学时目标"
+    menu_label = "学年学时目标"
     url_prefix = "training/targets"
     url_namespace = "training_targets"
     form_fields = ["year", "role", "hours"]
@@ -133,7 +133,7 @@ class TrainingArea(AreaViewSet):
         MenuLink("校外培训审核", route="external_list", icon="doc-full", order=4),
         MenuLink("学时台账", route="ledger", icon="list-ul", order=5),
         MenuLink(
-            "年度学时目标",
+            "学年学时目标",
             url_name=target_viewset.get_url_name("index"),
             capability="portal.backoffice",
             icon="pick",

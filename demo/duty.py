@@ -15,8 +15,9 @@ from duty.models import (
     DutyRotationSlot,
     IncidentReport,
     SafetyCheck,
-    SafetyCheckStatus,
+    SafetyCheckItem,
 )
+from duty.safety import safety_item_fix
 from duty.services import (
     incident_create,
     incident_entry_add,
@@ -24,10 +25,13 @@ from duty.services import (
     rotation_slot_add,
     safety_check_add,
 )
+from schools import access
 from schools.models import Membership, School, Student
+from schools.services import staff_contact_set
 from schools.vocab import Role
 
-LEADER_ROLES = (Role.SCHOOL_LEADER, Role.SCHOOL_ADMIN)
+LEADER_ROLES = tuple(access.roles_holding("duty.lead.eligible"))
+CADRE_ROLES = tuple(access.roles_holding("duty.cadre.eligible"))
 
 
 def _fictional_phone(rng) -> str:
@@ -35,6 +39,9 @@ def _fictional_phone(rng) -> str:
 
 
 def _rotation(*, school, rng, out) -> bool:
+    """A weekly rotation: a school leader leads each day (领导带班), middle-level cadres (the
+    roles ``duty.cadre.eligible`` names) are on duty beside them. Phones are the staff
+    records' mobiles: a person without one gets a fictional number on their record."""
     if DutyRotationSlot.objects.filter(school=school).exists():
         return True
     members = list(
@@ -44,35 +51,30 @@ def _rotation(*, school, rng, out) -> bool:
         .order_by("user__username")
     )
     leaders = list(dict.fromkeys(m.user for m in members if m.role in LEADER_ROLES))
-    others = list(
-        dict.fromkeys(
-            m.user for m in members if m.role not in LEADER_ROLES and m.user not in leaders
-        )
+    cadres = list(
+        dict.fromkeys(m.user for m in members if m.role in CADRE_ROLES and m.user not in leaders)
     )
     if not leaders:
         out(f"  {school.name}：没有学校领导，跳过值班安排。")
         return False
-    slots = []  # (weekday, duty_role, person, phone), added through the rotation service
+    admin = next(
+        (m.user for m in members if m.role in access.roles_holding("schools.records.write")), None
+    )
+    for person in leaders + cadres:
+        if not person.phone and admin is not None:
+            staff_contact_set(by=admin, user=person, phone=_fictional_phone(rng))
+    slots = []  # (weekday, duty_role, person), added through the rotation service
     for weekday in range(7):
         leader = leaders[weekday % len(leaders)]
-        slots.append(
-            (weekday, DutyRole.LEADER, leader, "" if leader.phone else _fictional_phone(rng))
-        )
-        for k in range(min(2, len(others))):
-            cadre = others[(weekday * 2 + k) % len(others)]
-            if cadre == leader or any(p == cadre and d == weekday for d, _r, p, _ph in slots):
+        slots.append((weekday, DutyRole.LEADER, leader))
+        for k in range(min(2, len(cadres))):
+            cadre = cadres[(weekday * 2 + k) % len(cadres)]
+            if any(p == cadre and d == weekday for d, _r, p in slots):
                 continue
-            slots.append(
-                (weekday, DutyRole.CADRE, cadre, "" if cadre.phone else _fictional_phone(rng))
-            )
-    for weekday, duty_role, person, phone in slots:
+            slots.append((weekday, DutyRole.CADRE, cadre))
+    for weekday, duty_role, person in slots:
         rotation_slot_add(
-            by=leaders[0],
-            school=school,
-            weekday=weekday,
-            duty_role=duty_role,
-            person=person,
-            phone=phone,
+            by=leaders[0], school=school, weekday=weekday, duty_role=duty_role, person=person
         )
     return True
 
@@ -162,6 +164,14 @@ def _incidents(*, schools, now, out) -> None:
             first_facts=facts,
             student_numbers=[s.student_number for s in students],
             public_opinion_note=opinion,
+            # The record the source asks for: the duty leader at the scene, parents called,
+            # and, for a missing student, the police's guidance.
+            leader_arrived_at=discovered + datetime.timedelta(minutes=3),
+            parents_contacted_at=discovered + datetime.timedelta(minutes=5),
+            police_involved=category == "running_away",
+            police_guidance="派出所民警到校了解情况，指导学校调取校门监控并保持与家长联系。"
+            if category == "running_away"
+            else "",
             now=discovered + datetime.timedelta(minutes=5),
         )
         for kind, stated, entered, caller, callee in reports:
@@ -178,43 +188,81 @@ def _incidents(*, schools, now, out) -> None:
     out(f"  事件报告：{IncidentReport.objects.count()} 起")
 
 
+# Checklists: (item, problem or "" when it passed). The first check's problem is left past
+# its deadline (an overdue fix in 待办 — the demo school's, first — and on the bureau's
+# list); the third's was fixed in time.
 CHECKS = [
-    ("心理辅导室设施与台账\n危机干预预案\n宿舍消防器材", "", SafetyCheckStatus.NO_PROBLEM),
-    (
-        "校门安保与来访登记\n楼道护栏与窗户限位",
-        "三楼东侧两扇窗户限位器损坏",
-        SafetyCheckStatus.FIXING,
-    ),
-    ("食堂食品留样\n实验室危化品管理", "危化品领用登记缺少两次签字", SafetyCheckStatus.FIXED),
+    [("校门安保与来访登记", ""), ("楼道护栏与窗户限位", "三楼东侧两扇窗户限位器损坏")],
+    [("心理辅导室设施与台账", ""), ("危机干预预案", ""), ("宿舍消防器材", "")],
+    [("食堂食品留样", ""), ("实验室危化品管理", "危化品领用登记缺少两次签字")],
 ]
 
 
 def _safety_checks(*, schools, today, out) -> None:
     if SafetyCheck.objects.exists():
         return
+    keepers = access.roles_holding("duty.safety.write")
     for n, school in enumerate(schools[:6]):
         recorder = (
             Membership.objects.active()
-            .filter(school=school, role__in=LEADER_ROLES)
+            .filter(school=school, role__in=keepers)
             .select_related("user")
             .order_by("role", "pk")
             .first()
         )
         if recorder is None:
             continue
-        items, problems, status = CHECKS[n % len(CHECKS)]
-        day = today - datetime.timedelta(days=3 + 4 * n)
-        safety_check_add(
+        lines = CHECKS[n % len(CHECKS)]
+        day = today - datetime.timedelta(days=12 + 9 * n)
+        check = safety_check_add(
             by=recorder.user,
             school=school,
             date=day,
             inspector="市教育局安全检查组" if n % 2 else "学校安全工作领导小组",
-            items_checked=items,
-            problems_found=problems,
-            fix_deadline=day + datetime.timedelta(days=14) if problems else None,
-            status=status,
+            items=[
+                {
+                    "item": item,
+                    "ok": not problem,
+                    "problem": problem,
+                    "fix_deadline": day + datetime.timedelta(days=7) if problem else None,
+                }
+                for item, problem in lines
+            ],
         )
-    out(f"  安全检查：{SafetyCheck.objects.count()} 条")
+        if n % len(CHECKS) == 2:  # this one was fixed in time
+            for item in check.items.filter(ok=False):
+                safety_item_fix(
+                    by=recorder.user, item=item, fixed_on=day + datetime.timedelta(days=5)
+                )
+    overdue = SafetyCheckItem.objects.filter(
+        ok=False, fixed_on__isnull=True, fix_deadline__lt=today
+    ).count()
+    out(f"  安全检查：{SafetyCheck.objects.count()} 条（整改逾期 {overdue} 项）")
+
+
+DEMO_CONTACTS = ["school_admin", "school_leader", "psych_teacher", "class_teacher"]
+
+
+def _contacts(*, rng, out) -> None:
+    """Some staff records carry an e-mail address (notifications are mailed there) and a
+    mobile: the demo accounts of the demo school, set through the staff-record service."""
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_CONTACTS)}
+    admin = users.get("school_admin")
+    if admin is None:
+        return
+    for username in DEMO_CONTACTS:
+        user = users.get(username)
+        if user is None or user.email:
+            continue
+        staff_contact_set(
+            by=admin,
+            user=user,
+            email=f"{username}@linlan-demo.example",
+            phone=None if user.phone else _fictional_phone(rng),
+        )
+    out(f"  教职工联系方式：{len(users)} 名演示账户已登记邮箱和手机")
 
 
 def load(*, out, rng):
@@ -234,5 +282,6 @@ def load(*, out, rng):
             # Staff who joined this month: fill the rest of the month from today.
             roster_generate_month(school=school, year=today.year, month=today.month, from_day=today)
         out.every("本月值班表", i, len(ready), every=5)
+    _contacts(rng=rng, out=out)
     _incidents(schools=ready or schools, now=now, out=out)
     _safety_checks(schools=schools, today=today, out=out)

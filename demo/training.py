@@ -36,6 +36,7 @@ from courses.training.services import (
     session_register,
     target_set,
 )
+from schools.calendar import SchoolYear
 from schools.models import Membership
 from schools.vocab import BUREAU_ROLES, Role, Stage
 
@@ -771,13 +772,14 @@ def _sessions(out, modules):
 
 
 def _targets(out):
-    this_year = timezone.localdate().year
+    # Targets are per school year (HoursTarget.year = its first calendar year).
+    this_year = SchoolYear.current().first_year
     for year in (this_year - 1, this_year):
         for role, hours in TARGETS.items():
             # Only a missing target is set: one the bureau changed stays.
             if not HoursTarget.objects.filter(year=year, role=role).exists():
                 target_set(year=year, role=role, hours=Decimal(hours))
-    out("  年度学时目标：心理教师 24，班主任 12，其他教职工 6")
+    out("  学年学时目标：心理教师 24，班主任 12，其他教职工 6")
 
 
 def _code(rng):
@@ -842,9 +844,9 @@ def _ledger(out, modules, past_sessions):
                 )
         for module in remaining_online:
             if rng.random() < engagement * 0.7:
-                year = rng.choice([today.year - 1, today.year])
-                first = datetime.date(year, 1, 1)
-                last = min(datetime.date(year, 12, 31), today)
+                school_year = SchoolYear.current()
+                school_year = rng.choice([SchoolYear(school_year.first_year - 1), school_year])
+                first, last = school_year.start, min(school_year.end, today)
                 day = first + datetime.timedelta(days=rng.randrange((last - first).days + 1))
                 code = _code(rng)
                 while code in codes:

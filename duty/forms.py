@@ -41,6 +41,15 @@ class IncidentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="每行一个本校学生的学号；没有可不填。",
     )
+    parents_contacted_at = _dt_field("联系家长时间", required=False)
+    leader_arrived_at = _dt_field("带班领导到场时间", required=False)
+    police_involved = forms.BooleanField(label="公安介入", required=False)
+    police_guidance = forms.CharField(
+        label="公安指导意见",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="公安机关到场或电话指导的要点；没有公安介入可不填。",
+    )
     public_opinion_note = forms.CharField(
         label="舆情处置",
         required=False,
@@ -80,6 +89,11 @@ class EntryForm(forms.Form):
     caller = forms.CharField(label="报告人（打电话者）", max_length=50, required=False)
     callee = forms.CharField(label="接报人（市局）", max_length=50, required=False)
     content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 4}))
+    attachment = forms.FileField(
+        label="附件",
+        required=False,
+        help_text="书面报告、终结报告可附签章文件（PDF、图片、Word 或 Excel，20 MB 以内）。",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,22 +173,11 @@ class DutyAssignmentForm(ScopedModelForm):
 
     class Meta:
         model = DutyAssignment
-        fields = ["school", "date", "duty_role", "person", "phone", "note"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["phone"].required = False
-        self.fields["phone"].help_text = "留空则使用该用户登记的手机号码。"
+        fields = ["school", "date", "duty_role", "person", "note"]
 
     def clean(self):
         data = super().clean()
         person = data.get("person")
-        if person and not data.get("phone"):
-            if not person.phone:
-                self.add_error("phone", "该用户没有登记手机号码，请填写值班电话。")
-            else:
-                data["phone"] = person.phone
-                self.instance.phone = person.phone
         try:
             roster_row_check(
                 school=data.get("school"),
@@ -197,7 +200,7 @@ class DutyRotationSlotForm(ScopedModelForm):
 
     class Meta:
         model = DutyRotationSlot
-        fields = ["school", "weekday", "duty_role", "person", "phone"]
+        fields = ["school", "weekday", "duty_role", "person"]
 
     def clean(self):
         data = super().clean()
@@ -205,7 +208,11 @@ class DutyRotationSlotForm(ScopedModelForm):
         if school and person:
             try:
                 roster_row_check(
-                    school=school, person=person, day=timezone.localdate(), duty_role=None
+                    school=school,
+                    person=person,
+                    day=timezone.localdate(),
+                    duty_role=data.get("duty_role"),
+                    dated=False,  # a weekly line, not a date
                 )
             except forms.ValidationError as exc:
                 for field, messages in exc.message_dict.items():

@@ -10,8 +10,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import phone_validator
-
 
 class DutyRole(models.TextChoices):
     LEADER = "leader", "带班领导"
@@ -49,7 +47,6 @@ class DutyAssignment(models.Model):
         related_name="duty_assignments",
         verbose_name="值班人员",
     )
-    phone = models.CharField("值班电话", max_length=20, validators=[phone_validator])
     note = models.CharField("备注", max_length=100, blank=True)
 
     class Meta:
@@ -71,6 +68,11 @@ class DutyAssignment(models.Model):
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.school} {self.get_duty_role_display()} {self.person}"
 
+    @property
+    def phone(self) -> str:
+        """The person's mobile from their staff record: one number everywhere."""
+        return self.person.phone
+
 
 class DutyRotationSlot(models.Model):
     """A weekly rotation line: who is on duty on a weekday. A month is generated from these."""
@@ -88,13 +90,6 @@ class DutyRotationSlot(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name="值班人员",
-    )
-    phone = models.CharField(
-        "值班电话",
-        max_length=20,
-        blank=True,
-        validators=[phone_validator],
-        help_text="留空则使用该用户登记的手机号码。",
     )
 
     class Meta:
@@ -115,6 +110,11 @@ class DutyRotationSlot(models.Model):
     def __str__(self):
         return f"{self.school} {self.get_weekday_display()} {self.get_duty_role_display()} {self.person}"
 
+    @property
+    def phone(self) -> str:
+        """The person's mobile from their staff record: one number everywhere."""
+        return self.person.phone
+
 
 class IncidentCategory(models.TextChoices):
     SELF_HARM = "self_harm", "自伤"
@@ -125,6 +125,25 @@ class IncidentCategory(models.TextChoices):
     BULLYING = "bullying", "欺凌"
     ACCIDENT = "accident", "意外事故"
     OTHER = "other", "其他"
+
+
+#: Psychological crises (心理危机事件): counted apart from accidents and other incidents. The
+#: dashboard's and reports' crisis figures count only these.
+CRISIS_CATEGORIES = frozenset(
+    {
+        IncidentCategory.SELF_HARM,
+        IncidentCategory.SUICIDE_ATTEMPT,
+        IncidentCategory.HARM_TO_OTHERS,
+        IncidentCategory.RUNNING_AWAY,
+        IncidentCategory.BULLYING,
+    }
+)
+CATEGORY_GROUPS = {"crisis": "心理危机事件", "other": "意外事故及其他事件"}
+
+
+def category_group(category: str) -> str:
+    """``"crisis"`` for a psychological crisis, ``"other"`` for accidents and the rest."""
+    return "crisis" if category in CRISIS_CATEGORIES else "other"
 
 
 class IncidentStatus(models.TextChoices):
@@ -151,6 +170,12 @@ class IncidentReport(models.Model):
         on_delete=models.PROTECT,
         related_name="incidents_reported",
         verbose_name="报告人",
+    )
+    parents_contacted_at = models.DateTimeField("联系家长时间", null=True, blank=True)
+    leader_arrived_at = models.DateTimeField("带班领导到场时间", null=True, blank=True)
+    police_involved = models.BooleanField("公安介入", default=False)
+    police_guidance = models.TextField(
+        "公安指导意见", blank=True, help_text="公安机关到场或电话指导的要点。"
     )
     public_opinion_note = models.TextField(
         "舆情处置",
@@ -202,6 +227,8 @@ class EntryKind(models.TextChoices):
 
 # Entries that happen once per incident.
 SINGLE_ENTRY_KINDS = ("phone", "written", "final")
+# Entries that may carry an attachment (the written and the final report).
+ATTACHMENT_KINDS = ("written", "final")
 
 
 class IncidentEntry(models.Model):
@@ -227,6 +254,13 @@ class IncidentEntry(models.Model):
     caller = models.CharField("报告人（打电话者）", max_length=50, blank=True)
     callee = models.CharField("接报人（市局）", max_length=50, blank=True)
     content = models.TextField("内容")
+    # Written and final reports may carry the signed document. Stored by the default
+    # (private) storage, outside any served path; read only through
+    # ``duty.views.entry_attachment`` after the incident's scope check.
+    attachment = models.FileField(
+        "附件", upload_to="duty/attachments/%Y/%m/", blank=True, max_length=200
+    )
+    attachment_name = models.CharField("附件原文件名", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "事件报告记录"
@@ -361,3 +395,38 @@ class SafetyCheck(models.Model):
 
     def __str__(self):
         return f"{self.school} {self.date:%Y-%m-%d} 安全检查"
+
+
+class SafetyCheckItem(models.Model):
+    """One line of a safety check's checklist: the item, whether it passed, and for a problem
+    its description, the fix deadline and the day it was fixed. A problem not fixed by its
+    deadline is overdue (``duty.safety.overdue_items``): flagged in 待办 and on the bureau's
+    list."""
+
+    safety_check = models.ForeignKey(
+        SafetyCheck, on_delete=models.CASCADE, related_name="items", verbose_name="安全检查"
+    )
+    position = models.PositiveSmallIntegerField("序号", default=0)
+    item = models.CharField("检查项目", max_length=100)
+    ok = models.BooleanField("合格", default=True)
+    problem = models.TextField("存在问题", blank=True)
+    fix_deadline = models.DateField("整改期限", null=True, blank=True)
+    fixed_on = models.DateField("整改完成日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "安全检查项目"
+        verbose_name_plural = "安全检查项目"
+        ordering = ["safety_check", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ok=True) | (~Q(problem="") & Q(fix_deadline__isnull=False)),
+                name="safety_item_problem_has_deadline",
+            ),
+        ]
+        indexes = [models.Index(fields=["ok", "fixed_on", "fix_deadline"])]
+
+    def __str__(self):
+        return f"{self.item}：{'合格' if self.ok else self.problem}"
+
+    def is_overdue(self, today) -> bool:
+        return not self.ok and self.fixed_on is None and self.fix_deadline < today

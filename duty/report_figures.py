@@ -1,6 +1,9 @@
 """Incident figures and the incidents panel of the oversight reports and dashboard (R-20).
 
 Imported in ``DutyConfig.ready``. Counts only: no student, place or fact leaves this module.
+Psychological crises (``CRISIS_CATEGORIES``: self-harm, suicide attempt, harm to others,
+running away, bullying) are counted apart from accidents and other incidents: the crisis
+figures count only crises.
 """
 
 from django.db.models import Count
@@ -10,7 +13,7 @@ from oversight.figures import register_figure
 from oversight.panels import PanelContent, percent, register_panel
 from schools.calendar import Period
 
-from .models import EntryKind, IncidentCategory
+from .models import CRISIS_CATEGORIES, EntryKind, IncidentCategory
 from .selectors import incident_clocks, incidents_discovered_between, incidents_with_clocks
 
 SOURCE = "事件报告"
@@ -20,16 +23,27 @@ def _ids(schools) -> list[int]:
     return [s.pk for s in schools]
 
 
-def incidents_period(*, schools, period: Period) -> dict[int, int]:
-    """Incidents discovered in the period. One query."""
+def _count(*, schools, period: Period, crisis: bool) -> dict[int, int]:
+    qs = incidents_discovered_between(school_ids=_ids(schools), first=period.start, last=period.end)
+    qs = (
+        qs.filter(category__in=CRISIS_CATEGORIES)
+        if crisis
+        else qs.exclude(category__in=CRISIS_CATEGORIES)
+    )
     found = dict(
-        incidents_discovered_between(school_ids=_ids(schools), first=period.start, last=period.end)
-        .values("school_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("school_id", "n")
+        qs.values("school_id").annotate(n=Count("pk")).order_by().values_list("school_id", "n")
     )
     return {pk: found.get(pk, 0) for pk in _ids(schools)}
+
+
+def incidents_period(*, schools, period: Period) -> dict[int, int]:
+    """Psychological crises discovered in the period (accidents not counted). One query."""
+    return _count(schools=schools, period=period, crisis=True)
+
+
+def other_incidents_period(*, schools, period: Period) -> dict[int, int]:
+    """Accidents and other incidents discovered in the period. One query."""
+    return _count(schools=schools, period=period, crisis=False)
 
 
 register_figure(
@@ -39,6 +53,14 @@ register_figure(
     compute_many=incidents_period,
     unit="起",
     order=50,
+)
+register_figure(
+    "other_incidents_period",
+    label="意外事故及其他事件",
+    source_label=SOURCE,
+    compute_many=other_incidents_period,
+    unit="起",
+    order=51,
 )
 
 
@@ -68,9 +90,14 @@ def incidents_extra(*, user, schools, period) -> dict:
 
 
 def build_incidents_panel(*, schools, values, period, extra) -> PanelContent:
-    cats = IncidentCategory.choices
+    """Crises by category, and accidents and other incidents counted apart."""
+    cats = [(c, label) for c, label in IncidentCategory.choices if c in CRISIS_CATEGORIES]
+    others = [(c, label) for c, label in IncidentCategory.choices if c not in CRISIS_CATEGORIES]
     by_category, clocks = extra["by_category"], extra["clocks"]
-    city = {c: sum(by_category.get(s.pk, {}).get(c, 0) for s in schools) for c, _ in cats}
+    city = {
+        c: sum(by_category.get(s.pk, {}).get(c, 0) for s in schools)
+        for c, _ in IncidentCategory.choices
+    }
     total = sum(values["incidents_period"].get(s.pk, 0) for s in schools)
 
     def city_clock(kind) -> tuple[int, int]:
@@ -91,23 +118,29 @@ def build_incidents_panel(*, schools, values, period, extra) -> PanelContent:
     rows = [
         [s.name, values["incidents_period"].get(s.pk, 0)]
         + [by_category.get(s.pk, {}).get(c, 0) for c, _ in cats]
+        + [sum(by_category.get(s.pk, {}).get(c, 0) for c, _ in others)]
         + [clock_text(s, EntryKind.PHONE), clock_text(s, EntryKind.WRITTEN)]
         for s in schools
     ]
+    total_other = sum(city[c] for c, _ in others)
     return PanelContent(
         chart=chart,
         chart_headers=["类别", "事件数（起）", "占比"],
         chart_rows=[[label, city[c], percent(city[c], total)] for c, label in cats]
+        + [["心理危机事件合计", total, ""]]
+        + [[f"（另计）{label}", city[c], ""] for c, label in others]
         + [
             ["30 分钟内电话报告", f"{phone[0]}/{phone[1]}", percent(*phone)],
             ["2 小时内书面报告", f"{written[0]}/{written[1]}", percent(*written)],
         ],
-        school_headers=["学校", "事件（起）"]
+        school_headers=["学校", "心理危机事件（起）"]
         + [label for _, label in cats]
-        + ["30 分钟内电话报告", "2 小时内书面报告"],
+        + ["意外事故及其他（另计）", "30 分钟内电话报告", "2 小时内书面报告"],
         school_rows=rows,
         note=(
             f"按发现时间统计 {period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d} 的事件。"
+            "心理危机事件指自伤、自杀未遂、伤害他人、离家出走、欺凌；意外事故、损坏财物等"
+            f"其他事件另计（共 {total_other} 起），不计入心理危机事件。"
             "按时报告率 = 按时报告数 / 已到期或已报告数（时限未到且尚未报告的不计）。"
         ),
     )

@@ -125,6 +125,49 @@ def duty_leaders_on(*, day, school_ids) -> dict[int, DutyAssignment]:
     return {r.school_id: r for r in rows}
 
 
+DUTY_ELIGIBILITY = {DutyRole.LEADER: "duty.lead.eligible", DutyRole.CADRE: "duty.cadre.eligible"}
+DUTY_ELIGIBILITY_TEXT = {
+    DutyRole.LEADER: "带班领导须由学校领导担任",
+    DutyRole.CADRE: "值班干部须由中层干部（学校管理员、年级组长）担任",
+}
+
+
+def duty_eligibility_error(
+    *, person, school, day, duty_role, memberships=None, label: str = "", when: str = ""
+) -> tuple[str, str] | None:
+    """Why ``person`` may not take ``duty_role`` at ``school`` on ``day``, or None: the
+    field it is about (``"person"`` or ``"duty_role"``) and the message (``label`` names the
+    person, ``when`` the day, as the caller's messages do).
+
+    领导带班 is a school leader's, 中层干部值班 a middle-level cadre's (the capabilities
+    ``duty.lead.eligible`` and ``duty.cadre.eligible``), by the roles the person holds there
+    that day. ``memberships``: the person's memberships at the school, when already read."""
+    if memberships is None:
+        memberships = list(Membership.objects.filter(user=person, school=school))
+    active = [
+        m
+        for m in memberships
+        if m.school_id == school.pk
+        and m.active_from <= day
+        and (m.active_to is None or m.active_to >= day)
+    ]
+    name = label or f"{person} "
+    if not active:
+        return "person", f"{name}{when}不是{school.name}的在岗教职工。"
+    cap = DUTY_ELIGIBILITY.get(duty_role)
+    if cap and not {m.role for m in active} & access.roles_holding(cap):
+        return "duty_role", (
+            f"{DUTY_ELIGIBILITY_TEXT[duty_role]}，{name}{when}在{school.name}没有这样的岗位。"
+        )
+    return None
+
+
+def duty_phone_missing(*, person) -> str | None:
+    if person.phone:
+        return None
+    return f"{person} 没有在教职工档案中登记手机号码（值班电话取自教职工档案），请先登记。"
+
+
 def person_is_member(*, person, school, day) -> bool:
     return Membership.objects.active(day).filter(user=person, school=school).exists()
 

@@ -5,11 +5,10 @@ so bad input leaves nothing half-written."""
 import calendar
 import datetime
 import logging
+import os
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,8 +17,8 @@ from portal.spreadsheets import Column
 from schools.models import Membership, Student
 
 from .models import (
+    ATTACHMENT_KINDS,
     DutyAssignment,
-    DutyNotice,
     DutyRole,
     DutyRotationSlot,
     EntryKind,
@@ -27,18 +26,10 @@ from .models import (
     IncidentReport,
     IncidentRevision,
     IncidentStatus,
-    ReminderSent,
-    ReminderStage,
-    SafetyCheck,
-    SafetyCheckStatus,
 )
 from .selectors import (
-    CLOCKS,
-    DUE_SOON_LEAD,
-    bureau_admins,
-    duty_leaders_on,
-    incident_clocks,
-    incidents_with_clocks,
+    duty_eligibility_error,
+    duty_phone_missing,
 )
 
 log = logging.getLogger(__name__)
@@ -71,7 +62,8 @@ ROSTER_SCHEMA = spreadsheets.Schema(
         ),
         Column("账号", blank_ok=False, fields=("person",)),
         Column("姓名", required=False),
-        Column("值班电话", required=False, fields=("phone",)),
+        # Optional, and only checked: the number is the staff record's (one number everywhere).
+        Column("值班电话", required=False),
     ]
 )
 
@@ -99,14 +91,27 @@ def roster_import(*, school, content, filename: str) -> int:
         if username and user is None:
             row.error("账号", f"找不到账号“{username}”。")
         elif user is not None and day is not None:
-            if not any(
-                m.active_from <= day and (m.active_to is None or m.active_to >= day)
-                for m in members.get(user.pk, [])
-            ):
-                row.error("账号", f"{user}（{username}）不是{school.name}的在岗教职工。")
-        phone = row["值班电话"] or (user.phone if user else "")
-        if user is not None and not phone:
-            row.error("值班电话", "未填写，且该用户没有登记手机号码。")
+            problem = duty_eligibility_error(
+                person=user,
+                school=school,
+                day=day,
+                duty_role=role,
+                memberships=members.get(user.pk, []),
+                label=f"{user}（{username}）",
+            )
+            if problem:
+                field, message = problem
+                row.error("账号" if field == "person" else "值班类别", message)
+        if user is not None:
+            missing = duty_phone_missing(person=user)
+            if missing:
+                row.error("账号", missing)
+            elif row["值班电话"] and row["值班电话"] != user.phone:
+                row.error(
+                    "值班电话",
+                    f"与 {user} 教职工档案中的手机号码（{user.phone}）不一致；"
+                    "值班电话取自教职工档案，如需更改请修改档案，或留空此列。",
+                )
         if user is None or day is None or role is None:
             return None
         if (day, user.pk) in seen:
@@ -119,9 +124,7 @@ def roster_import(*, school, content, filename: str) -> int:
                     f"{day:%Y-%m-%d} 已在第 {leaders[day]} 行安排带班领导，每天只能有一位。",
                 )
             leaders.setdefault(day, number)
-        assignment = DutyAssignment(
-            school=school, date=day, duty_role=role, person=user, phone=phone
-        )
+        assignment = DutyAssignment(school=school, date=day, duty_role=role, person=user)
         if row.ok:
             assignment.full_clean(
                 exclude=["school", "person"], validate_unique=False, validate_constraints=False
@@ -163,23 +166,24 @@ def roster_generate_month(
         if day in existing and not replace:
             continue
         for slot in (s for s in slots if s.weekday == day.weekday()):
-            if not any(
-                m.active_from <= day and (m.active_to is None or m.active_to >= day)
-                for m in memberships.get(slot.person_id, [])
-            ):
-                errors.append(f"{day:%Y-%m-%d}：{slot.person} 当天不是{school.name}的在岗教职工。")
+            problem = duty_eligibility_error(
+                person=slot.person,
+                school=school,
+                day=day,
+                duty_role=slot.duty_role,
+                memberships=memberships.get(slot.person_id, []),
+                when="当天",
+            )
+            if problem:
+                errors.append(f"{day:%Y-%m-%d}：{problem[1]}")
                 continue
-            phone = slot.phone or slot.person.phone
-            if not phone:
-                errors.append(f"{slot.get_weekday_display()}：{slot.person} 没有值班电话。")
+            missing = duty_phone_missing(person=slot.person)
+            if missing:
+                errors.append(f"{slot.get_weekday_display()}：{missing}")
                 continue
             rows.append(
                 DutyAssignment(
-                    school=school,
-                    date=day,
-                    duty_role=slot.duty_role,
-                    person=slot.person,
-                    phone=phone,
+                    school=school, date=day, duty_role=slot.duty_role, person=slot.person
                 )
             )
     if errors:
@@ -192,13 +196,21 @@ def roster_generate_month(
     return {"created": len(rows), "days": len(filled), "kept": len(existing) if not replace else 0}
 
 
-def roster_row_check(*, school, person, day, duty_role, exclude_pk=None) -> None:
-    """The checks for one roster row typed into a form."""
+def roster_row_check(
+    *, school, person, day, duty_role, exclude_pk=None, dated: bool = True
+) -> None:
+    """The checks for one roster row typed into a form: the person works at the school that
+    day and holds a post eligible for the duty, and has a mobile on their staff record."""
     errors = {}
     if school and person and day:
-        if not Membership.objects.active(day).filter(user=person, school=school).exists():
-            errors["person"] = f"{person} 不是{school.name}的在岗教职工。"
-    if school and day and duty_role == DutyRole.LEADER:
+        problem = duty_eligibility_error(person=person, school=school, day=day, duty_role=duty_role)
+        if problem:
+            errors["person"] = problem[1]
+        else:
+            missing = duty_phone_missing(person=person)
+            if missing:
+                errors["person"] = missing
+    if dated and school and day and duty_role == DutyRole.LEADER:
         others = DutyAssignment.objects.filter(school=school, date=day, duty_role=DutyRole.LEADER)
         if exclude_pk:
             others = others.exclude(pk=exclude_pk)
@@ -208,19 +220,16 @@ def roster_row_check(*, school, person, day, duty_role, exclude_pk=None) -> None
         raise ValidationError(errors)
 
 
-def rotation_slot_add(
-    *, by, school, weekday: int, duty_role: str, person, phone: str = ""
-) -> DutyRotationSlot:
+def rotation_slot_add(*, by, school, weekday: int, duty_role: str, person) -> DutyRotationSlot:
     """Add one line to a school's weekly rotation, with the checks of the back-office form:
-    ``by`` arranges duty at the school and ``person`` works there today."""
+    ``by`` arranges duty at the school and ``person`` works there today in a post eligible
+    for the duty, with a mobile on their staff record."""
     from .selectors import roster_schools_managed_by
 
     if not roster_schools_managed_by(user=by).filter(pk=school.pk).exists():
         raise ValidationError({"school": "您不能为这所学校安排值班。"})
-    roster_row_check(school=school, person=person, day=timezone.localdate(), duty_role=None)
-    slot = DutyRotationSlot(
-        school=school, weekday=weekday, duty_role=duty_role, person=person, phone=phone
-    )
+    roster_row_check(school=school, person=person, day=timezone.localdate(), duty_role=duty_role)
+    slot = DutyRotationSlot(school=school, weekday=weekday, duty_role=duty_role, person=person)
     slot.full_clean()
     slot.save()
     return slot
@@ -243,8 +252,18 @@ def _students_from_numbers(*, school, numbers) -> list[Student]:
     return [found[n] for n in dict.fromkeys(wanted)]
 
 
-def _check_times(*, occurred_at, discovered_at, now) -> None:
+def _check_times(
+    *, occurred_at, discovered_at, now, parents_contacted_at=None, leader_arrived_at=None
+) -> None:
     errors = {}
+    for field, value, label in (
+        ("parents_contacted_at", parents_contacted_at, "联系家长时间"),
+        ("leader_arrived_at", leader_arrived_at, "带班领导到场时间"),
+    ):
+        if value and value > now + FUTURE_TOLERANCE:
+            errors[field] = f"{label}不能晚于当前时间。"
+        elif value and occurred_at and value < occurred_at:
+            errors[field] = f"{label}不能早于事件发生时间。"
     if discovered_at and discovered_at > now + FUTURE_TOLERANCE:
         errors["discovered_at"] = "发现时间不能晚于当前时间。"
     if occurred_at and occurred_at > now + FUTURE_TOLERANCE:
@@ -253,6 +272,15 @@ def _check_times(*, occurred_at, discovered_at, now) -> None:
         errors["discovered_at"] = "发现时间不能早于发生时间。"
     if errors:
         raise ValidationError(errors)
+
+
+def _check_police(*, police_involved: bool, police_guidance: str) -> None:
+    if (police_guidance or "").strip() and not police_involved:
+        raise ValidationError(
+            {
+                "police_involved": "已填写公安指导意见，请勾选“公安介入”；没有公安介入请清空指导意见。"
+            }
+        )
 
 
 def incident_create(
@@ -266,6 +294,10 @@ def incident_create(
     first_facts: str,
     student_numbers=(),
     public_opinion_note: str = "",
+    parents_contacted_at=None,
+    leader_arrived_at=None,
+    police_involved: bool = False,
+    police_guidance: str = "",
     now=None,
 ) -> IncidentReport:
     """File an incident. The clocks start at ``discovered_at``; ``created_at`` is the server's."""
@@ -274,7 +306,14 @@ def incident_create(
     now = now or timezone.now()
     if not incident_schools_reportable_by(user=user).filter(pk=school.pk).exists():
         raise ValidationError({"school": "只能为本校登记事件。"})
-    _check_times(occurred_at=occurred_at, discovered_at=discovered_at, now=now)
+    _check_times(
+        occurred_at=occurred_at,
+        discovered_at=discovered_at,
+        now=now,
+        parents_contacted_at=parents_contacted_at,
+        leader_arrived_at=leader_arrived_at,
+    )
+    _check_police(police_involved=police_involved, police_guidance=police_guidance)
     students = _students_from_numbers(school=school, numbers=student_numbers)
     incident = IncidentReport(
         school=school,
@@ -285,6 +324,10 @@ def incident_create(
         first_facts=first_facts,
         reporter=user,
         public_opinion_note=public_opinion_note,
+        parents_contacted_at=parents_contacted_at,
+        leader_arrived_at=leader_arrived_at,
+        police_involved=police_involved,
+        police_guidance=police_guidance.strip(),
         created_at=now,
         updated_at=now,
         updated_by=user,
@@ -316,6 +359,10 @@ EDITABLE_FIELDS = (
     "place",
     "first_facts",
     "public_opinion_note",
+    "parents_contacted_at",
+    "leader_arrived_at",
+    "police_involved",
+    "police_guidance",
 )
 
 
@@ -326,6 +373,8 @@ def _display(incident, field, value):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if field == "category":
         return dict(IncidentReport._meta.get_field("category").choices).get(value, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
     text = str(value)
     return text if len(text) <= 80 else text[:80] + "…"
 
@@ -352,7 +401,14 @@ def incident_update(
             raise ValidationError("事件已结案，报告内容不能再修改。")
         values = {f: data.get(f, getattr(current, f)) for f in EDITABLE_FIELDS}
         _check_times(
-            occurred_at=values["occurred_at"], discovered_at=values["discovered_at"], now=now
+            occurred_at=values["occurred_at"],
+            discovered_at=values["discovered_at"],
+            now=now,
+            parents_contacted_at=values["parents_contacted_at"],
+            leader_arrived_at=values["leader_arrived_at"],
+        )
+        _check_police(
+            police_involved=values["police_involved"], police_guidance=values["police_guidance"]
         )
         changes = []
         for field in EDITABLE_FIELDS:
@@ -411,10 +467,12 @@ def incident_entry_add(
     content: str,
     caller: str = "",
     callee: str = "",
+    attachment=None,
     now=None,
 ) -> IncidentEntry:
     """Add a report to the timeline. ``entered_at`` is the server's time; ``happened_at`` the
-    user's. A final report closes the incident."""
+    user's. A final report closes the incident. The written and the final report may carry
+    an attachment (stored privately, see ``IncidentEntry.attachment``)."""
     now = now or timezone.now()
     errors = {}
     if incident.status == IncidentStatus.CLOSED:
@@ -437,6 +495,10 @@ def incident_entry_add(
         errors["kind"] = f"该事件已有{EntryKind(kind).label}；补充情况请用“续报”。"
     if kind == EntryKind.FINAL and EntryKind.WRITTEN not in existing:
         errors["kind"] = "书面报告尚未登记，不能提交终结报告。"
+    if attachment is not None:
+        problem = attachment_problem(kind=kind, attachment=attachment)
+        if problem:
+            errors["attachment"] = problem
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -450,6 +512,11 @@ def incident_entry_add(
             callee=callee.strip(),
             content=content.strip(),
         )
+        if attachment is not None:
+            name = os.path.basename(attachment.name)[:200]
+            entry.attachment_name = name
+            entry.attachment.save(name, attachment, save=False)
+            entry.save(update_fields=["attachment", "attachment_name"])
         if kind == EntryKind.FINAL:
             IncidentReport.objects.filter(pk=incident.pk).update(
                 status=IncidentStatus.CLOSED,
@@ -462,144 +529,25 @@ def incident_entry_add(
     return entry
 
 
-# --- safety checks -------------------------------------------------------------------------
+ATTACHMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx")
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 
-def safety_check_check(*, date, problems_found: str, fix_deadline, status: str) -> None:
-    """The rules of one safety-check record (the back-office form asks the same)."""
-    errors: dict[str, list[str]] = {}
+def attachment_problem(*, kind: str, attachment) -> str | None:
+    """Why an entry's attachment is refused, or None."""
+    if kind not in ATTACHMENT_KINDS:
+        return "只有书面报告和终结报告可以附加文件。"
+    if not attachment.name.lower().endswith(ATTACHMENT_TYPES):
+        return "附件应为 PDF、图片（JPG、PNG）、Word 或 Excel 文件。"
+    if attachment.size > ATTACHMENT_MAX_BYTES:
+        return "附件不能超过 20 MB。"
+    from portal.storage import upload_problem
 
-    def add(field, message):
-        errors.setdefault(field, []).append(message)
-
-    problems = (problems_found or "").strip()
-    if problems and status == SafetyCheckStatus.NO_PROBLEM:
-        add("status", "已填写发现问题，状态应为“整改中”或“已整改”。")
-    if problems and not fix_deadline:
-        add("fix_deadline", "发现问题时必须填写整改期限。")
-    if not problems and status != SafetyCheckStatus.NO_PROBLEM:
-        add("problems_found", "状态为整改时，请写明发现的问题。")
-    if date and fix_deadline and fix_deadline < date:
-        add("fix_deadline", "整改期限不能早于检查日期。")
-    if date and date > timezone.localdate():
-        add("date", "检查日期不能晚于今天。")
-    if errors:
-        raise ValidationError(errors)
+    return upload_problem(folder="duty")
 
 
-def safety_check_add(
-    *,
-    by,
-    school,
-    date,
-    inspector: str,
-    items_checked: str,
-    problems_found: str = "",
-    fix_deadline=None,
-    status: str = SafetyCheckStatus.NO_PROBLEM,
-) -> SafetyCheck:
-    """Record a safety check at a school ``by`` keeps the safety records of."""
-    from .selectors import safety_schools_managed_by
+# --- safety checks: ``duty.safety`` (checks, their checklists, overdue fixes) -------------
 
-    if not safety_schools_managed_by(user=by).filter(pk=school.pk).exists():
-        raise ValidationError({"school": "您不能为这所学校登记安全检查。"})
-    safety_check_check(
-        date=date, problems_found=problems_found, fix_deadline=fix_deadline, status=status
-    )
-    check = SafetyCheck(
-        school=school,
-        date=date,
-        inspector=inspector,
-        items_checked=items_checked,
-        problems_found=problems_found,
-        fix_deadline=fix_deadline,
-        status=status,
-    )
-    check.full_clean()
-    check.save()
-    return check
-
-
-# --- reminders -----------------------------------------------------------------------------
-
-
-def _reminder_message(*, incident, clock, stage) -> tuple[str, str]:
-    local = timezone.localtime(clock.due_at)
-    what = f"{incident.school.name}“{incident.get_category_display()}”事件（发现于 {timezone.localtime(incident.discovered_at):%m-%d %H:%M}）"
-    if stage == ReminderStage.OVERDUE:
-        subject = f"【逾期】{incident.school.name} 事件{clock.label}已逾期"
-        body = (
-            f"{what}的{clock.label}应于 {local:%m-%d %H:%M} 前完成，目前{clock.text}，请立即处理。"
-        )
-    else:
-        subject = f"【提醒】{incident.school.name} 事件{clock.label}即将到期"
-        body = f"{what}的{clock.label}应于 {local:%m-%d %H:%M} 前完成（{clock.text}）。"
-    return subject, body
-
-
-def reminders_send(*, now=None) -> int:
-    """Notify the school's leader on duty today and the bureau admins of clocks about to fall
-    due or overdue. Each (incident, clock, stage, person) is notified once, ever: the
-    ``ReminderSent`` row is written before the mail, under a unique constraint."""
-    now = now or timezone.now()
-    horizon = max(CLOCKS.values())
-    candidates = list(
-        incidents_with_clocks(
-            IncidentReport.objects.filter(status=IncidentStatus.OPEN).select_related("school")
-        ).filter(discovered_at__gte=now - horizon - datetime.timedelta(days=7))
-    )
-    if not candidates:
-        return 0
-    leaders = duty_leaders_on(
-        day=timezone.localdate(now), school_ids={i.school_id for i in candidates}
-    )
-    admins = bureau_admins()
-    sent = 0
-    admin_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    for incident in candidates:
-        for clock in incident_clocks(incident=incident, now=now):
-            if clock.done_at is not None:
-                continue
-            if now > clock.due_at:
-                stage = ReminderStage.OVERDUE
-            elif now >= clock.due_at - DUE_SOON_LEAD[clock.kind]:
-                stage = ReminderStage.DUE_SOON
-            else:
-                continue
-            recipients = list(admins)
-            leader = leaders.get(incident.school_id)
-            if leader and leader.person not in recipients:
-                recipients.append(leader.person)
-            subject, body = _reminder_message(incident=incident, clock=clock, stage=stage)
-            link = f"{admin_url}/admin/duty/incidents/{incident.pk}/"
-            for person in recipients:
-                try:
-                    with transaction.atomic():
-                        ReminderSent.objects.create(
-                            incident=incident,
-                            clock=clock.kind,
-                            stage=stage,
-                            recipient=person,
-                            sent_at=now,
-                        )
-                        DutyNotice.objects.create(
-                            recipient=person,
-                            incident=incident,
-                            message=f"{subject}：{body}"[:300],
-                            created_at=now,
-                        )
-                except IntegrityError:
-                    continue  # already sent by an earlier (or a concurrent) run
-                if person.email:
-                    try:
-                        send_mail(subject, f"{body}\n\n查看：{link}", None, [person.email])
-                    except OSError:
-                        log.warning("duty reminder mail failed for incident %s", incident.pk)
-                sent += 1
-    return sent
-
-
-def notice_mark_read(*, user, notice_id: int) -> None:
-    DutyNotice.objects.filter(recipient=user, pk=notice_id, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+# --- reminders: ``duty.reminders`` ------------------------------------------------------------
+from .reminders import notice_mark_read, reminders_send  # noqa: E402, F401
+from .safety import safety_check_add, safety_check_check  # noqa: E402, F401

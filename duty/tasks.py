@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from .services import reminders_send
+from .reminders import reminders_send
 
 
 @task()

@@ -204,7 +204,7 @@ def incident_print(request, pk):
 @require_POST
 def entry_add(request, pk):
     incident = _get_incident(request, pk, manage=True)
-    form = EntryForm(request.POST)
+    form = EntryForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             services.incident_entry_add(incident=incident, user=request.user, **form.cleaned_data)
@@ -222,6 +222,36 @@ def entry_add(request, pk):
         {**context, "entry_form": form, "page_title": str(incident), "header_title": "事件报告"},
         status=400,
     )
+
+
+@capability_view("duty.incident.read", object_type="duty.entry_attachment")
+def entry_attachment(request, pk):
+    """An entry's attachment, after the same scope check as its incident; logged. The file
+    lives in private storage: this view is its only way out."""
+    import os
+
+    from django.http import FileResponse
+
+    from portal.downloads import download_name_set
+
+    from .models import IncidentEntry
+
+    entries = IncidentEntry.objects.select_related("incident__school").filter(
+        incident__in=selectors.incidents_visible_to(user=request.user)
+    )
+    entry = scoped_get(request, entries, pk, action="download", object_type="duty.incidententry")
+    if not entry.attachment:
+        raise Http404
+    access_log_record(
+        request=request,
+        action="download",
+        object_type="duty.incidententry",
+        object_id=entry.pk,
+        school=entry.incident.school,
+    )
+    response = FileResponse(entry.attachment.open("rb"), as_attachment=True)
+    name = entry.attachment_name or os.path.basename(entry.attachment.name)
+    return download_name_set(response, filename=name)
 
 
 def _add_errors(form, exc: ValidationError):
@@ -291,6 +321,12 @@ def incident_edit(request, pk):
         "first_facts": incident.first_facts,
         "student_numbers": "\n".join(incident.students.values_list("student_number", flat=True)),
         "public_opinion_note": incident.public_opinion_note,
+        "parents_contacted_at": incident.parents_contacted_at
+        and timezone.localtime(incident.parents_contacted_at),
+        "leader_arrived_at": incident.leader_arrived_at
+        and timezone.localtime(incident.leader_arrived_at),
+        "police_involved": incident.police_involved,
+        "police_guidance": incident.police_guidance,
         "version": incident.version,
     }
     if request.method == "POST":

@@ -13,7 +13,7 @@ from schools.backoffice import AreaViewSet, MenuLink
 from schools.selectors import memberships_of
 from schools.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
 
-from . import admin_urls, selectors
+from . import admin_urls, safety, selectors
 from .forms import DutyAssignmentForm, DutyRotationSlotForm, SafetyCheckForm
 from .models import DutyAssignment, DutyRotationSlot, IncidentReport, SafetyCheck
 
@@ -139,6 +139,8 @@ class DutyArea(AreaViewSet):
             icon="tick-inverse",
             order=60,
         ),
+        MenuLink("逐项登记安全检查", route="safety_checklist", icon="list-ul", order=65),
+        MenuLink("安全隐患整改逾期", route="safety_overdue", icon="warning", order=70),
         MenuLink("值班提醒", route="notices", icon="mail", order=90),
     )
 
@@ -146,6 +148,23 @@ class DutyArea(AreaViewSet):
 @hooks.register("register_admin_viewset")
 def register_duty_viewsets():
     return [roster_viewset, rotation_viewset, safety_viewset, DutyArea()]
+
+
+@hooks.register(TODO_HOOK)
+def safety_overdue_todo(*, user):
+    """Overdue fixes for the school's people who keep safety checks (``duty.safety``)."""
+    count = safety.overdue_todo_count(user=user)
+    if not count:
+        return []
+    return [
+        TodoItem(
+            area="值班与事件",
+            label="安全隐患整改逾期",
+            count=count,
+            url=reverse("duty_admin:safety_overdue"),
+            severity=OVERDUE,
+        )
+    ]
 
 
 class TodayDutyPanel(Component):

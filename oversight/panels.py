@@ -106,35 +106,49 @@ def _without_psych(*, user, schools, period: Period) -> set[int]:
 
 
 def build_psych_panel(*, schools, values, period, extra) -> PanelContent:
+    """中小学 only are judged (the source: 每所中小学); kindergartens are listed apart."""
+    from schools.vocab import is_kindergarten
+
     full, part, staff = values["psych_full_time"], values["psych_part_time"], values["staff_count"]
     lacking = extra
-    total = len(schools)
-    with_full = sum(1 for s in schools if full.get(s.pk))
-    part_only = sum(1 for s in schools if not full.get(s.pk) and part.get(s.pk))
-    without = sum(1 for s in schools if s.pk in lacking)
+    judged = [s for s in schools if not is_kindergarten(s.kind)]
+    kindergartens = [s for s in schools if is_kindergarten(s.kind)]
+    total = len(judged)
+    with_full = sum(1 for s in judged if full.get(s.pk))
+    part_only = sum(1 for s in judged if not full.get(s.pk) and part.get(s.pk))
+    without = sum(1 for s in judged if s.pk in lacking)
     groups = [("配有专职教师", with_full), ("仅有兼职教师", part_only), ("未配备", without)]
     chart = bar_chart(
         [Bar(label, n, of=total, text=f"{n} 所") for label, n in groups],
-        title="心理健康教育教师配备（学校数）",
+        title="中小学心理健康教育教师配备（学校数）",
     )
+
+    def hint(s) -> str:
+        if is_kindergarten(s.kind):
+            return "幼儿园（单列）"
+        return "未配备" if s.pk in lacking else ""
+
     rows = [
-        [
-            s.name,
-            full.get(s.pk, 0),
-            part.get(s.pk, 0),
-            staff.get(s.pk, 0),
-            "未配备" if s.pk in lacking else "",
-        ]
-        for s in schools
+        [s.name, full.get(s.pk, 0), part.get(s.pk, 0), staff.get(s.pk, 0), hint(s)]
+        for s in judged + kindergartens
     ]
-    alerts = [f"{s.name}尚未配备专职或兼职心理健康教育教师。" for s in schools if s.pk in lacking]
+    alerts = [f"{s.name}尚未配备专职或兼职心理健康教育教师。" for s in judged if s.pk in lacking]
+    kg_with = sum(1 for s in kindergartens if full.get(s.pk) or part.get(s.pk))
     return PanelContent(
         chart=chart,
-        chart_headers=["配备情况", "学校数", "占比"],
-        chart_rows=[[label, n, percent(n, total)] for label, n in groups],
+        chart_headers=["配备情况（中小学）", "学校数", "占比"],
+        chart_rows=[[label, n, percent(n, total)] for label, n in groups]
+        + (
+            [["幼儿园（单列）：已配备", kg_with, percent(kg_with, len(kindergartens))]]
+            if kindergartens
+            else []
+        ),
         school_headers=["学校", "专职（人）", "兼职（人）", "在岗教职工（人）", "提示"],
         school_rows=rows,
-        note=f"每所学校至少应配备 1 名专职或兼职心理健康教育教师。统计日：{period.as_of:%Y-%m-%d}。",
+        note=(
+            "每所中小学至少应配备 1 名专职或兼职心理健康教育教师；幼儿园不在此要求之列，"
+            f"单列显示，不计为缺口。统计日：{period.as_of:%Y-%m-%d}。"
+        ),
         alerts=alerts,
     )
 

@@ -259,6 +259,11 @@ _TABLE = [
     _cap("duty.roster.read", "查看值班表", _at(Reach.SCHOOL, *_EVERY_STAFF), bureau=Bureau.READ),
     _cap("duty.phonelist.read", "全市今日值班电话", bureau=Bureau.READ),
     _cap("duty.roster.write", "排班", _at(Reach.SCHOOL, SA, SL), bureau=Bureau.ADMIN),
+    # Who may be put on duty: 领导带班 is a school leader's; 中层干部值班 a middle-level
+    # cadre's — the school admin (办公室) and the grade leader (年级组长) are the middle-level
+    # posts of the role vocabulary.
+    _cap("duty.lead.eligible", "可担任带班领导", _at(Reach.SCHOOL, SL)),
+    _cap("duty.cadre.eligible", "可担任值班干部（中层干部）", _at(Reach.SCHOOL, SA, GL)),
     _cap("duty.incident.report", "报告事件", _at(Reach.SCHOOL, *_EVERY_STAFF), bureau=Bureau.ADMIN),
     _cap(
         "duty.incident.read",
@@ -313,6 +318,7 @@ _TABLE = [
         _at(Reach.SCHOOL, *_SCHOOL_WIDE),
         bureau=Bureau.READ,
     ),
+    _cap("courses.lesson.rule", "设定心理健康课开课频次（本局规定）", bureau=Bureau.ADMIN),
     _cap(
         "courses.lesson.read",
         "查看授课记录与覆盖",

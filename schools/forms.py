@@ -115,7 +115,14 @@ class StaffCreateForm(ScopedModelForm):
     )
     real_name = forms.CharField(label="姓名", max_length=50)
     phone = forms.CharField(
-        label="手机号码", max_length=20, required=False, validators=[phone_validator]
+        label="手机号码",
+        max_length=20,
+        required=False,
+        validators=[phone_validator],
+        help_text="值班电话、事件提醒都用这个号码。",
+    )
+    email = forms.EmailField(
+        label="电子邮箱", required=False, help_text="站内消息同时发送到这个邮箱。"
     )
 
     class Meta:
@@ -126,6 +133,7 @@ class StaffCreateForm(ScopedModelForm):
         "username",
         "real_name",
         "phone",
+        "email",
         "school",
         "role",
         "grade",

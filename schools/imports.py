@@ -58,7 +58,10 @@ STAFF_SCHEMA = spreadsheets.Schema(
     [
         Column("用户名", blank_ok=False),
         Column("姓名", blank_ok=False, max_length=50),
+        # The staff record's contacts: the one mobile duty lists and reminders use, and the
+        # address notifications are mailed to.
         Column("手机", required=False, parse=spreadsheets.phone),
+        Column("邮箱", required=False, parse=spreadsheets.email, max_length=254),
         Column("角色"),
         Column("分管年级", required=False),
         Column("专兼职", required=False),
@@ -214,6 +217,7 @@ def staff_import_check(*, by, school, table: Table, progress=None) -> list[dict]
             username=username,
             real_name=row["姓名"],
             phone=row["手机"] or "",
+            email=row["邮箱"] or "",
             role=role,
             grade=grade,
             psych_employment=employment,
@@ -303,6 +307,7 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
             username=name,
             real_name=p["real_name"],
             phone=p["phone"],
+            email=p["email"],
             password=make_password(None),  # unusable until the first-login link
         )
         for name, p in sorted(first_of.items())  # username order: no deadlocks
@@ -364,7 +369,7 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
             through.objects.bulk_create(
                 [through(user_id=u, group_id=g) for u, g in sorted(links)], batch_size=500
             )
-            # Existing accounts (few): fill empty name/phone, recompute their groups.
+            # Existing accounts (few): fill empty name/phone/e-mail, recompute their groups.
             for name, user in sorted(existing.items()):
                 first = first_of[name]
                 changed = []
@@ -374,6 +379,9 @@ def staff_import_write(*, by, school, planned: list[dict]) -> ImportResult:
                 if first["phone"] and not user.phone:
                     user.phone = first["phone"]
                     changed.append("phone")
+                if first["email"] and not user.email:
+                    user.email = first["email"]
+                    changed.append("email")
                 if changed:
                     user.save(update_fields=changed)
                 membership_sync_groups(user=user)

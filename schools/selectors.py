@@ -18,7 +18,7 @@ from .access import (  # noqa: F401 - the request-level memo lives with the capa
     user_memo,
 )
 from .models import AccessLog, Facility, Membership, School, SchoolClass, Student
-from .vocab import PsychEmployment
+from .vocab import KINDERGARTEN_KINDS, PsychEmployment
 
 
 def school_ids_with(*, user, cap: str | None = None) -> set[int]:
@@ -130,13 +130,32 @@ def facilities_managed_by(*, user) -> QuerySet[Facility]:
 # --- bureau views ----------------------------------------------------------------------------
 
 
-def schools_without_psych_teacher(*, user, on=None) -> QuerySet[School]:
-    """Schools with no active full- or part-time psychology teacher (R-10)."""
+def _with_psych_flag(*, user, on=None) -> QuerySet[School]:
     day = on or timezone.localdate()
     active_psych = Membership.objects.active(day).filter(
         school=OuterRef("pk"), psych_employment__in=PsychEmployment.values
     )
-    return schools_for(user=user).annotate(has_psych=Exists(active_psych)).filter(has_psych=False)
+    return schools_for(user=user).annotate(has_psych=Exists(active_psych))
+
+
+def schools_without_psych_teacher(*, user, on=None) -> QuerySet[School]:
+    """中小学 with no active full- or part-time psychology teacher (R-10): the source asks
+    it of 每所中小学, so kindergartens are never gaps (``kindergartens_psych_staffing``)."""
+    return (
+        _with_psych_flag(user=user, on=on)
+        .exclude(kind__in=KINDERGARTEN_KINDS)
+        .filter(has_psych=False)
+    )
+
+
+def primary_secondary_schools_for(*, user) -> QuerySet[School]:
+    """The 中小学 among the schools the user sees (every kind but kindergartens)."""
+    return schools_for(user=user).exclude(kind__in=KINDERGARTEN_KINDS)
+
+
+def kindergartens_psych_staffing(*, user, on=None) -> QuerySet[School]:
+    """Kindergartens the user sees, each with ``has_psych``: listed apart, not gaps."""
+    return _with_psych_flag(user=user, on=on).filter(kind__in=KINDERGARTEN_KINDS)
 
 
 def access_log_for(*, user) -> QuerySet[AccessLog]:

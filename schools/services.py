@@ -10,7 +10,7 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 
 from . import access, hooks
 from .audit import access_log_record
-from .models import Membership
+from .models import Membership, School
 from .selectors import (
     forget_memberships,
     memberships_of,
@@ -162,6 +162,7 @@ def staff_member_add(
     username: str,
     real_name: str,
     phone: str = "",
+    email: str = "",
     role: str,
     grade: int | None = None,
     psych_employment: str = "",
@@ -179,7 +180,12 @@ def staff_member_add(
     user = User.objects.filter(username=username).first()
     password = None
     if user is None:
-        user = User(username=username, real_name=real_name.strip(), phone=phone.strip())
+        user = User(
+            username=username,
+            real_name=real_name.strip(),
+            phone=phone.strip(),
+            email=email.strip(),
+        )
         password = _initial_password()
         user.set_password(password)
         # Field errors keep their names (username, real_name, phone) for the form.
@@ -193,6 +199,9 @@ def staff_member_add(
         if phone.strip() and not user.phone:
             user.phone = phone.strip()
             changed.append("phone")
+        if email.strip() and not user.email:
+            user.email = email.strip()
+            changed.append("email")
         if changed:
             user.save(update_fields=changed)
     duplicate = Membership.objects.active().filter(user=user, school=school, role=role)
@@ -210,6 +219,31 @@ def staff_member_add(
         membership.active_from = active_from
     membership_save(membership=membership)
     return membership, password
+
+
+def staff_contact_set(*, by, user, phone: str | None = None, email: str | None = None):
+    """Set a staff member's mobile and/or e-mail on their staff record (the user): the one
+    number duty lists, reminders and notifications use. ``by`` must keep the staff records
+    of a school where the user works (``schools.records.write``)."""
+    from . import access
+
+    schools = Membership.objects.active().filter(user=user).values_list("school_id", flat=True)
+    if not any(
+        access.can(user=by, cap="schools.records.write", obj=School(pk=pk))
+        for pk in set(schools)
+        if pk
+    ):
+        raise ValidationError("您不能修改这位教职工的联系方式。")
+    changed = []
+    if phone is not None:
+        user.phone = phone.strip()
+        changed.append("phone")
+    if email is not None:
+        user.email = email.strip()
+        changed.append("email")
+    user.full_clean(exclude=[f.name for f in user._meta.fields if f.name not in changed])
+    user.save(update_fields=changed)
+    return user
 
 
 def staff_member_update(*, by, membership: Membership) -> Membership:

@@ -65,6 +65,27 @@ KIND_STAGES = {
 }
 
 
+#: Kindergarten grades (小班、中班、大班): measured apart from 中小学 (the source's requirements
+#: name 每所中小学; kindergartens are listed and counted separately, never as 中小学 gaps).
+KINDERGARTEN_GRADES = frozenset(STAGE_GRADES[Stage.KINDERGARTEN])
+#: The two groups figures are measured in: 中小学 (every kind but kindergartens) and 幼儿园.
+SCHOOL_GROUPS = {"school": "中小学", "kindergarten": "幼儿园"}
+
+
+#: School kinds that are kindergartens (the rest are the 中小学 of the source's 每所中小学).
+KINDERGARTEN_KINDS = frozenset({SchoolKind.KINDERGARTEN})
+
+
+def is_kindergarten(kind: str) -> bool:
+    """Whether a school of ``kind`` is a kindergarten (not one of the 中小学)."""
+    return kind in KINDERGARTEN_KINDS
+
+
+def group_of_kind(kind: str) -> str:
+    """``"kindergarten"`` or ``"school"`` (中小学, 中职 included): see ``SCHOOL_GROUPS``."""
+    return "kindergarten" if is_kindergarten(kind) else "school"
+
+
 def stage_of_grade(grade: int) -> str:
     for stage, grades in STAGE_GRADES.items():
         if grade in grades:

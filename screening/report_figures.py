@@ -1,10 +1,11 @@
 """Screening figures and the screening panel of the oversight reports and dashboard (R-18).
 
-Imported in ``ScreeningConfig.ready``. Coverage is over *target* students: the union of the
-targets of a school's rounds in the period (``selectors.coverage_counts``), each student
-counted once. Only shares and suppressed counts leave this module: no share where the target
-group or the count behind it is under 5 (``selectors.coverage_share``), and warning counts go through
-``oversight.suppression.suppress_table`` (rows, columns and totals together).
+Imported in ``ScreeningConfig.ready``. Coverage is over **every enrolled student** of a
+school (三个全覆盖: ``selectors.coverage_counts``): screened in the period ÷ students, with an
+archive ÷ students. A school that held no round shows 0 % and is flagged “未开展筛查”. Only
+shares and suppressed counts leave this module: no share where the school has under 5
+students or the count behind it is 1–4 (``selectors.coverage_share``), and warning counts go
+through ``oversight.suppression.suppress_table`` (rows, columns and totals together).
 """
 
 from oversight.charts import Bar, bar_chart
@@ -14,7 +15,14 @@ from oversight.suppression import suppress_small
 from schools.calendar import Period
 
 from .models import WarningLevel
-from .selectors import coverage_counts, coverage_share, warning_level_counts, warning_table
+from .selectors import (
+    NO_ROUND,
+    SMALL_CELL,
+    coverage_counts,
+    coverage_share,
+    warning_level_counts,
+    warning_table,
+)
 
 SOURCE = "心理测评与档案"
 
@@ -23,26 +31,28 @@ def _ids(schools) -> list[int]:
     return [s.pk for s in schools]
 
 
-def _coverage(*, schools, period: Period, which: int) -> dict[int, float | None]:
+def _coverage(*, schools, period: Period, which: str) -> dict[int, float | None]:
     counts = coverage_counts(
-        school_ids=_ids(schools), school_year_start=period.start, until=period.end
+        school_ids=_ids(schools), start=period.start, end=period.end, rounds=False
     )
-    targets, part = counts[0], counts[which]
-    return {pk: coverage_share(part.get(pk, 0), targets.get(pk, 0)) for pk in _ids(schools)}
+    part = getattr(counts, which)
+    return {pk: coverage_share(part.get(pk, 0), counts.students.get(pk, 0)) for pk in _ids(schools)}
 
 
 def screening_coverage(*, schools, period: Period) -> dict[int, float | None]:
-    """Per cent of the period's target students with a screening result taken in it."""
-    return _coverage(schools=schools, period=period, which=1)
+    """Per cent of the school's enrolled students screened in the period (0 with no round)."""
+    return _coverage(schools=schools, period=period, which="screened")
 
 
 def archive_coverage(*, schools, period: Period) -> dict[int, float | None]:
-    """Per cent of the period's target students with a mental-health archive."""
-    return _coverage(schools=schools, period=period, which=2)
+    """Per cent of the school's enrolled students with a mental-health archive."""
+    return _coverage(schools=schools, period=period, which="archived")
 
 
 def _percent_text(value) -> str:
-    return "—" if value is None else f"{value:g}%"
+    """A share, or “<5 人” where it is hidden (a count of 1–4 behind it, or a school of
+    under 5 students): never “—”, which read as “nothing to report”."""
+    return f"<{SMALL_CELL} 人" if value is None else f"{value:g}%"
 
 
 register_figure(
@@ -64,22 +74,21 @@ register_figure(
 
 
 def warnings_by_level(*, user, schools, period) -> dict:
-    """Counts behind the panel: per-school and city-wide. Two (unsuppressed) reads."""
+    """Counts behind the panel: per-school and city-wide. Three (unsuppressed) reads."""
     ids = _ids(schools)
-    targets, screened, archived = coverage_counts(
-        school_ids=ids, school_year_start=period.start, until=period.end
-    )
+    counts = coverage_counts(school_ids=ids, start=period.start, end=period.end)
     return {
         "warnings": warning_level_counts(school_ids=ids),
-        "students": targets,
-        "screened": screened,
-        "archived": archived,
+        "students": counts.students,
+        "screened": counts.screened,
+        "archived": counts.archived,
+        "with_round": counts.with_round,
     }
 
 
 def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
     screened_share, archive_share = values["screening_coverage"], values["archive_coverage"]
-    students = extra["students"]
+    students, with_round = extra["students"], extra["with_round"]
     whole = sum(students.get(s.pk, 0) for s in schools)
 
     def city(counts) -> float | None:
@@ -91,10 +100,11 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
             Bar("测评覆盖率", city_screened or 0, of=100, text=_percent_text(city_screened)),
             Bar("建档率", city_archived or 0, of=100, text=_percent_text(city_archived)),
         ],
-        title="全市心理测评覆盖率与建档率",
+        title="全市心理测评覆盖率与建档率（全体在读学生）",
     )
     levels = WarningLevel.choices
     table = warning_table(counts=extra["warnings"], school_ids=_ids(schools))
+    no_round = [s for s in schools if s.pk not in with_round]
     rows = []
     for s in schools:
         rows.append(
@@ -103,6 +113,7 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
                 suppress_small(students.get(s.pk, 0)),
                 _percent_text(screened_share.get(s.pk)),
                 _percent_text(archive_share.get(s.pk)),
+                "" if s.pk in with_round else NO_ROUND,
             ]
             + [table[(s.pk, level)] for level, _ in levels]
             + [table[(s.pk, "total")]]
@@ -111,23 +122,26 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
         chart=chart,
         chart_headers=["项目", "全市"],
         chart_rows=[
-            ["目标学生（人）", suppress_small(whole)],
+            ["在读学生（人）", suppress_small(whole)],
             ["测评覆盖率", _percent_text(city_screened)],
             ["建档率", _percent_text(city_archived)],
+            [f"{NO_ROUND}的学校（所）", len(no_round)],
         ]
         + [[f"未结预警：{label}", table[("total", level)]] for level, label in levels]
         + [["未结预警合计", table[("total", "total")]]],
-        school_headers=["学校", "目标学生（人）", "测评覆盖率", "建档率"]
+        school_headers=["学校", "在读学生（人）", "测评覆盖率", "建档率", "提示"]
         + [f"预警：{label}" for _, label in levels]
         + ["预警合计"],
         school_rows=rows,
         note=(
-            "目标学生为统计期内各筛查批次目标年级、班级的在读学生（多个批次只计一次）；"
-            "测评覆盖率为其中统计期内参加测评的占比，建档率为其中已建心理健康档案的占比。"
+            "三个全覆盖按全体在读学生计算：测评覆盖率 = 统计期内参加测评的在读学生 ÷ "
+            "全校在读学生；建档率 = 已建心理健康档案的在读学生 ÷ 全校在读学生。"
+            "统计期内未开展筛查的学校覆盖率为 0%，并标注“未开展筛查”。"
             "不足 5 人的数字显示为“<5”；为防止由合计相减推算，另有若干数字以“*”隐藏，"
             "使任何隐藏的数字都无法由行、列合计推出；"
-            "不足 5 名目标学生的学校不计比例。"
+            "在读学生不足 5 人的学校、或所计人数为 1–4 人时不显示比例。"
         ),
+        alerts=[f"{s.name}{period.start:%Y-%m-%d} 以来{NO_ROUND}。" for s in no_round],
     )
 
 

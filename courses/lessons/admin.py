@@ -24,12 +24,12 @@ from schools.viewsets import (
     ScopedModelViewSet,
     ScopedPermissionPolicy,
 )
-from schools.vocab import Grade
+from schools.vocab import Grade, is_kindergarten
 
-from ..models import LessonRecord
+from ..models import LessonRecord, LessonRule
 from . import imports as lesson_imports
 from . import selectors as sel
-from .services import lesson_record_check
+from .services import lesson_record_check, lesson_rule_set
 
 lesson_policy = ScopedPermissionPolicy(
     LessonRecord,
@@ -208,6 +208,8 @@ def lesson_coverage_view(request):
     period = Period.school_year()
     rows = sel.class_lesson_summary(school=school, start=period.start, as_of=period.as_of)
     covered = sum(1 for r in rows if r["covered"])
+    rule = sel.lesson_rule()
+    kindergarten = is_kindergarten(school.kind)
     return render(
         request,
         "courses/admin/lesson_coverage.html",
@@ -218,9 +220,45 @@ def lesson_coverage_view(request):
             "rows": rows,
             "covered": covered,
             "share": round(100 * covered / len(rows), 1) if rows else None,
-            "expected": sel.lessons_expected(start=period.start, as_of=period.as_of),
+            "expected": sel.lessons_expected(
+                start=period.start, as_of=period.as_of, kindergarten=kindergarten, rule=rule
+            ),
+            "rule_text": rule.text(kindergarten=kindergarten),
+            "group_label": "幼儿园" if kindergarten else "中小学",
             "period": period,
         },
+    )
+
+
+class LessonRuleForm(forms.ModelForm):
+    class Meta:
+        model = LessonRule
+        fields = ["interval_days", "periods", "kindergarten_interval_days", "kindergarten_periods"]
+
+
+@_view("courses.lesson.rule")
+def lesson_rule_view(request):
+    """The bureau's own rule for how often a class has a mental-health lesson (本局规定)."""
+    rule = sel.lesson_rule()
+    form = LessonRuleForm(request.POST or None, instance=rule)
+    saved = False
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                rule = lesson_rule_set(by=request.user, **form.cleaned_data)
+                saved = True
+                form = LessonRuleForm(instance=rule)
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+        else:
+            status = 400
+    return render(
+        request,
+        "courses/admin/lesson_rule.html",
+        {"title": "心理健康课开课频次（本局规定）", "form": form, "rule": rule, "saved": saved},
+        status=status,
     )
 
 
@@ -228,6 +266,7 @@ admin_patterns = [
     path("import/", lesson_import_view, name="import"),
     path("import/template.<str:fmt>", lesson_import_template, name="import_template"),
     path("coverage/", lesson_coverage_view, name="coverage"),
+    path("rule/", lesson_rule_view, name="rule"),
 ]
 
 
@@ -253,4 +292,5 @@ class LessonsArea(AreaViewSet):
         ),
         MenuLink("导入授课记录", route="import", icon="upload", order=1),
         MenuLink("班级课程覆盖", route="coverage", icon="table", order=2),
+        MenuLink("开课频次（本局规定）", route="rule", icon="cog", order=3),
     )

@@ -12,13 +12,17 @@ There is no timetable in the portal saying who teaches which class, so “a teac
 classes” are the classes they taught: a teacher records their own lessons, a school's
 admins, leaders and psychology teachers record for anyone at the school.
 
-**Curriculum coverage (课程全覆盖).** The bureau expects every class to have a mental-health
-lesson at least once every two weeks of term. A class is *covered* for a period when the
-periods (课时) recorded for it from the period's start to its reading day (``Period.as_of``)
-reach ``lessons_expected(start, as_of)`` = the term days in that window (the winter and
-summer breaks of ``schools.calendar.BREAKS`` do not count) divided by
-``LESSON_INTERVAL_DAYS`` (14), rounded down, and at least one. A school's coverage is the share of its classes that are
-covered; the city's is covered classes over all classes of the schools in view.
+**Curriculum coverage (课程全覆盖).** The source asks that mental-health classes be part of
+the school-based curriculum and sets no frequency. The expected frequency is **the bureau's
+own rule** (本局规定), a setting the bureau edits (``LessonRule``: by default one lesson every
+two weeks of term), with its own values for 中小学 and for kindergartens — the two are
+measured separately. A class is *covered* for a period when the periods (课时) recorded for it
+from the period's start to its reading day (``Period.as_of``) reach
+``lessons_expected(start, as_of)`` = the term days in that window (the winter and summer
+breaks of ``schools.calendar.BREAKS`` do not count) divided by the rule's interval, rounded
+down, times its periods, and at least one interval's periods. A school's coverage is the
+share of its classes that are covered; the city's is given for 中小学 and kindergartens
+apart (covered classes over all classes of each group).
 """
 
 from __future__ import annotations
@@ -34,11 +38,18 @@ from schools.access import Reach
 from schools.calendar import break_days
 from schools.models import SchoolClass
 from schools.selectors import classes_for, staff_users_at
+from schools.vocab import KINDERGARTEN_GRADES
 
-from ..models import CurriculumPage, LessonPage, LessonRecord
+from ..models import CurriculumPage, LessonPage, LessonRecord, LessonRule
 
-# One mental-health lesson every this many term days (the bureau's expectation).
+# The default of the bureau's rule: one mental-health lesson every this many term days.
 LESSON_INTERVAL_DAYS = 14
+
+
+def lesson_rule() -> LessonRule:
+    """The bureau's rule for lesson frequency (本局规定), or its defaults when never set.
+    One query."""
+    return LessonRule.objects.filter(pk=1).select_related("updated_by").first() or LessonRule()
 
 
 # --- scope ---------------------------------------------------------------------------------
@@ -117,12 +128,21 @@ def curriculum_choices() -> QuerySet[CurriculumPage]:
 # --- coverage ------------------------------------------------------------------------------
 
 
-def lessons_expected(*, start: datetime.date, as_of: datetime.date) -> int:
-    """Periods a class should have had from ``start`` to ``as_of`` (see the module doc)."""
+def lessons_expected(
+    *,
+    start: datetime.date,
+    as_of: datetime.date,
+    kindergarten: bool = False,
+    rule: LessonRule | None = None,
+) -> int:
+    """Periods a class should have had from ``start`` to ``as_of`` under the bureau's rule
+    for its group (see the module doc)."""
     if as_of < start:
         return 0
+    rule = rule or lesson_rule()
+    days, periods = rule.interval(kindergarten=kindergarten)
     term_days = (as_of - start).days + 1 - break_days(start=start, end=as_of)
-    return max(1, term_days // LESSON_INTERVAL_DAYS)
+    return max(periods, term_days // days * periods)
 
 
 @dataclass(frozen=True)
@@ -130,6 +150,9 @@ class SchoolCoverage:
     classes: int = 0
     covered: int = 0
     periods: int = 0
+    # Of them, kindergarten classes (measured apart from 中小学).
+    kg_classes: int = 0
+    kg_covered: int = 0
 
     @property
     def share(self) -> float | None:
@@ -140,9 +163,14 @@ class SchoolCoverage:
 def lesson_coverage_by_school(
     *, school_ids, start: datetime.date, as_of: datetime.date
 ) -> dict[int, SchoolCoverage]:
-    """Per school: classes, covered classes and periods recorded in [start, as_of]. One query
-    (one row per class), whatever the number of schools."""
-    expected = lessons_expected(start=start, as_of=as_of)
+    """Per school: classes, covered classes and periods recorded in [start, as_of], each class
+    judged by its group's rule (kindergarten classes also counted apart). Two queries (the
+    rule, one row per class), whatever the number of schools."""
+    rule = lesson_rule()
+    expected = {
+        kg: lessons_expected(start=start, as_of=as_of, kindergarten=kg, rule=rule)
+        for kg in (False, True)
+    }
     rows = (
         SchoolClass.objects.filter(school_id__in=list(school_ids))
         .annotate(
@@ -155,14 +183,19 @@ def lesson_coverage_by_school(
             )
         )
         .order_by()
-        .values_list("school_id", "n")
+        .values_list("school_id", "grade", "n")
     )
     found: dict[int, list[int]] = {}
-    for school_id, n in rows:
-        counts = found.setdefault(school_id, [0, 0, 0])
+    for school_id, grade, n in rows:
+        kg = grade in KINDERGARTEN_GRADES
+        need = expected[kg]
+        counts = found.setdefault(school_id, [0, 0, 0, 0, 0])
+        ok = 1 if need and n >= need else 0
         counts[0] += 1
-        counts[1] += 1 if expected and n >= expected else 0
+        counts[1] += ok
         counts[2] += n
+        counts[3] += kg
+        counts[4] += ok if kg else 0
     return {
         pk: SchoolCoverage(*found[pk]) if pk in found else SchoolCoverage() for pk in school_ids
     }
@@ -183,8 +216,13 @@ def lesson_periods_by_school(
 
 
 def class_lesson_summary(*, school, start: datetime.date, as_of: datetime.date) -> list[dict]:
-    """One row per class of ``school``: periods recorded in the window and whether covered."""
-    expected = lessons_expected(start=start, as_of=as_of)
+    """One row per class of ``school``: periods recorded in the window and whether covered
+    under its group's rule (中小学 or kindergarten)."""
+    rule = lesson_rule()
+    expected = {
+        kg: lessons_expected(start=start, as_of=as_of, kindergarten=kg, rule=rule)
+        for kg in (False, True)
+    }
     classes = (
         SchoolClass.objects.filter(school=school)
         .annotate(
@@ -198,12 +236,16 @@ def class_lesson_summary(*, school, start: datetime.date, as_of: datetime.date) 
         )
         .order_by("grade", "name")
     )
-    return [
-        {
-            "school_class": c,
-            "periods": c.n,
-            "covered": bool(expected) and c.n >= expected,
-            "missing": max(0, expected - c.n),
-        }
-        for c in classes
-    ]
+    rows = []
+    for c in classes:
+        need = expected[c.grade in KINDERGARTEN_GRADES]
+        rows.append(
+            {
+                "school_class": c,
+                "periods": c.n,
+                "expected": need,
+                "covered": bool(need) and c.n >= need,
+                "missing": max(0, need - c.n),
+            }
+        )
+    return rows

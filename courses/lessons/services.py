@@ -128,3 +128,29 @@ def lesson_records_add_many(*, records: list[LessonRecord]) -> int:
     """Save records already checked by ``lesson_record_check`` (imports): all or none."""
     LessonRecord.objects.bulk_create(records, batch_size=500)
     return len(records)
+
+
+def lesson_rule_set(
+    *,
+    by,
+    interval_days: int,
+    periods: int,
+    kindergarten_interval_days: int,
+    kindergarten_periods: int,
+):
+    """Set the bureau's own rule for lesson frequency (本局规定, ``LessonRule``): only the
+    bureau's administrators (``courses.lesson.rule``)."""
+    from schools import access
+
+    from ..models import LessonRule
+
+    if not access.can(user=by, cap="courses.lesson.rule"):
+        raise ValidationError("只有市局管理员可以设定心理健康课开课频次。")
+    rule = LessonRule.objects.filter(pk=1).first() or LessonRule(pk=1)
+    rule.interval_days, rule.periods = interval_days, periods
+    rule.kindergarten_interval_days = kindergarten_interval_days
+    rule.kindergarten_periods = kindergarten_periods
+    rule.updated_at, rule.updated_by = timezone.now(), by
+    rule.full_clean()
+    rule.save()
+    return rule

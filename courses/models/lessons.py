@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-__all__ = ["LessonRecord"]
+__all__ = ["LessonRecord", "LessonRule"]
 
 
 class LessonRecord(models.Model):
@@ -97,3 +97,62 @@ class LessonRecord(models.Model):
         if self.lesson_id:
             return self.lesson.title
         return self.curriculum.title if self.curriculum_id else "心理健康课"
+
+
+def _weeks_text(days: int) -> str:
+    weeks = {7: "每周", 14: "每两周", 21: "每三周", 28: "每四周"}
+    return weeks.get(days, f"每 {days} 个教学日")
+
+
+class LessonRule(models.Model):
+    """How often a class is expected to have a mental-health lesson: **the bureau's own rule**
+    (本局规定). The source asks that mental-health classes be part of the school-based
+    curriculum and sets no frequency; the bureau sets one here, for 中小学 and for
+    kindergartens separately. One row (pk 1); read through ``courses.lessons.selectors``,
+    written through ``courses.lessons.services.lesson_rule_set``."""
+
+    interval_days = models.PositiveSmallIntegerField(
+        "中小学：周期（教学日）",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="例如 14 表示每两周（寒暑假不计）。",
+    )
+    periods = models.PositiveSmallIntegerField(
+        "中小学：每周期节数", default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    kindergarten_interval_days = models.PositiveSmallIntegerField(
+        "幼儿园：周期（教学日）",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    kindergarten_periods = models.PositiveSmallIntegerField(
+        "幼儿园：每周期节数", default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    updated_at = models.DateTimeField("修改时间", null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="修改人",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = "心理健康课开课频次（本局规定）"
+        verbose_name_plural = "心理健康课开课频次（本局规定）"
+
+    def __str__(self):
+        return f"中小学{self.text(kindergarten=False)}；幼儿园{self.text(kindergarten=True)}"
+
+    def interval(self, *, kindergarten: bool) -> tuple[int, int]:
+        """(days, periods) of the group's rule."""
+        if kindergarten:
+            return self.kindergarten_interval_days, self.kindergarten_periods
+        return self.interval_days, self.periods
+
+    def text(self, *, kindergarten: bool) -> str:
+        """“每两周 1 节”."""
+        days, periods = self.interval(kindergarten=kindergarten)
+        return f"{_weeks_text(days)} {periods} 节"

@@ -556,9 +556,14 @@ class HoursEntry(models.Model):
 
 
 class HoursTarget(models.Model):
-    """Yearly target hours for a role, set by the bureau (R-9)."""
+    """A role's target hours for a school year, set by the bureau (R-9).
 
-    year = models.PositiveSmallIntegerField("年度")
+    ``year`` is the school year's first calendar year (2026 = 2026—2027学年, 1 September to
+    31 August): hours are counted over the same school year (``targets_for_period``)."""
+
+    year = models.PositiveSmallIntegerField(
+        "学年", help_text="学年的起始年份，例如 2026 表示 2026—2027学年（9月1日至次年8月31日）。"
+    )
     role = models.CharField(
         "岗位",
         max_length=20,
@@ -569,8 +574,8 @@ class HoursTarget(models.Model):
     )
 
     class Meta:
-        verbose_name = "年度学时目标"
-        verbose_name_plural = "年度学时目标"
+        verbose_name = "学年学时目标"
+        verbose_name_plural = "学年学时目标"
         ordering = ["-year", "role"]
         constraints = [
             models.UniqueConstraint(fields=["year", "role"], name="hours_target_once_per_role"),
@@ -578,4 +583,4 @@ class HoursTarget(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.year} 年 {self.get_role_display()} {self.hours} 学时"
+        return f"{self.year}—{self.year + 1}学年 {self.get_role_display()} {self.hours} 学时"

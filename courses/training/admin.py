@@ -50,7 +50,8 @@ def _view(cap):
 
 
 def _years() -> list[int]:
-    this = sel.current_year()
+    """Calendar years for the “自然年度” choice (targets are per school year)."""
+    this = timezone.localdate().year
     return list(range(this, this - 4, -1))
 
 
@@ -130,7 +131,8 @@ def _period_context(request, period, errors) -> dict:
         "query_start": request.GET.get("start") or "",
         "query_end": request.GET.get("end") or "",
         "period_query": urlencode(
-            {k: request.GET[k] for k in PERIOD_PARAMS if request.GET.get(k)} or {"year": today.year}
+            {k: request.GET[k] for k in PERIOD_PARAMS if request.GET.get(k)}
+            or {"period": "school_year", "school_year": this}
         ),
     }
 

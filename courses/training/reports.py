@@ -24,8 +24,7 @@ from .selectors import (
     current_year,
     percent_of,
     target_for_roles,
-    targets_of_year,
-    year_range,
+    targets_for_period,
 )
 
 # --- ledger and reports --------------------------------------------------------------------
@@ -78,8 +77,9 @@ class TeacherRow:
 
 @dataclass(frozen=True)
 class ReportPeriod:
-    """The dates a training report counts. Hours targets are set per calendar year, so
-    only a calendar-year period is judged against them (``judged``)."""
+    """The dates a training report counts. Hours targets are set per school year; every
+    period is judged against the targets over its own days (``targets_for_period``: a school
+    year its target, a term or chosen dates their share of it)."""
 
     kind: str  # "year", "school_year", "term" or "custom"
     first: datetime.date
@@ -88,11 +88,17 @@ class ReportPeriod:
 
     @property
     def judged(self) -> bool:
-        return self.kind == "year"
+        return True
+
+    @property
+    def prorated(self) -> bool:
+        """The targets are a share of a school year's (any period but a whole school year)."""
+        return self.kind != "school_year"
 
     @property
     def target_year(self) -> int:
-        return self.last.year
+        """The school year (its first year) the period ends in."""
+        return SchoolYear.containing(self.last).first_year
 
     @property
     def file_label(self) -> str:
@@ -105,8 +111,8 @@ class ReportPeriod:
 
 
 PERIOD_KINDS = [
-    ("year", "自然年度"),
     ("school_year", "学年"),
+    ("year", "自然年度"),
     ("term", "学期"),
     ("custom", "自定义日期"),
 ]
@@ -114,7 +120,8 @@ MAX_PERIOD_DAYS = 3 * 366
 
 
 def period_of_year(year: int) -> ReportPeriod:
-    first, last = year_range(year)
+    """A calendar year (its targets: shares of the two school years it touches)."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     return ReportPeriod("year", first, last, f"{year}年")
 
 
@@ -133,13 +140,13 @@ def period_of_term(first_year: int, term: int) -> ReportPeriod:
 
 def report_period_from(params) -> tuple[ReportPeriod, list[str]]:
     """The period a report's query string asks for, and Chinese messages for bad input
-    (the period then falls back to the current calendar year).
+    (the period then falls back to the current school year, also the default).
 
     ``period=year&year=2026`` · ``period=school_year&school_year=2025`` ·
     ``period=term&school_year=2025&term=2`` · ``period=custom&start=…&end=…``.
     """
     today = timezone.localdate()
-    kind = params.get("period") or "year"
+    kind = params.get("period") or "school_year"
 
     def number(name, default, low, high):
         try:
@@ -149,8 +156,6 @@ def report_period_from(params) -> tuple[ReportPeriod, list[str]]:
         return value if low <= value <= high else default
 
     this_year = SchoolYear.containing(today)
-    if kind == "school_year":
-        return period_of_school_year(number("school_year", this_year.first_year, 2000, 2100)), []
     if kind == "term":
         return period_of_term(
             number("school_year", this_year.first_year, 2000, 2100),
@@ -171,8 +176,10 @@ def report_period_from(params) -> tuple[ReportPeriod, list[str]]:
         if not errors:
             first, last = dates["start"], dates["end"]
             return ReportPeriod("custom", first, last, f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d}"), []
-        return period_of_year(today.year), errors
-    return period_of_year(number("year", today.year, 2000, 2100)), []
+        return period_of_school_year(this_year.first_year), errors
+    if kind == "year":
+        return period_of_year(number("year", today.year, 2000, 2100)), []
+    return period_of_school_year(number("school_year", this_year.first_year, 2000, 2100)), []
 
 
 def _hours_by_teacher(*, teacher_ids_qs, period: ReportPeriod) -> dict[int, Decimal]:
@@ -195,9 +202,9 @@ def school_hours_report(
     role: str = "",
     below_only: bool = False,
 ) -> dict:
-    """Each active staff member's hours in the period (default: the calendar ``year``);
-    judged against the year's target when the period is a calendar year. Four queries."""
-    period = period or period_of_year(year or current_year())
+    """Each active staff member's hours in the period (default: the school ``year``), judged
+    against the targets over the same days (``targets_for_period``). Four queries."""
+    period = period or period_of_school_year(year or current_year())
     staff = (
         Membership.objects.active()
         .filter(school=school)
@@ -210,7 +217,7 @@ def school_hours_report(
             user__in=Membership.objects.active().filter(school=school, role=role).values("user_id")
         )
     staff = list(staff)
-    targets = targets_of_year(year=period.target_year) if period.judged else {}
+    targets = targets_for_period(first=period.first, last=period.last)
     # A school's staff is small: an id list lets the database use the (teacher, date) index.
     hours = _hours_by_teacher(teacher_ids_qs={m.user_id for m in staff}, period=period)
     rows: dict[int, TeacherRow] = {}
@@ -270,9 +277,9 @@ class SchoolRow:
 def bureau_hours_report(
     *, user, year: int | None = None, period: ReportPeriod | None = None, below_share: int = 80
 ) -> dict:
-    """Per school: staff, hours, share of teachers meeting target (calendar-year periods).
+    """Per school: staff, hours, share of teachers meeting the target over the same period.
     Four queries."""
-    period = period or period_of_year(year or current_year())
+    period = period or period_of_school_year(year or current_year())
     schools = list(report_schools_for(user=user).order_by("code"))
     school_ids = [s.pk for s in schools]
     staff = (
@@ -281,7 +288,7 @@ def bureau_hours_report(
         .filter(role__in=access.roles_holding("courses.hours.earn"))
         .values_list("school_id", "user_id", "role")
     )
-    targets = targets_of_year(year=period.target_year) if period.judged else {}
+    targets = targets_for_period(first=period.first, last=period.last)
     hours = _hours_by_teacher(teacher_ids_qs=staff.values("user_id"), period=period)
     roles: dict[tuple[int, int], set[str]] = {}
     for school_id, user_id, role in staff:
@@ -332,13 +339,16 @@ def hours_by_school(*, school_ids, first: datetime.date, last: datetime.date) ->
     return out
 
 
-def hours_target_by_school(*, school_ids, year: int, on: datetime.date) -> dict[int, Decimal]:
-    """``{school_id: sum of the year's targets of the school's staff active on ``on``}``.
+def hours_target_by_school(
+    *, school_ids, first: datetime.date, last: datetime.date, on: datetime.date
+) -> dict[int, Decimal]:
+    """``{school_id: sum of the targets over [first, last] of the school's staff active on
+    ``on``}`` — the same days the hours are counted over (``targets_for_period``).
 
     Same rule as the reports: a teacher with several roles meets the highest role target.
     Two queries.
     """
-    targets = targets_of_year(year=year)
+    targets = targets_for_period(first=first, last=last)
     staff = (
         Membership.objects.active(on)
         .filter(school_id__in=school_ids)

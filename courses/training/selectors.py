@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from schools import access
+from schools.calendar import SchoolYear
 from schools.models import Membership
 from schools.selectors import memberships_of, school_ids_with
 
@@ -39,7 +40,9 @@ TENTH = Decimal("0.1")
 
 
 def current_year() -> int:
-    return timezone.localdate().year
+    """The school year in force today, by its first calendar year (2026 = 2026—2027学年):
+    hours targets are set per school year and hours are counted over the same school year."""
+    return SchoolYear.containing(timezone.localdate()).first_year
 
 
 # --- modules ----------------------------------------------------------------------------
@@ -239,11 +242,38 @@ def quiz_review(*, attempt: QuizAttempt) -> list[QuizReviewItem]:
 
 
 def year_range(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    """The first and last day of the school year ``year`` (its first calendar year)."""
+    school_year = SchoolYear(year)
+    return school_year.start, school_year.end
 
 
 def targets_of_year(*, year: int) -> dict[str, Decimal]:
+    """The targets of the school year ``year`` (``HoursTarget.year`` is its first year)."""
     return {t.role: t.hours for t in HoursTarget.objects.filter(year=year)}
+
+
+def targets_for_period(*, first: datetime.date, last: datetime.date) -> dict[str, Decimal]:
+    """Each role's target over [first, last]: the target of every school year the period
+    touches, in proportion to the days of that year it covers. A whole school year gets its
+    own target exactly; a term or a chosen period a share of it — hours and targets always
+    over the same days. One query."""
+    years = range(
+        SchoolYear.containing(first).first_year, SchoolYear.containing(last).first_year + 1
+    )
+    by_year: dict[int, dict[str, Decimal]] = {}
+    for t in HoursTarget.objects.filter(year__in=list(years)):
+        by_year.setdefault(t.year, {})[t.role] = t.hours
+    out: dict[str, Decimal] = {}
+    for year in years:
+        school_year = SchoolYear(year)
+        start, end = max(first, school_year.start), min(last, school_year.end)
+        days = (end - start).days + 1
+        if days <= 0:
+            continue
+        share = Decimal(days) / Decimal((school_year.end - school_year.start).days + 1)
+        for role, hours in by_year.get(year, {}).items():
+            out[role] = out.get(role, ZERO) + hours * share
+    return {role: hours.quantize(TENTH) for role, hours in out.items()}
 
 
 def target_for_roles(*, roles, targets: dict[str, Decimal]) -> Decimal | None:
@@ -304,6 +334,7 @@ def teacher_overview(*, teacher, year: int | None = None) -> dict:
     )
     return {
         "year": year,
+        "year_label": SchoolYear(year).plain_label,
         "hours": hours,
         "target": target,
         "percent": percent_of(hours, target),

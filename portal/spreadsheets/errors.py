@@ -38,6 +38,7 @@ REASON_INTEGER = "“{value}”不是整数。"
 REASON_DECIMAL = "“{value}”不是数字。"
 REASON_CHOICE = "无法识别“{value}”，应为{options}。"
 REASON_PHONE = "“{value}”不是有效的电话号码。"
+REASON_EMAIL = "“{value}”不是有效的电子邮箱地址。"
 REASON_TOO_LONG = "不能超过 {limit} 个字符。"
 DATE_EXAMPLE = "2026-03-15"
 

@@ -175,6 +175,17 @@ def phone(value: str) -> str:
     return value
 
 
+def email(value: str) -> str:
+    """An e-mail address (``someone@example.cn``), or the row's message."""
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValueError(msg.REASON_EMAIL.format(value=value)) from None
+    return value
+
+
 # --- columns and schemas ------------------------------------------------------------------------
 
 _AUTO = object()

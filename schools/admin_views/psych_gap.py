@@ -1,4 +1,7 @@
-"""R-10: schools without an active psychology teacher — the list and the dashboard panel."""
+"""R-10: 中小学 without an active psychology teacher — the list and the dashboard panel.
+
+The source asks for a psychology teacher in 每所中小学: kindergartens are listed apart (with
+whether they have one), never counted as gaps."""
 
 from django.urls import path, reverse
 from django.views.generic import TemplateView
@@ -11,7 +14,7 @@ from ..backoffice import CapabilityMenuItem, CapabilityRequiredMixin
 
 class PsychGapView(CapabilityRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     template_name = "schools/admin/psych_gap.html"
-    page_title = "未配备心理教师的学校"
+    page_title = "未配备心理教师的中小学"
     header_icon = "warning"
     capability = "schools.psychgap.read"
     denied_object_type = "schools.psych_gap"
@@ -20,7 +23,12 @@ class PsychGapView(CapabilityRequiredMixin, WagtailAdminTemplateMixin, TemplateV
         context = super().get_context_data(**kwargs)
         schools = selectors.schools_without_psych_teacher(user=self.request.user)
         context["schools"] = list(schools.order_by("township", "code"))
-        context["total"] = selectors.schools_for(user=self.request.user).count()
+        context["total"] = selectors.primary_secondary_schools_for(user=self.request.user).count()
+        context["kindergartens"] = list(
+            selectors.kindergartens_psych_staffing(user=self.request.user).order_by(
+                "township", "code"
+            )
+        )
         return context
 
 
@@ -50,6 +58,6 @@ def psych_gap_panel_context(request) -> dict | None:
         return None
     return {
         "missing": selectors.schools_without_psych_teacher(user=request.user).count(),
-        "total": selectors.schools_for(user=request.user).count(),
+        "total": selectors.primary_secondary_schools_for(user=request.user).count(),
         "url": reverse("schools_psych_gap:index"),
     }

@@ -96,6 +96,7 @@ class StaffCreateView(ScopedCreateView):
             username=data["username"],
             real_name=data["real_name"],
             phone=data.get("phone", ""),
+            email=data.get("email", ""),
             role=data["role"],
             grade=data.get("grade"),
             psych_employment=data.get("psych_employment", ""),

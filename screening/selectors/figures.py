@@ -1,4 +1,4 @@
-"""Screening figures: counts by level, coverage (R-18) and the bureau's suppressed aggregate.
+"""Screening figures: counts by level, coverage of every enrolled student (R-18) and the bureau's suppressed aggregate.
 
 Nothing here returns a row per student: callers publish counts only, with small cells
 suppressed (``SMALL_CELL``)."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
@@ -60,49 +61,58 @@ def warning_counts(*, user) -> list[dict]:
     return rows
 
 
-def target_students_q(*, school_ids, start: datetime.date, end: datetime.date) -> Q:
-    """Q over Student: the union of the targets of the schools' rounds whose window overlaps
-    [start, end] (each student once, however many rounds name them). Two queries."""
-    rounds = list(
-        ScreeningRound.objects.filter(
-            school_id__in=school_ids, starts_on__lte=end, ends_on__gte=start
-        ).values_list("pk", "school_id", "grades")
+def screened_results(*, school_ids, start: datetime.date, end: datetime.date):
+    """The results that make a student “screened” in [start, end]: the one definition every
+    coverage figure counts through. A result a correction superseded does not count."""
+    return current_results().filter(
+        school_id__in=school_ids, taken_on__gte=start, taken_on__lte=end
     )
-    named = defaultdict(set)  # round -> its classes
-    for round_id, class_id in ScreeningRound.classes.through.objects.filter(
-        screeninground_id__in=[r[0] for r in rounds]
-    ).values_list("screeninground_id", "schoolclass_id"):
-        named[round_id].add(class_id)
-    classes, grades = defaultdict(set), defaultdict(set)
-    for round_id, school_id, round_grades in rounds:
-        if named[round_id]:
-            classes[school_id] |= named[round_id]
-        else:
-            grades[school_id] |= set(round_grades or [])
-    q = Q(pk__in=[])
-    for school_id in set(classes) | set(grades):
-        q |= Q(school_id=school_id) & (
-            Q(school_class_id__in=sorted(classes[school_id]))
-            | Q(school_class__grade__in=sorted(grades[school_id]))
-        )
-    return q & Q(is_active=True)
 
 
-def coverage_counts(*, school_ids, school_year_start, until=None) -> tuple[dict, dict, dict]:
-    """Raw per-school counts behind coverage (R-18): target students of the schools' rounds in
-    the school year beginning ``school_year_start`` (up to ``until`` if given), how many of
-    them have a result taken in that time, how many have an archive. Three queries however
-    many schools, rounds or students; unsuppressed — callers publish them only through
-    suppression."""
-    end = until or SchoolYear.containing(school_year_start).end
-    targets_q = target_students_q(school_ids=school_ids, start=school_year_start, end=end)
-    screened = current_results().filter(
-        student=OuterRef("pk"), taken_on__gte=school_year_start, taken_on__lte=end
+def screened_student_ids(*, school_ids, start: datetime.date, end: datetime.date):
+    """Ids of the students screened in [start, end] (a subquery; each student once)."""
+    return (
+        screened_results(school_ids=school_ids, start=start, end=end)
+        .values("student_id")
+        .distinct()
     )
+
+
+def screened_count(*, school_ids, start: datetime.date, end: datetime.date) -> int:
+    """How many students still enrolled were screened in [start, end]."""
+    return Student.objects.filter(
+        school_id__in=school_ids,
+        is_active=True,
+        pk__in=screened_student_ids(school_ids=school_ids, start=start, end=end),
+    ).count()
+
+
+@dataclass
+class CoverageCounts:
+    """Raw per-school counts behind the 全覆盖 figures (unsuppressed: publish them only
+    through ``coverage_share``/``_suppress_count``). Missing schools count 0."""
+
+    students: dict[int, int]  # enrolled (在读) students: the denominator
+    screened: dict[int, int]  # of them, screened in the period
+    archived: dict[int, int]  # of them, with a mental-health archive
+    with_round: set[int]  # schools with a screening round in the period
+
+
+def coverage_counts(
+    *, school_ids, start: datetime.date, end: datetime.date | None = None, rounds: bool = True
+):
+    """Screening and archive coverage over **every enrolled student** (三个全覆盖: the source
+    asks for every student, not the targets of the rounds held): students of each school
+    screened in [start, end] (default: to the end of the school year ``start`` falls in),
+    students with an archive, and the schools that held a round. Two queries however many
+    schools or students."""
+    school_ids = list(school_ids)
+    end = end or SchoolYear.containing(start).end
+    screened = screened_student_ids(school_ids=school_ids, start=start, end=end)
     rows = (
-        Student.objects.filter(targets_q)
+        Student.objects.filter(school_id__in=school_ids, is_active=True)
         .annotate(
-            was_screened=Exists(screened),
+            was_screened=Exists(screened.filter(student_id=OuterRef("pk"))),
             has_archive=Exists(Archive.objects.filter(student=OuterRef("pk"))),
         )
         .values("school_id")
@@ -113,12 +123,22 @@ def coverage_counts(*, school_ids, school_year_start, until=None) -> tuple[dict,
         )
         .order_by()
     )
-    targets, screened_n, archived_n = {}, {}, {}
+    counts = CoverageCounts({}, {}, {}, set())
     for row in rows:
-        targets[row["school_id"]] = row["n"]
-        screened_n[row["school_id"]] = row["screened"]
-        archived_n[row["school_id"]] = row["archived"]
-    return targets, screened_n, archived_n
+        counts.students[row["school_id"]] = row["n"]
+        counts.screened[row["school_id"]] = row["screened"]
+        counts.archived[row["school_id"]] = row["archived"]
+    if rounds:
+        counts.with_round = set(
+            ScreeningRound.objects.filter(
+                school_id__in=school_ids, starts_on__lte=end, ends_on__gte=start
+            ).values_list("school_id", flat=True)
+        )
+    return counts
+
+
+NO_ROUND = "未开展筛查"
+"""The flag of a school that held no screening round in the period (its coverage is 0 %)."""
 
 
 def unchecked_counts(*, school_ids, school_year_start, until=None) -> dict[int, int]:
@@ -155,50 +175,46 @@ def warning_level_counts(*, school_ids) -> dict[int, dict[str, int]]:
 
 def coverage_share(part: int, whole: int) -> float | None:
     """``part`` of ``whole`` in per cent, or ``None`` where it would single out students:
-    a target group under 5, or a part of 1–4 (a share of a known total gives the count
-    back — 2.2 % of 93 is 2 students with an archive)."""
+    a school under 5 students, or a part of 1–4 (a share of a known total gives the count
+    back — 0.1 % of 2,017 is 2 students with an archive). 0 of a school is 0 %, never hidden."""
     if whole < SMALL_CELL or 0 < part < SMALL_CELL:
         return None
     return round(100 * part / whole, 1)
 
 
 def coverage(*, user, school_year_start) -> dict:
-    """Share of target students screened this school year and with an archive (R-18).
-
-    Target students: the union of the targets (classes, or every class of the target grades)
-    of each school's rounds this school year, each student counted once. Per school and
-    city-wide; shares are computed from unsuppressed counts but only where neither the target
-    group nor the part is a small cell (``coverage_share``), and counts under 5 show as “<5”.
-    """
+    """Share of all enrolled students screened this school year and with an archive (R-18,
+    三个全覆盖), per school and city-wide. A school that held no round shows 0 % and the flag
+    ``NO_ROUND``; a share is hidden only where it would single students out
+    (``coverage_share``), and counts under 5 show as “<5”."""
     schools = list(figure_schools_for(user=user).only("pk", "name", "code"))
-    targets, screened, archived = coverage_counts(
-        school_ids=[s.pk for s in schools], school_year_start=school_year_start
-    )
-
+    c = coverage_counts(school_ids=[s.pk for s in schools], start=school_year_start)
     unchecked = unchecked_counts(
         school_ids=[s.pk for s in schools], school_year_start=school_year_start
     )
     share = coverage_share
     rows = []
     for school in schools:
-        total = targets.get(school.pk, 0)
+        total = c.students.get(school.pk, 0)
         rows.append(
             {
                 "school": school,
-                "targets": _suppress_count(total),
-                "screened": _suppress_count(screened.get(school.pk, 0)),
-                "archived": _suppress_count(archived.get(school.pk, 0)),
+                "students": _suppress_count(total),
+                "screened": _suppress_count(c.screened.get(school.pk, 0)),
+                "archived": _suppress_count(c.archived.get(school.pk, 0)),
+                "screened_share": share(c.screened.get(school.pk, 0), total),
+                "archive_share": share(c.archived.get(school.pk, 0), total),
+                "flag": "" if school.pk in c.with_round else NO_ROUND,
                 "unchecked": _suppress_count(unchecked.get(school.pk, 0)),
-                "screened_share": share(screened.get(school.pk, 0), total),
-                "archive_share": share(archived.get(school.pk, 0), total),
             }
         )
-    whole = sum(targets.values())
+    whole = sum(c.students.values())
     return {
         "rows": rows,
-        "city_targets": _suppress_count(whole),
-        "city_screened_share": share(sum(screened.values()), whole),
-        "city_archive_share": share(sum(archived.values()), whole),
+        "city_students": _suppress_count(whole),
+        "city_screened_share": share(sum(c.screened.values()), whole),
+        "city_archive_share": share(sum(c.archived.values()), whole),
+        "without_round": sum(1 for r in rows if r["flag"]),
     }
 
 
@@ -222,10 +238,13 @@ def bureau_aggregate(*, user, school_year_start) -> tuple[list[tuple], dict]:
     schools = {s.pk: s for s in School.objects.only("pk", "name", "code")}
     rank = {"": 0, **{lv: i + 1 for i, lv in enumerate(WarningLevel.values)}}
     highest: dict[int, tuple] = {}
-    for student_id, school_id, level, grade in (
-        current_results()
-        .filter(taken_on__gte=school_year_start, school_id__in=list(schools))
-        .values_list("student_id", "school_id", "level", "student__school_class__grade")
+    screened = screened_results(
+        school_ids=list(schools),
+        start=school_year_start,
+        end=SchoolYear.containing(school_year_start).end,
+    )
+    for student_id, school_id, level, grade in screened.values_list(
+        "student_id", "school_id", "level", "student__school_class__grade"
     ):
         key = (school_id, stage_of_grade(grade))
         if student_id not in highest or rank[level or ""] > rank[highest[student_id][1]]:

@@ -87,7 +87,9 @@ def test_critical_item_reaches_the_leader_and_is_closed_with_sign_off(
     page.wait_for_load_state("networkidle")
     warning.refresh_from_db()
     assert warning.status != "closed"
-    page.fill("textarea[name=close-outcome]", "家长带学生就诊，连续两周跟进情绪稳定，转为一般关注。")
+    page.fill(
+        "textarea[name=close-outcome]", "家长带学生就诊，连续两周跟进情绪稳定，转为一般关注。"
+    )
     page.locator("form:has(input[name=action][value=close]) button").click()
     page.wait_for_load_state("networkidle")
     warning.refresh_from_db()

@@ -247,7 +247,10 @@ def make_session(module, *, school=None, days=-1, capacity=30):
 
 
 def set_targets(year=None, **by_role):
-    year = year or timezone.localdate().year
+    """Targets of the school year ``year`` (its first calendar year; default: the current)."""
+    from schools.calendar import SchoolYear
+
+    year = year or SchoolYear.current().first_year
     for role, hours in by_role.items():
         HoursTarget.objects.update_or_create(
             year=year, role=role, defaults={"hours": Decimal(str(hours))}

@@ -353,7 +353,7 @@ def test_import_view_reports_errors(client, psych, school, klass):
 # --- coverage figures ------------------------------------------------------------------------
 
 
-def test_lessons_expected_counts_term_days_only():
+def test_lessons_expected_counts_term_days_only(db):
     start = datetime.date(2026, 9, 1)
     assert lessons_expected(start=start, as_of=start) == 1  # at least one
     assert lessons_expected(start=start, as_of=start - datetime.timedelta(days=1)) == 0

@@ -239,7 +239,10 @@ def test_report_periods_school_year_term_and_custom():
     period, errors = reports.report_period_from(
         {"period": "custom", "start": "2026-03-01", "end": "2026-04-15"}
     )
-    assert not errors and period.label == "2026-03-01 至 2026-04-15" and not period.judged
+    assert not errors and period.label == "2026-03-01 至 2026-04-15" and period.prorated
+    assert not reports.period_of_school_year(2025).prorated
+    # No period asked: the current school year, the period targets are set for.
+    assert reports.report_period_from({})[0].kind == "school_year"
     _period, errors = reports.report_period_from(
         {"period": "custom", "start": "2026-05-01", "end": "2026-04-15"}
     )
@@ -266,7 +269,8 @@ def test_custom_period_counts_only_its_days(client, city):
         {"period": "custom", "start": "2024-03-01", "end": "2024-03-31"},
     ).content.decode()
     assert "2024-03-01 至 2024-03-31" in page
-    assert "本时段只统计学时，不判断达标" in page and "未达标</span>" not in page
+    # No targets for the 2023—2024 school year: nothing judged.
+    assert "本时段的目标按其占所在学年的天数折算" in page and "未达标</span>" not in page
     report = reports.school_hours_report(
         school=city["a"],
         period=reports.report_period_from(
@@ -283,9 +287,11 @@ def test_custom_period_counts_only_its_days(client, city):
 
 def test_school_export_is_named_in_chinese_with_frozen_header_and_filter(client, city):
     client.force_login(city["admin_a"])
+    from schools.calendar import SchoolYear
+
     year = sel.current_year()
-    response = client.get("/admin/training/reports/school/", {"export": "xlsx", "year": year})
-    assert _saved_name(response) == f"培训学时-甲校-{year}.xlsx"
+    response = client.get("/admin/training/reports/school/", {"export": "xlsx"})
+    assert _saved_name(response) == f"培训学时-甲校-{SchoolYear(year).plain_label}.xlsx"
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet.freeze_panes == "A3"
     assert sheet.auto_filter.ref == f"A2:G{sheet.max_row}"
@@ -302,8 +308,17 @@ def test_city_export_has_every_school_and_the_city_total(client, city):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "全市教师培训学时（2025-2026学年）"
-    assert list(rows[1]) == ["学校代码", "学校", "教职工（人）", "期间学时", "人均学时"]
-    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == f"A2:E{sheet.max_row}"
+    assert list(rows[1]) == [
+        "学校代码",
+        "学校",
+        "教职工（人）",
+        "期间学时",
+        "人均学时",
+        "达标人数",
+        "有目标人数",
+        "达标率（%）",
+    ]
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == f"A2:H{sheet.max_row}"
     report = reports.bureau_hours_report(
         user=city["bureau"], period=reports.period_of_school_year(2025)
     )
@@ -348,3 +363,49 @@ def test_ledger_of_a_school_holds_only_hours_it_credited(city):
     # 乙校's own admin still reads and may reverse what 乙校 credited.
     admin_b = make_member(Role.SCHOOL_ADMIN, school=city["b"])
     assert earned_at_b in reports.ledger_reversible_by(user=admin_b)
+
+
+def test_hours_and_targets_are_compared_over_the_same_school_year(home):
+    """Targets are per school year: hours of the school year (from 1 September, across the
+    new calendar year) against that school year's target — not against a calendar-year one."""
+    import datetime
+
+    from courses.report_figures import training_hours, training_hours_target
+    from schools.calendar import Period, SchoolYear
+
+    school = SchoolFactory()
+    teacher = make_member(Role.TEACHER, school=school)
+    teacher.memberships.update(active_from=datetime.date(2025, 1, 1))
+    module = make_module(home, fmt=TrainingFormat.WORKSHOP, hours="4")
+    set_targets(year=2025, teacher=10)  # the 2025—2026 school year
+    set_targets(year=2026, teacher=30)  # the 2026—2027 school year
+    for day, hours in [
+        (datetime.date(2025, 8, 31), "5"),  # the school year before
+        (datetime.date(2025, 10, 1), "4"),
+        (datetime.date(2026, 3, 1), "3"),
+        (datetime.date(2026, 9, 1), "7"),  # the next school year
+    ]:
+        HoursEntry.objects.create(
+            teacher=teacher,
+            school=school,
+            hours=Decimal(hours),
+            source=HoursEntry.Source.SESSION,
+            module=module,
+            session=make_session(module),
+            credited_on=day,
+        )
+    period = reports.period_of_school_year(2025)
+    report = reports.school_hours_report(school=school, period=period)
+    [row] = report["rows"]
+    assert (row.hours, row.target, row.below) == (Decimal("7"), Decimal("10"), True)
+    year = SchoolYear(2025)
+    dashboard = Period(year.start, year.end)
+    assert training_hours(schools=[school], period=dashboard) == {school.pk: 7.0}
+    assert training_hours_target(schools=[school], period=dashboard) == {school.pk: 10.0}
+    # The autumn term: its share of the school year's target (141 of 365 days of 10 hours).
+    term = reports.period_of_term(2025, 1)
+    days = (term.last - term.first).days + 1
+    [row] = reports.school_hours_report(school=school, period=term)["rows"]
+    assert row.hours == Decimal("4")
+    assert row.target == (Decimal(10) * days / 365).quantize(Decimal("0.1")) == Decimal("3.9")
+    assert not row.below

@@ -118,7 +118,7 @@ def test_duty_demo_stops_when_a_safety_check_is_refused(monkeypatch):
 
     school = SchoolFactory(code="X0101")
     make_member(Role.SCHOOL_LEADER, school=school, user=UserFactory(phone="13900000000"))
-    monkeypatch.setattr("duty.services.safety_check_check", _refuse)
+    monkeypatch.setattr("duty.safety.safety_check_check", _refuse)
     with pytest.raises(ValidationError):
         duty_demo.load(out=_Out(), rng=random.Random(1))
     assert not SafetyCheck.objects.exists()

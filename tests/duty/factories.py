@@ -37,5 +37,4 @@ class DutyAssignmentFactory(factory.django.DjangoModelFactory):
     school = factory.SubFactory(SchoolFactory)
     date = datetime.date(2025, 3, 10)
     duty_role = DutyRole.LEADER
-    person = factory.SubFactory(UserFactory)
-    phone = "13800000000"
+    person = factory.SubFactory(UserFactory, phone="13800000000")

@@ -27,6 +27,7 @@ def test_demo_loads_and_is_idempotent():
     for school in schools:
         make_member(Role.SCHOOL_LEADER, school=school, user=UserFactory(phone="13900000000"))
         make_member(Role.CLASS_TEACHER, school=school)
+        make_member(Role.SCHOOL_ADMIN, school=school)  # a middle-level cadre, no phone yet
         make_member(Role.PSYCH_TEACHER, school=school)
         StudentFactory(school_class__school=school)
     duty_demo.load(out=Out(), rng=random.Random(1))

@@ -12,7 +12,7 @@ from duty.models import DutyAssignment, DutyRole, DutyRotationSlot
 from duty.selectors import duty_phone_list
 from duty.services import roster_generate_month, roster_import
 from portal import spreadsheets
-from schools.vocab import Role
+from schools.vocab import Grade, Role
 from tests.factories import SchoolFactory, UserFactory, make_member
 
 from .factories import DutyAssignmentFactory
@@ -29,8 +29,9 @@ def school_staff():
         user=UserFactory(username="wang", real_name="王校长", phone="13900000001"),
     )
     cadre = make_member(
-        Role.TEACHER,
+        Role.GRADE_LEADER,
         school=school,
+        grade=Grade.J1,
         user=UserFactory(username="li", real_name="李主任", phone="13900000002"),
     )
     admin = make_member(
@@ -54,13 +55,50 @@ def test_import_csv_writes_all_rows(school_staff):
         [
             HEADER,
             ["2025-03-03", "带班领导", "wang", "王校长", ""],
-            ["2025-03-03", "值班干部", "li", "李主任", "0571-8888"],
+            ["2025-03-03", "值班干部", "li", "李主任", "13900000002"],
         ]
     )
     assert roster_import(school=school, content=content, filename="roster.csv") == 2
     leader_row = DutyAssignment.objects.get(duty_role=DutyRole.LEADER)
-    assert leader_row.phone == "13900000001"  # from the user's record
-    assert DutyAssignment.objects.get(duty_role=DutyRole.CADRE).phone == "0571-8888"
+    assert leader_row.phone == "13900000001"  # from the staff record
+    assert DutyAssignment.objects.get(duty_role=DutyRole.CADRE).phone == "13900000002"
+
+
+def test_import_refuses_ineligible_duty_and_a_phone_other_than_the_staff_record(school_staff):
+    """领导带班 is a school leader's, 中层干部值班 a middle-level cadre's; the phone is the staff
+    record's, one number everywhere."""
+    school, *_ = school_staff
+    make_member(Role.TEACHER, school=school, user=UserFactory(username="qian", real_name="钱老师"))
+    make_member(
+        Role.GRADE_LEADER,
+        school=school,
+        grade=Grade.J1,
+        user=UserFactory(username="nophone", real_name="孙组长", phone=""),
+    )
+    content = csv_bytes(
+        [
+            HEADER,
+            ["2025-03-03", "带班领导", "zhao", "", ""],  # school admin: a cadre, not a leader
+            ["2025-03-04", "值班干部", "qian", "", ""],  # a plain teacher
+            ["2025-03-05", "值班干部", "li", "", "0571-8888"],  # not the staff record's
+            ["2025-03-06", "值班干部", "nophone", "", ""],
+        ]
+    )
+    with pytest.raises(spreadsheets.ImportRejected) as exc:
+        roster_import(school=school, content=content, filename="roster.csv")
+    messages = exc.value.messages
+    assert (
+        "第 2 行“值班类别”：带班领导须由学校领导担任，赵主任（zhao）在城东中学没有这样的岗位。"
+        in messages
+    )
+    assert any(m.startswith("第 3 行“值班类别”：值班干部须由中层干部") for m in messages)
+    assert any(
+        m.startswith("第 4 行“值班电话”：与 李主任 教职工档案中的手机号码") for m in messages
+    )
+    assert any(
+        m.startswith("第 5 行“账号”：孙组长 没有在教职工档案中登记手机号码") for m in messages
+    )
+    assert not DutyAssignment.objects.exists()
 
 
 def test_import_xlsx_with_real_dates(school_staff):
@@ -92,8 +130,13 @@ def test_bad_import_writes_nothing_and_names_row_and_column(school_staff):
             ["2025-03-05", "校长", "li", "", ""],
             ["2025-03-06", "值班干部", "nobody", "", ""],
             ["2025-03-07", "值班干部", "outsider", "", "13000000000"],
-            ["2025-03-03", "带班领导", "zhao", "", ""],
+            ["2025-03-03", "带班领导", "sun", "", ""],
         ]
+    )
+    make_member(
+        Role.SCHOOL_LEADER,
+        school=school,
+        user=UserFactory(username="sun", real_name="孙校长", phone="13900000009"),
     )
     with pytest.raises(spreadsheets.ImportRejected) as exc:
         roster_import(school=school, content=content, filename="roster.csv")
@@ -162,19 +205,19 @@ def test_generate_month_from_weekly_rotation(school_staff):
             school=school,
             weekday=weekday,
             duty_role=DutyRole.LEADER,
-            person=leader if weekday < 5 else admin,
+            person=leader,
         )
     DutyRotationSlot.objects.create(
-        school=school, weekday=0, duty_role=DutyRole.CADRE, person=cadre, phone="0571-1234"
+        school=school, weekday=0, duty_role=DutyRole.CADRE, person=cadre
     )
     DutyAssignmentFactory(school=school, date=datetime.date(2025, 3, 1), person=cadre)  # kept
     result = roster_generate_month(school=school, year=2025, month=3)
     assert result == {"created": 30 + 5, "days": 30, "kept": 1}  # March 2025 has five Mondays
     assert DutyAssignment.objects.get(date=datetime.date(2025, 3, 1)).person == cadre
-    assert DutyAssignment.objects.get(date=datetime.date(2025, 3, 8)).person == admin  # Saturday
+    assert DutyAssignment.objects.get(date=datetime.date(2025, 3, 8)).person == leader  # Saturday
     assert (
         DutyAssignment.objects.get(date=datetime.date(2025, 3, 3), duty_role=DutyRole.CADRE).phone
-        == "0571-1234"
+        == "13900000002"  # the staff record's
     )
     # Running again changes nothing.
     assert roster_generate_month(school=school, year=2025, month=3)["created"] == 0
@@ -203,7 +246,6 @@ def test_roster_row_for_a_person_of_another_school_is_refused_in_the_form(client
             "date": "2025-03-03",
             "duty_role": "cadre",
             "person": outsider.pk,
-            "phone": "13000000000",
         },
     )
     assert response.status_code == 200  # form redisplayed
@@ -220,7 +262,6 @@ def test_roster_row_form_saves_with_phone_from_user(client, school_staff):
             "date": "2025-03-03",
             "duty_role": "cadre",
             "person": cadre.pk,
-            "phone": "",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -234,7 +275,7 @@ def test_calendar_shows_the_month(client, school_staff):
     response = client.get(f"/admin/duty/roster/calendar/?school={school.pk}&month=2025-03")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "2025年3月" in body and "带班领导：王校长 13800000000" in body
+    assert "2025年3月" in body and "带班领导：王校长 13900000001" in body
 
 
 def test_calendar_of_another_school_is_404(client, school_staff):
@@ -248,10 +289,8 @@ def test_phone_list_for_the_bureau(client, school_staff, django_assert_max_num_q
     school, leader, cadre, _ = school_staff
     empty_school = SchoolFactory(name="西山小学")
     today = datetime.date(2025, 3, 10)
-    DutyAssignmentFactory(school=school, person=leader, date=today, phone="13900000001")
-    DutyAssignmentFactory(
-        school=school, person=cadre, date=today, duty_role=DutyRole.CADRE, phone="13900000002"
-    )
+    DutyAssignmentFactory(school=school, person=leader, date=today)
+    DutyAssignmentFactory(school=school, person=cadre, date=today, duty_role=DutyRole.CADRE)
     bureau = make_member(Role.BUREAU_AUDITOR)
     rows = duty_phone_list(user=bureau, day=today)
     by_name = {r["school"].name: r for r in rows}
@@ -273,7 +312,8 @@ def test_dashboard_shows_todays_duty(client, school_staff):
     DutyAssignmentFactory(school=school, person=leader, date=timezone.localdate())
     client.force_login(leader)
     body = client.get("/admin/").content.decode()
-    assert "今日值班" in body and "带班领导 王校长（13800000000）" in body
+    # The phone is the staff record's (one number everywhere).
+    assert "今日值班" in body and "带班领导 王校长（13900000001）" in body
 
 
 def test_roster_listing_and_phone_list_query_counts_do_not_grow(client, django_assert_num_queries):

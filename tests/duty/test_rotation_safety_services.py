@@ -8,21 +8,43 @@ from django.utils import timezone
 
 from duty.models import DutyRole, DutyRotationSlot, SafetyCheck, SafetyCheckStatus
 from duty.services import rotation_slot_add, safety_check_add, safety_check_check
-from schools.vocab import Role
-from tests.factories import SchoolFactory, make_member
+from schools.vocab import Grade, Role
+from tests.factories import SchoolFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
 
 
 def test_rotation_slot_add_needs_a_roster_manager_and_a_member_of_the_school():
     school, other = SchoolFactory(), SchoolFactory()
-    leader = make_member(Role.SCHOOL_LEADER, school=school)
-    teacher = make_member(Role.TEACHER, school=school)
+    leader = make_member(Role.SCHOOL_LEADER, school=school, user=UserFactory(phone="13900000001"))
+    cadre = make_member(
+        Role.GRADE_LEADER, school=school, grade=Grade.J1, user=UserFactory(phone="13900000002")
+    )
+    teacher = make_member(Role.TEACHER, school=school, user=UserFactory(phone="13900000003"))
     outsider = make_member(Role.TEACHER, school=other)
     slot = rotation_slot_add(
-        by=leader, school=school, weekday=0, duty_role=DutyRole.CADRE, person=teacher
+        by=leader, school=school, weekday=0, duty_role=DutyRole.CADRE, person=cadre
     )
     assert DutyRotationSlot.objects.get() == slot
+    assert slot.phone == "13900000002"  # the staff record's
+    # A plain teacher is no middle-level cadre; a grade leader does not lead the day.
+    with pytest.raises(ValidationError) as refused:
+        rotation_slot_add(
+            by=leader, school=school, weekday=1, duty_role=DutyRole.CADRE, person=teacher
+        )
+    assert "值班干部须由中层干部" in refused.value.message_dict["person"][0]
+    with pytest.raises(ValidationError) as refused:
+        rotation_slot_add(
+            by=leader, school=school, weekday=1, duty_role=DutyRole.LEADER, person=cadre
+        )
+    assert "带班领导须由学校领导担任" in refused.value.message_dict["person"][0]
+    # A leader without a mobile on the staff record has no duty phone.
+    bare = make_member(Role.SCHOOL_LEADER, school=school)
+    with pytest.raises(ValidationError) as refused:
+        rotation_slot_add(
+            by=leader, school=school, weekday=2, duty_role=DutyRole.LEADER, person=bare
+        )
+    assert "没有在教职工档案中登记手机号码" in refused.value.message_dict["person"][0]
     with pytest.raises(ValidationError) as refused:
         rotation_slot_add(
             by=leader, school=school, weekday=1, duty_role=DutyRole.CADRE, person=outsider

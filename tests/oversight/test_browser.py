@@ -101,9 +101,9 @@ def test_bureau_dashboard_in_browser(browser, client, live_server, home, tmp_pat
     assert curriculum.locator("h2").inner_text() == "心理健康课程覆盖"
     chart = curriculum.locator("svg.xy-chart")
     assert chart.is_visible() and chart.bounding_box()["height"] > 100
-    assert curriculum.locator(".xy-chart__bar").count() == 7  # the city and six schools
+    assert curriculum.locator(".xy-chart__bar").count() == 8  # 中小学, 幼儿园, six schools
     table = curriculum.locator(".xy-chart-table").inner_text()
-    assert "全市\t20\t10\t50%" in table
+    assert "中小学\t每两周 1 节\t" in table and "\t20\t10\t50%" in table
     panels = page.locator("section.xy-panel").evaluate_all("els => els.map(e => e.id)")
     assert panels.index("panel-curriculum") + 1 == panels.index("panel-screening")
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)

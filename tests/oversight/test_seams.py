@@ -76,7 +76,7 @@ def test_training_figures_equal_the_ledger(db):
     b = MembershipFactory(school=school, role=Role.PSYCH_TEACHER).user
     MembershipFactory(school=school, role=Role.TEACHER)  # no hours
     c = MembershipFactory(school=other, role=Role.TEACHER).user
-    set_targets(year=PERIOD.as_of.year, teacher=10, psych_teacher=40)
+    set_targets(year=PERIOD.start.year, teacher=10, psych_teacher=40)  # its school year
     today = timezone.localdate()
     for teacher, sch, hours in [
         (a, school, "3.5"),
@@ -162,8 +162,9 @@ def test_screening_panel_suppresses_small_warning_cells(client, db):
     [row] = content.school_rows
     # 危机 2 is a small cell; 一般关注 7, the zero beside it and the total are hidden too
     # (complementary suppression: no hidden value follows from those shown).
-    assert row[4:] == ["*", "*", "<5", "*"]
-    assert 7 not in row and 9 not in row
+    assert row[4] == "未开展筛查"  # no round this period
+    assert row[5:] == ["*", "*", "<5", "*"]
+    assert 7 not in row[5:] and 9 not in row[5:]  # row[1] is the enrolled students
 
 
 def test_incident_figures_and_clock_shares(client, db):
@@ -195,7 +196,9 @@ def test_incident_figures_and_clock_shares(client, db):
                 content="报告",
                 happened_at=incident.discovered_at + datetime.timedelta(minutes=minutes),
             )
-    assert _value("incidents_period", school) == 3
+    # Crises only: the two self-harm incidents; the accident is counted apart.
+    assert _value("incidents_period", school) == 2
+    assert _value("other_incidents_period", school) == 1
     from duty.report_figures import incidents_extra
 
     extra = incidents_extra(user=None, schools=[school], period=PERIOD)
@@ -205,6 +208,9 @@ def test_incident_figures_and_clock_shares(client, db):
     client.force_login(make_member(Role.BUREAU_ADMIN))
     html = client.get(reverse("oversight:dashboard")).content.decode()
     assert "心理危机事件与报告时限" in html and "1/3" in html
+    panel = html.split('id="panel-incidents"', 1)[1]
+    assert "<td>心理危机事件合计</td><td>2</td>" in panel
+    assert "<td>（另计）意外事故</td><td>1</td>" in panel
 
 
 def test_work_plan_and_systems_figures_count_by_policy_kind(db):

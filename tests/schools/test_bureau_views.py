@@ -33,8 +33,14 @@ def gap_schools(world):
     MembershipFactory(school=part_time, role=Role.PSYCH_TEACHER, psych_employment="part")
     only_teachers = SchoolFactory(name="己校", code="F001")
     MembershipFactory(school=only_teachers, role=Role.TEACHER)
-    # 乙校 (from world) has only a school admin.
-    return {"missing": ["乙校", "丙校", "丁校", "己校"], "covered": ["甲校", "戊校"]}
+    kg_staffed = SchoolFactory(name="庚园", code="G001", kind="kindergarten")
+    MembershipFactory(school=kg_staffed, role=Role.PSYCH_TEACHER, psych_employment="part")
+    # 乙校 (from world) has only a school admin. 丁校 is a kindergarten: listed apart, no gap.
+    return {
+        "missing": ["乙校", "丙校", "己校"],
+        "covered": ["甲校", "戊校"],
+        "kindergartens": {"丁校": "未配备", "庚园": "已配备"},
+    }
 
 
 @pytest.mark.parametrize("role", ["bureau_admin", "bureau_auditor"])
@@ -45,12 +51,16 @@ def test_psych_gap_lists_exactly_the_schools_lacking_an_active_psych_teacher(
     response = client.get(reverse("schools_psych_gap:index"))
     assert response.status_code == 200
     text = response.content.decode()
+    gaps, kindergartens = text.split("幼儿园（单列，不计为缺口）")
     for name in gap_schools["missing"]:
-        assert f"<td>{name}</td>" in text, name
-    for name in gap_schools["covered"]:
-        assert f"<td>{name}</td>" not in text, name
-    assert "南湖镇" in text and "小学" in text  # township and kind shown
-    assert "有 <strong>4</strong> 所" in text
+        assert f"<td>{name}</td>" in gaps, name
+    for name in gap_schools["covered"] + list(gap_schools["kindergartens"]):
+        assert f"<td>{name}</td>" not in gaps, name
+    assert "南湖镇" in gaps and "小学" in gaps  # township and kind shown
+    assert "有 <strong>3</strong> 所" in gaps
+    for name, state in gap_schools["kindergartens"].items():
+        row = kindergartens.split(f"<td>{name}</td>", 1)[1].split("</tr>", 1)[0]
+        assert f"<td>{state}</td>" in row, name
 
 
 @pytest.mark.parametrize("role", ["school_admin", "school_leader", "psych_teacher", "teacher"])
@@ -70,7 +80,7 @@ def test_psych_gap_is_for_the_bureau_only(world, gap_schools, login, role):
 def test_bureau_dashboard_shows_the_gap_count(world, gap_schools, login):
     client = login(world.users["bureau_admin"])
     text = client.get(reverse("wagtailadmin_home")).content.decode()
-    assert "6 所学校中有 <strong>4</strong> 所没有在岗的心理健康教育教师" in text
+    assert "5 所中小学中有 <strong>3</strong> 所没有在岗的心理健康教育教师" in text
     school_admin = login(world.users["school_admin"])
     assert "心理教师配备" not in school_admin.get(reverse("wagtailadmin_home")).content.decode()
 

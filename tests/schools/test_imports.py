@@ -270,3 +270,38 @@ def test_templates_download_with_the_headers_the_import_expects(world, login, ki
     assert header == imports.KINDS[kind][1]
     response = client.get(reverse("schools_import:template", args=[kind, "csv"]))
     assert response.content.decode("utf-8-sig").strip() == ",".join(imports.KINDS[kind][1])
+
+
+def test_staff_import_takes_mobile_and_email_onto_the_staff_record(world):
+    """邮箱 and 手机 are optional columns; a bad one names its row and column, and then
+    nothing is written."""
+    header = ["用户名", "姓名", "手机", "邮箱", "角色", "分管年级", "专兼职"]
+    bad = imports.table_read(
+        name="s.xlsx",
+        data=xlsx(
+            [
+                header,
+                ["zhaoliu", "赵六", "13900000006", "zhaoliu@school.example.cn", "教师", "", ""],
+                ["sunqi", "孙七", "电话", "sunqi-at-school", "教师", "", ""],
+            ]
+        ),
+    )
+    with pytest.raises(spreadsheets.ImportRejected) as failed:
+        imports.staff_import(by=world.users["school_admin"], school=world.a, table=bad)
+    assert "第 3 行“手机”：“电话”不是有效的电话号码。" in failed.value.errors
+    assert "第 3 行“邮箱”：“sunqi-at-school”不是有效的电子邮箱地址。" in failed.value.errors
+    assert not User.objects.filter(username__in=["zhaoliu", "sunqi"]).exists()
+    good = imports.table_read(
+        name="s.xlsx",
+        data=xlsx(
+            [
+                header,
+                ["zhaoliu", "赵六", "13900000006", "zhaoliu@school.example.cn", "教师", "", ""],
+                ["sunqi", "孙七", "", "", "教师", "", ""],
+            ]
+        ),
+    )
+    imports.staff_import(by=world.users["school_admin"], school=world.a, table=good)
+    zhao = User.objects.get(username="zhaoliu")
+    assert (zhao.phone, zhao.email) == ("13900000006", "zhaoliu@school.example.cn")
+    assert User.objects.get(username="sunqi").email == ""

@@ -6,7 +6,7 @@ twice never sends the same reminder twice.
 
 from django.core.management.base import BaseCommand
 
-from duty.services import reminders_send
+from duty.reminders import reminders_send
 
 
 class Command(BaseCommand):

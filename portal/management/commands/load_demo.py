@@ -18,6 +18,7 @@ DEMO_MODULES = [
     "demo.curricula",
     "demo.training",
     "demo.screening",
+    "demo.screening_coverage",
     "demo.duty",
     "demo.oversight",
     # Keep last: indexes whatever the content modules created.

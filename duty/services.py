@@ -529,7 +529,7 @@ def incident_entry_add(
     return entry
 
 
-ATTACHMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx")
+ATTACHMENT_TYPES = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx")
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -537,11 +537,17 @@ def attachment_problem(*, kind: str, attachment) -> str | None:
     """Why an entry's attachment is refused, or None."""
     if kind not in ATTACHMENT_KINDS:
         return "只有书面报告和终结报告可以附加文件。"
-    if not attachment.name.lower().endswith(ATTACHMENT_TYPES):
-        return "附件应为 PDF、图片（JPG、PNG）、Word 或 Excel 文件。"
-    if attachment.size > ATTACHMENT_MAX_BYTES:
-        return "附件不能超过 20 MB。"
     from portal.storage import upload_problem
+    from portal.uploads import attached_file_problem
+
+    problem = attached_file_problem(
+        upload=attachment,
+        kinds=ATTACHMENT_TYPES,
+        max_bytes=ATTACHMENT_MAX_BYTES,
+        described="PDF、图片（JPG、PNG）、Word 或 Excel",
+    )
+    if problem:
+        return problem
 
     return upload_problem(folder="duty")
 

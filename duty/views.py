@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal import idempotency, spreadsheets
+from portal.uploads import upload_limit
 from schools import access
 from schools.audit import access_log_record
 from schools.backoffice import capability_view, deny, scoped_get
@@ -200,11 +201,14 @@ def incident_print(request, pk):
     return render(request, "duty/admin/incident_print.html", context)
 
 
+@upload_limit(services.ATTACHMENT_MAX_BYTES)
 @capability_view("duty.incident.handle", object_type="duty.entry_add")
 @require_POST
 def entry_add(request, pk):
     incident = _get_incident(request, pk, manage=True)
     form = EntryForm(request.POST, request.FILES)
+    for name in request.uploads_too_large:  # dropped while the body streamed
+        form.add_error("attachment", f"“{name}”超过 20 MB，未上传。")
     if form.is_valid():
         try:
             services.incident_entry_add(incident=incident, user=request.user, **form.cleaned_data)
@@ -230,9 +234,7 @@ def entry_attachment(request, pk):
     lives in private storage: this view is its only way out."""
     import os
 
-    from django.http import FileResponse
-
-    from portal.downloads import download_name_set
+    from portal.downloads import private_file_response
 
     from .models import IncidentEntry
 
@@ -249,9 +251,8 @@ def entry_attachment(request, pk):
         object_id=entry.pk,
         school=entry.incident.school,
     )
-    response = FileResponse(entry.attachment.open("rb"), as_attachment=True)
     name = entry.attachment_name or os.path.basename(entry.attachment.name)
-    return download_name_set(response, filename=name)
+    return private_file_response(entry.attachment, filename=name)
 
 
 def _add_errors(form, exc: ValidationError):

@@ -61,3 +61,23 @@ CSV_TYPE = "text/csv; charset=utf-8"
 def download_response(data: bytes | str, *, filename: str, content_type: str) -> HttpResponse:
     """A complete download response for bytes built in memory."""
     return download_name_set(HttpResponse(data, content_type=content_type), filename=filename)
+
+
+def private_file_response(fieldfile, *, filename: str):
+    """A stored private file as a download (``Content-Disposition: attachment``, its type from
+    the extension), or 404 when the file is gone. The caller has checked scope and logged."""
+    from django.http import FileResponse, Http404
+
+    from .uploads import CONTENT_TYPES
+
+    try:
+        handle = fieldfile.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        content_type=CONTENT_TYPES.get(ext, "application/octet-stream"),
+    )
+    return download_name_set(response, filename=filename)

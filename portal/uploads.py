@@ -59,3 +59,53 @@ def upload_limit(max_bytes: int):
         return csrf_exempt(wrapped)
 
     return decorate
+
+
+# --- what an attached file may be ---------------------------------------------------------
+
+_ZIP = (b"PK\x03\x04",)
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+#: Extension → the bytes such a file starts with (its content must match its name).
+FILE_SIGNATURES = {
+    "pdf": (b"%PDF-",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "docx": _ZIP,
+    "xlsx": _ZIP,
+    "doc": _OLE,
+    "xls": _OLE,
+}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+}
+
+
+def attached_file_problem(*, upload, kinds: tuple[str, ...], max_bytes: int, described: str):
+    """Why ``upload`` is refused as an attachment (a Chinese sentence naming the file), or
+    None: its extension must be one of ``kinds`` (``described`` says which, e.g. “PDF、JPG 或
+    PNG”), its size at most ``max_bytes``, it must not be empty and its first bytes must be
+    what such a file starts with. The one rule for every private attachment."""
+    from django.template.defaultfilters import filesizeformat
+
+    name = (getattr(upload, "name", "") or "文件").rsplit("/", 1)[-1]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in kinds:
+        return f"“{name}”不是 {described} 文件。"
+    if upload.size > max_bytes:
+        return f"“{name}”大小为 {filesizeformat(upload.size)}，超过 {filesizeformat(max_bytes)}。"
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not head:
+        return f"“{name}”是空文件。"
+    if not head.startswith(FILE_SIGNATURES[ext]):
+        return f"“{name}”的内容与扩展名 .{ext} 不符，请上传真正的文件。"
+    return None

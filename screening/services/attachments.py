@@ -10,44 +10,27 @@ and here.
 from __future__ import annotations
 
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 
 from portal.storage import UploadNotSaved
+from portal.uploads import attached_file_problem
 
 from ..models import ArchiveEntry, Attachment, Referral, ReturnPlan
 from .common import ScreeningError
 
 #: The largest attachment accepted (bytes).
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-#: Allowed extensions and the bytes each kind of file starts with.
-ATTACHMENT_TYPES = {
-    "pdf": (b"%PDF-",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-}
-CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
-CONTENT_TYPES["png"] = "image/png"
+#: Allowed extensions (the content must match, ``portal.uploads.FILE_SIGNATURES``).
+ATTACHMENT_KINDS = ("pdf", "jpg", "jpeg", "png")
 
 
 def attachment_check(*, upload, limit: int = ATTACHMENT_MAX_BYTES) -> str:
     """The file's extension, or ScreeningError naming the file and the problem."""
-    name = (getattr(upload, "name", "") or "文件").rsplit("/", 1)[-1]
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in ATTACHMENT_TYPES:
-        raise ScreeningError([f"附件：“{name}”不是 PDF、JPG 或 PNG 文件。"])
-    if upload.size > limit:
-        raise ScreeningError(
-            [f"附件：“{name}”大小为 {filesizeformat(upload.size)}，超过 {filesizeformat(limit)}。"]
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not head:
-        raise ScreeningError([f"附件：“{name}”是空文件。"])
-    if not head.startswith(ATTACHMENT_TYPES[ext]):
-        raise ScreeningError([f"附件：“{name}”的内容与扩展名 .{ext} 不符，请上传真正的文件。"])
-    return ext
+    problem = attached_file_problem(
+        upload=upload, kinds=ATTACHMENT_KINDS, max_bytes=limit, described="PDF、JPG 或 PNG"
+    )
+    if problem:
+        raise ScreeningError([f"附件：{problem}"])
+    return upload.name.rsplit(".", 1)[-1].lower()
 
 
 def attachment_add(*, student, owner, kind: str, upload, user) -> Attachment:

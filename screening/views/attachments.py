@@ -1,13 +1,10 @@
 """An archive attachment, downloaded through the archive's own scope (never a storage URL)."""
 
-from django.http import FileResponse, Http404
-
-from portal.downloads import download_name_set
+from portal.downloads import private_file_response
 from schools.backoffice import capability_view
 
 from .. import selectors
 from ..models import Attachment
-from ..services.attachments import CONTENT_TYPES
 from .common import _log, _scoped_get
 
 
@@ -20,10 +17,6 @@ def attachment_download(request, pk):
     attachment = _scoped_get(
         request, attachments, pk, action="download", object_type="screening.attachment"
     )
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     _log(
         request,
         "download",
@@ -32,8 +25,4 @@ def attachment_download(request, pk):
         attachment.school,
         student=attachment.student_id,
     )
-    ext = attachment.name.rsplit(".", 1)[-1].lower()
-    response = FileResponse(
-        handle, as_attachment=True, content_type=CONTENT_TYPES.get(ext, "application/octet-stream")
-    )
-    return download_name_set(response, filename=attachment.name)
+    return private_file_response(attachment.file, filename=attachment.name)

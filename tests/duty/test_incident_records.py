@@ -108,6 +108,16 @@ def test_attachments_on_written_and_final_reports_are_private(school_people):
             attachment=pdf,
         )
     assert refused.value.message_dict["attachment"] == ["只有书面报告和终结报告可以附加文件。"]
+    with pytest.raises(ValidationError) as mislabelled:  # the one attachment rule: content
+        incident_entry_add(
+            incident=incident,
+            user=leader,
+            kind=EntryKind.WRITTEN,
+            happened_at=now,
+            content="书面报告",
+            attachment=SimpleUploadedFile("书面报告.pdf", b"MZ\x90 not a pdf"),
+        )
+    assert "内容与扩展名 .pdf 不符" in mislabelled.value.message_dict["attachment"][0]
     entry = incident_entry_add(
         incident=incident,
         user=leader,
@@ -158,7 +168,7 @@ def test_the_entry_form_uploads_the_attachment(school_people):
             "kind": EntryKind.WRITTEN,
             "happened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "content": "书面报告",
-            "attachment": SimpleUploadedFile("报告.docx", b"docx"),
+            "attachment": SimpleUploadedFile("报告.docx", b"PK\x03\x04 docx body"),
         },
     )
     assert response.status_code == 302

@@ -8,7 +8,8 @@ An app contributes with a Wagtail hook::
 
 A provider answers for ``user`` only through the capability table and the scoping
 selectors (it is the same question its list page asks: a count here equals the rows there).
-``todo_for`` drops empty items and orders them by severity, then area. The back-office home
+``todo_for`` drops empty items and orders them by severity; within one severity, items keep
+the order their provider gave (e.g. 重点关注 before 一般关注). The back-office home
 page shows them as the 待办 panel.
 """
 
@@ -46,4 +47,4 @@ def todo_for(*, user) -> list[TodoItem]:
     items: list[TodoItem] = []
     for provider in hooks.get_hooks(TODO_HOOK):
         items.extend(item for item in provider(user=user) or () if item.count > 0)
-    return sorted(items, key=lambda i: (i.severity, i.area, i.label))
+    return sorted(items, key=lambda i: i.severity)  # stable: a provider's own order stays

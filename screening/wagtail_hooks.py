@@ -195,7 +195,7 @@ def screening_todo(*, user):
             url=f"{url}?level={level}&status=active",
             severity=CRITICAL if level == WarningLevel.CRISIS else DUE,
         )
-        for level, label in WarningLevel.choices
+        for level, label in reversed(WarningLevel.choices)  # 危机, 重点关注, 一般关注
     ]
     items.append(
         TodoItem(

@@ -24,6 +24,22 @@ from .todo import todo_for
 PER_PAGE = 30
 
 
+def unread_of(request) -> int | None:
+    """The user's unread messages, once per request (the bell and the home panel share it);
+    None for anyone outside the back office."""
+    if not hasattr(request, "_xinyu_unread"):
+        from schools import access
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            request._xinyu_unread = None
+        elif not access.can(user=user, cap="portal.backoffice"):
+            request._xinyu_unread = None
+        else:
+            request._xinyu_unread = notifications_unread_count(user=user)
+    return request._xinyu_unread
+
+
 def _view(func):
     return capability_view("portal.backoffice", object_type="accounts.notification")(func)
 
@@ -111,6 +127,6 @@ class TodoPanel(Component):
         user = self.request.user
         return {
             "items": todo_for(user=user),
-            "unread": notifications_unread_count(user=user),
+            "unread": unread_of(self.request),
             "recent": list(notifications_of(user=user).filter(read_at=None)[:5]),
         }

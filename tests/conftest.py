@@ -97,6 +97,11 @@ def migrated_rows_restore():
         Collection.add_root(name="Root")
     if not Page.get_first_root_node():
         Page.add_root(instance=Page(title="Root", slug="root"))
+    from screening.models import Instrument
+    from screening.services.instruments import builtin_instruments_ensure
+
+    if not Instrument.objects.filter(school__isnull=True).exists():
+        builtin_instruments_ensure()  # PHQ-9, GAD-7… (migration 0002)
     ContentType.objects.clear_cache()
 
 

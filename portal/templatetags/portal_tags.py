@@ -55,17 +55,10 @@ def submit_key(context, form: str):
 @register.simple_tag(takes_context=True)
 def backoffice_unread(context) -> int | None:
     """The bell's figure: the signed-in back-office user's unread notifications (None for
-    anyone else, who sees no bell). Counted once per request."""
+    anyone else, who sees no bell). Counted once per request (``portal.inbox.unread_of``)."""
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if request is None:
         return None
-    cached = getattr(request, "_xinyu_unread", None)
-    if cached is None:
-        from accounts.selectors import notifications_unread_count
-        from schools import access
+    from portal.inbox import unread_of
 
-        if not access.can(user=user, cap="portal.backoffice"):
-            return None
-        cached = request._xinyu_unread = notifications_unread_count(user=user)
-    return cached
+    return unread_of(request)

@@ -137,7 +137,7 @@ def test_a_user_without_back_office_turned_away_from_incident_urls_leaves_a_line
         assert client.get(url).status_code == 302, url
         [line] = _new_lines(before)
         assert (line.user, line.action, line.allowed) == (teacher, "denied", False), url
-    line = AccessLog.objects.get(user=teacher, object_type="duty_admin:incident_detail")
+    line = AccessLog.objects.get(user=teacher, object_type="duty_admin.incident_detail")
     assert line.object_id == str(incident.pk) and line.student_pk is None
 
 

@@ -33,11 +33,13 @@ PAGES = {
 # the courses and screening menus, their school lists and the oversight dashboard's school
 # list used the shared scope helpers (PredicateMenuItem, school_scope), 34/22/22/23/22,
 # 29/18/18/19/18 and 34/20/20/21/20. Listing students writes its access-log line (one more).
+# Every back-office page counts the user's unread messages once (the bell); the dashboard
+# adds the 待办 providers (a fixed number of counts each, never one per row).
 BUDGETS = {
-    "school_admin": {"dashboard": 28, "schools": 16, "staff": 16, "students": 18, "classes": 16},
-    "psych_teacher": {"dashboard": 27, "schools": 16, "staff": 16, "students": 18, "classes": 16},
+    "school_admin": {"dashboard": 36, "schools": 17, "staff": 17, "students": 19, "classes": 17},
+    "psych_teacher": {"dashboard": 34, "schools": 17, "staff": 17, "students": 19, "classes": 17},
     # The bureau sees students only as counts: no student list (tests/schools/test_bureau_students).
-    "bureau_admin": {"dashboard": 30, "schools": 16, "staff": 16, "classes": 16},
+    "bureau_admin": {"dashboard": 34, "schools": 17, "staff": 17, "classes": 17},
 }
 
 

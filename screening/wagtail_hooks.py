@@ -174,7 +174,7 @@ def screening_todo(*, user):
     from portal.todo import CRITICAL, DUE, OVERDUE, TodoItem
 
     from .models import WarningLevel
-    from .selectors.warnings import checkins_due, warning_rows
+    from .selectors.warnings import checkins_due, overdue_q, warning_rows
 
     if not access.can(user=user, cap="screening.warning.write"):
         return []
@@ -183,7 +183,9 @@ def screening_todo(*, user):
         .order_by()
         .aggregate(
             **{level: Count("pk", filter=Q(level=level)) for level in WarningLevel.values},
-            overdue=Count("pk", filter=Q(overdue=True)),
+            # the list's own definition (an aggregate cannot filter on the list's annotation
+            # alias on PostgreSQL)
+            overdue=Count("pk", filter=overdue_q()),
         )
     )
     url = reverse("screening:warnings")

@@ -43,6 +43,11 @@ class WarningFilter(forms.Form):
         raise forms.ValidationError("负责人：无效的筛选条件。")
 
 
+def overdue_q(now=None) -> Q:
+    """A warning past its due time and not closed: the one definition (list, filter, 待办)."""
+    return Q(due_at__lt=now or timezone.now()) & ~Q(status=Warning.Status.CLOSED)
+
+
 def _severity(qs: QuerySet[Warning]) -> QuerySet[Warning]:
     now = timezone.now()
     return qs.annotate(
@@ -53,7 +58,7 @@ def _severity(qs: QuerySet[Warning]) -> QuerySet[Warning]:
             output_field=IntegerField(),
         ),
         overdue=Case(
-            When(Q(due_at__lt=now) & ~Q(status=Warning.Status.CLOSED), then=Value(True)),
+            When(overdue_q(now), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),

@@ -103,12 +103,13 @@ def result_save(
 def _superseded_warnings_settle(*, old, new, reason, user) -> None:
     """Warnings the superseded result fed: one it alone fed is closed with the correction's
     reason; one other signals fed too stays open, the correction in its history."""
-    fed = (
-        Warning.objects.select_for_update()
-        .filter(Q(result=old) | Q(actions__result=old))
+    # PostgreSQL refuses FOR UPDATE with DISTINCT: the join finds the ids, the lock takes rows.
+    fed_ids = (
+        Warning.objects.filter(Q(result=old) | Q(actions__result=old))
         .exclude(status=Warning.Status.CLOSED)
-        .distinct()
+        .values("pk")
     )
+    fed = Warning.objects.select_for_update().filter(pk__in=fed_ids).order_by("pk")
     text = f"测评结果已更正（原得分 {old.total}，更正后 {new.total}）：{reason}"
     for warning in fed:
         others = warning.source == Warning.Source.CONCERN or (

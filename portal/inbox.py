@@ -58,7 +58,7 @@ def inbox(request):
             "page_title": "消息中心",
             "page": page,
             "unread_only": unread_only,
-            "unread": notifications_unread_count(user=request.user),
+            "unread": unread_of(request),
         },
     )
 

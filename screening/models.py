@@ -504,6 +504,7 @@ class Warning(models.Model):  # noqa: A001 - the domain's own word (预警)
 
     @property
     def is_overdue(self) -> bool:
+        """One row's answer to ``screening.selectors.warnings.overdue_q`` (keep them alike)."""
         return (
             self.status != self.Status.CLOSED
             and self.due_at is not None

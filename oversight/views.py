@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal.downloads import download_name_set
+from portal.memo import in_memo_scope
 from portal.storage import UploadNotSaved
 from schools.audit import access_log_record
 from schools.backoffice import capability_view, not_found, scoped_get
@@ -267,8 +268,10 @@ def export(request, pk):
 # --- dashboard -----------------------------------------------------------------------------------
 
 
+@in_memo_scope
 def dashboard_context(*, user, period: Period | None = None) -> dict:
-    """Every panel of the dashboard for the schools in the user's scope."""
+    """Every panel of the dashboard for the schools in the user's scope; figures several panels
+    share (the coverage tallies) are computed once (``portal.memo``)."""
     period = period or Period.school_year()
     schools = list(selectors.dashboard_schools_for(user=user))
     panels = panels_all()

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from portal.memo import memoized
 from schools import access
 from schools.access import Reach
 from schools.calendar import break_days
@@ -160,6 +161,7 @@ class SchoolCoverage:
         return round(100 * self.covered / self.classes, 1) if self.classes else None
 
 
+@memoized
 def lesson_coverage_by_school(
     *, school_ids, start: datetime.date, as_of: datetime.date
 ) -> dict[int, SchoolCoverage]:

@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
+from portal.memo import memoized
+from portal.sql import regroup
 from schools import access
 from schools.calendar import SchoolYear
 from schools.models import Membership, School
@@ -319,24 +321,30 @@ def bureau_hours_report(
 # --- figures for the oversight reports and dashboard ------------------------------------
 
 
+@memoized
 def hours_by_school(*, school_ids, first: datetime.date, last: datetime.date) -> dict:
     """``{school_id: (hours, trained_staff)}`` credited in [first, last]. One query.
 
     Hours count for the school the teacher was at when credited (``HoursEntry.school``);
     a teacher counts as trained when their net hours there in the range are positive.
+    Both passes (per teacher, then per school) run in the database (``portal.sql.regroup``):
+    a row per school comes back, not a row per teacher.
     """
-    rows = (
-        HoursEntry.objects.filter(school_id__in=school_ids, credited_on__range=(first, last))
+    per_teacher = (
+        HoursEntry.objects.filter(school_id__in=list(school_ids), credited_on__range=(first, last))
         .values("school_id", "teacher_id")
         .annotate(total=Sum("hours"))
         .order_by()
-        .values_list("school_id", "teacher_id", "total")
     )
-    out: dict[int, tuple[Decimal, int]] = {}
-    for school_id, _teacher_id, total in rows:
-        hours, trained = out.get(school_id, (ZERO, 0))
-        out[school_id] = (hours + (total or ZERO), trained + ((total or ZERO) > 0))
-    return out
+    rows = regroup(
+        per_teacher,
+        by=["school_id"],
+        select=["SUM({total})", "SUM(CASE WHEN {total} > 0 THEN 1 ELSE 0 END)"],
+    )
+    return {
+        school_id: (Decimal(str(hours or 0)).quantize(TENTH), int(trained or 0))
+        for school_id, hours, trained in rows
+    }
 
 
 def hours_target_by_school(

@@ -149,6 +149,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT on the application's connections (R-26, issue 20). The portal's statements are
+    # short lookups and grouped counts that finish in well under a second; PostgreSQL's JIT
+    # decides by estimated cost alone and, at province size, spent ~20 s of a 23.7 s
+    # coverage query compiling its filter. Set XINYU_PG_JIT=1 to leave the server's choice.
+    if not env_bool("XINYU_PG_JIT"):
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------

@@ -9,8 +9,9 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, QuerySet
 
+from portal.memo import memoized
 from schools import access
 from schools.calendar import SchoolYear
 from schools.models import School, Student
@@ -104,30 +105,17 @@ def coverage_counts(
     """Screening and archive coverage over **every enrolled student** (三个全覆盖: the source
     asks for every student, not the targets of the rounds held): students of each school
     screened in [start, end] (default: to the end of the school year ``start`` falls in),
-    students with an archive, and the schools that held a round. Two queries however many
-    schools or students."""
-    school_ids = list(school_ids)
+    students with an archive, and the schools that held a round.
+
+    Set-based (R-26): three grouped counts — enrolled students per school, distinct screened
+    students per school (results joined to their enrolled student), archives per school
+    (joined the same way) — and one for the rounds; no per-student subquery, so the cost is a
+    scan of each table, not a probe per student. Four queries however many schools or
+    students, one per distinct arguments within a ``portal.memo.memo_scope``."""
+    school_ids = sorted(set(school_ids))
     end = end or SchoolYear.containing(start).end
-    screened = screened_student_ids(school_ids=school_ids, start=start, end=end)
-    rows = (
-        Student.objects.filter(school_id__in=school_ids, is_active=True)
-        .annotate(
-            was_screened=Exists(screened.filter(student_id=OuterRef("pk"))),
-            has_archive=Exists(Archive.objects.filter(student=OuterRef("pk"))),
-        )
-        .values("school_id")
-        .annotate(
-            n=Count("pk"),
-            screened=Count("pk", filter=Q(was_screened=True)),
-            archived=Count("pk", filter=Q(has_archive=True)),
-        )
-        .order_by()
-    )
-    counts = CoverageCounts({}, {}, {}, set())
-    for row in rows:
-        counts.students[row["school_id"]] = row["n"]
-        counts.screened[row["school_id"]] = row["screened"]
-        counts.archived[row["school_id"]] = row["archived"]
+    students, screened, archived = _coverage_tallies(school_ids=school_ids, start=start, end=end)
+    counts = CoverageCounts(dict(students), dict(screened), dict(archived), set())
     if rounds:
         counts.with_round = set(
             ScreeningRound.objects.filter(
@@ -135,6 +123,38 @@ def coverage_counts(
             ).values_list("school_id", flat=True)
         )
     return counts
+
+
+@memoized
+def _coverage_tallies(*, school_ids: list[int], start, end) -> tuple[dict, dict, dict]:
+    """Enrolled, screened and archived students per school: three grouped counts."""
+    enrolled = {"student__school_id__in": school_ids, "student__is_active": True}
+    students = dict(
+        Student.objects.filter(school_id__in=school_ids, is_active=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("school_id", "n")
+    )
+    screened = dict(
+        screened_results(school_ids=school_ids, start=start, end=end)
+        .filter(**enrolled)
+        .values("student__school_id")
+        .annotate(n=Count("student_id", distinct=True))
+        .order_by()
+        .values_list("student__school_id", "n")
+    )
+    archived = dict(
+        Archive.objects.filter(**enrolled)
+        .values("student__school_id")
+        .annotate(n=Count("student_id", distinct=True))
+        .order_by()
+        .values_list("student__school_id", "n")
+    )
+    # As before: every school with students has all three counts (0 where none).
+    screened = {pk: screened.get(pk, 0) for pk in students}
+    archived = {pk: archived.get(pk, 0) for pk in students}
+    return students, screened, archived
 
 
 NO_ROUND = "未开展筛查"
@@ -222,6 +242,35 @@ RESULT_LEVELS = ["none", *WarningLevel.values]
 """Columns of the bureau's aggregate: students by the highest level of their results."""
 
 
+def _highest_level_counts(*, school_ids, start, end) -> list[tuple[int, int, int, int]]:
+    """``(school_id, grade, top, students)``: students screened in [start, end] counted once
+    each, by the highest level of their current results (``top`` indexes ``RESULT_LEVELS``:
+    0 none, then the warning levels in order), at the school of those results and in the
+    grade of their class. One grouped query over a grouped query — the database does both
+    passes, Python sees a few rows per school, never a row per result."""
+    from django.db.models import Case, IntegerField, Max, Value, When
+
+    from portal.sql import regroup
+
+    rank = Case(
+        *(When(level=lv, then=Value(i + 1)) for i, lv in enumerate(WarningLevel.values)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    per_student = (
+        screened_results(school_ids=school_ids, start=start, end=end)
+        .values("student_id")
+        .annotate(
+            top_level=Max(rank),
+            at_school=Max("school_id"),
+            at_grade=Max("student__school_class__grade"),
+        )
+        .values("at_school", "at_grade", "top_level")
+        .order_by()
+    )
+    return regroup(per_student, by=["at_school", "at_grade", "top_level"], select=["COUNT(*)"])
+
+
 def bureau_aggregate(*, user, school_year_start) -> tuple[list[tuple], dict]:
     """The bureau's screening export: students screened this school year per school × stage
     (学段, the grade band) by the highest warning level of their results, with the same
@@ -236,22 +285,13 @@ def bureau_aggregate(*, user, school_year_start) -> tuple[list[tuple], dict]:
     if not access.bureau_covers(user=user, cap="screening.figures.export"):
         return [], {}
     schools = {s.pk: s for s in School.objects.only("pk", "name", "code")}
-    rank = {"": 0, **{lv: i + 1 for i, lv in enumerate(WarningLevel.values)}}
-    highest: dict[int, tuple] = {}
-    screened = screened_results(
+    cells: dict[tuple, int] = defaultdict(int)
+    for school_id, grade, top, n in _highest_level_counts(
         school_ids=list(schools),
         start=school_year_start,
         end=SchoolYear.containing(school_year_start).end,
-    )
-    for student_id, school_id, level, grade in screened.values_list(
-        "student_id", "school_id", "level", "student__school_class__grade"
     ):
-        key = (school_id, stage_of_grade(grade))
-        if student_id not in highest or rank[level or ""] > rank[highest[student_id][1]]:
-            highest[student_id] = (key, level or "")
-    cells: dict[tuple, int] = defaultdict(int)
-    for key, level in highest.values():
-        cells[(key, RESULT_LEVELS[rank[level]])] += 1
+        cells[((school_id, stage_of_grade(grade)), RESULT_LEVELS[top])] += n
     stage_order = {stage: i for i, stage in enumerate(STAGE_GRADES)}
     keys = sorted({key for key, _ in cells}, key=lambda k: (schools[k[0]].code, stage_order[k[1]]))
     shown = suppress_table(dict(cells), rows=keys, cols=RESULT_LEVELS)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal import spreadsheets
+from portal.memo import in_memo_scope
 from schools import access
 from schools.audit import access_log_record
 from schools.backoffice import capability_view
@@ -22,6 +23,7 @@ from .common import (
 
 
 @capability_view("screening.figures.read", action="view", object_type="screening.figures")
+@in_memo_scope
 def figures(request):
     user = request.user
     start = SchoolYear.current().start

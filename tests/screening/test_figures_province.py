@@ -142,3 +142,39 @@ def test_outside_a_scope_figures_are_fresh(demo_city):
     one = Student.objects.filter(school=school, is_active=True).first()
     Student.objects.filter(pk=one.pk).update(is_active=False)
     assert coverage_counts(school_ids=[school.pk], start=start).students[school.pk] == before - 1
+
+
+def test_hours_by_school_equals_the_old_way_and_a_hand_count(demo_city):
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from courses.models import HoursEntry
+    from courses.training.reports import hours_by_school
+    from schools.calendar import SchoolYear
+
+    year = SchoolYear.containing(HoursEntry.objects.order_by("-credited_on").first().credited_on)
+    ids = list(School.objects.values_list("pk", flat=True))
+    new = hours_by_school(school_ids=ids, first=year.start, last=year.end)
+    old: dict[int, tuple] = {}
+    for school_id, _teacher, total in (
+        HoursEntry.objects.filter(school_id__in=ids, credited_on__range=(year.start, year.end))
+        .values("school_id", "teacher_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+        .values_list("school_id", "teacher_id", "total")
+    ):
+        hours, trained = old.get(school_id, (Decimal(0), 0))
+        old[school_id] = (hours + total, trained + (total > 0))
+    assert old and sum(t for _, t in old.values()) > 10
+    assert new == {pk: (h.quantize(Decimal("0.1")), t) for pk, (h, t) in old.items()}
+
+    school = School.objects.get(code="X0101")
+    by_teacher: dict[int, Decimal] = {}
+    for entry in HoursEntry.objects.filter(school=school):
+        if year.start <= entry.credited_on <= year.end:
+            by_teacher[entry.teacher_id] = by_teacher.get(entry.teacher_id, 0) + entry.hours
+    assert new[school.pk] == (
+        sum(by_teacher.values()),
+        sum(1 for h in by_teacher.values() if h > 0),
+    )

@@ -553,7 +553,9 @@ class _Generator:
         by_school: dict[int, list] = {}
         for school, user, role, _e in pending:
             by_school.setdefault(school.pk, []).append((user.pk, role))
-        for school in self.schools:
+        # In name order: each school's document collection is then added after the others
+        # (Wagtail keeps collections sorted by name, moving every later sibling otherwise).
+        for school in sorted(self.schools, key=lambda s: s.name):
             rows = by_school.get(school.pk, [])
             more = school_role_groups(school=school, roles={r for _u, r in rows})
             for user_id, role in rows:

@@ -1,4 +1,8 @@
+import time
+from contextlib import ExitStack
+
 from django.conf import settings
+from django.db import connections
 from django.utils.cache import patch_cache_control
 from django.utils.functional import empty
 
@@ -164,3 +168,39 @@ class RequestDeadlineMiddleware:
             armed[0] = False
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+
+
+# --- measuring only -----------------------------------------------------------------------------
+
+
+class QueryCountHeaderMiddleware:
+    """``X-Query-Count`` and ``X-Query-Time-Ms`` on every response: the SQL queries the request
+    ran (through every middleware and the view) and the time they took.
+
+    For measuring only (``bench/province.py``): the settings put it first in the stack when
+    ``XINYU_QUERY_COUNT_HEADER=1`` and never otherwise. A streamed response's queries made
+    while it streams are not counted.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count, seconds = 0, 0.0
+
+        def counted(execute, sql, params, many, context):
+            nonlocal count, seconds
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                count += 1
+                seconds += time.perf_counter() - started
+
+        with ExitStack() as stack:
+            for connection in connections.all():
+                stack.enter_context(connection.execute_wrapper(counted))
+            response = self.get_response(request)
+        response.headers["X-Query-Count"] = str(count)
+        response.headers["X-Query-Time-Ms"] = f"{seconds * 1000:.1f}"
+        return response

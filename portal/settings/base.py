@@ -95,6 +95,11 @@ MIDDLEWARE = [
     # Last: its 503 passes through all the others (headers, no-store).
     "portal.middleware.RequestDeadlineMiddleware",
 ]
+# Measuring only (bench/province.py): every response says how many SQL queries it ran
+# (X-Query-Count, X-Query-Time-Ms). Off unless XINYU_QUERY_COUNT_HEADER=1; never in production.
+XINYU_QUERY_COUNT_HEADER = env_bool("XINYU_QUERY_COUNT_HEADER")
+if XINYU_QUERY_COUNT_HEADER:
+    MIDDLEWARE = ["portal.middleware.QueryCountHeaderMiddleware", *MIDDLEWARE]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

@@ -8,7 +8,7 @@ import importlib
 import random
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 DEMO_MODULES = [
@@ -60,10 +60,19 @@ class Command(BaseCommand):
             action="store_true",
             help="仅当数据库中还没有学校时载入（make run 使用）。",
         )
+        parser.add_argument(
+            "--scale",
+            metavar="province|倍数",
+            help="在演示数据之上生成省级规模的测量数据（demo/province.py）：province 为约 1000 所"
+            "学校、99 万名学生；或一个倍数，例如 0.05（约 50 所学校）。已有省级数据时拒绝。",
+        )
 
     def handle(self, *args, **options):
         from schools.models import School
 
+        if options["scale"] is not None:
+            self.province(options["scale"])
+            return
         if options["if_empty"] and School.objects.exists():
             self.stdout.write("数据库已有数据，跳过演示数据载入。")
             return
@@ -85,3 +94,22 @@ class Command(BaseCommand):
         )
         for username, label in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<16} {label}")
+
+    def province(self, scale: str) -> None:
+        """The province-size data set on top of the demo (loading the demo first if it is not
+        there yet)."""
+        from django.contrib.auth import get_user_model
+
+        from demo import province
+
+        try:
+            factor = province.scale_parse(scale)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        if not get_user_model().objects.filter(username="bureau_admin").exists():
+            self.stdout.write("还没有演示数据，先载入演示数据 …")
+            self.handle(scale=None, if_empty=False)
+        try:
+            province.load(out=Progress(self.stdout), factor=factor)
+        except province.ProvinceExists as exc:
+            raise CommandError(str(exc)) from None

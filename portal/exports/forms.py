@@ -33,6 +33,7 @@ class ExportForm(forms.Form):
                 label="文件格式",
                 choices=[(f, FORMAT_LABELS[f]) for f in kind.formats],
                 initial=kind.formats[0],
+                required=False,
             )
         self.setup()
 

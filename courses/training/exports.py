@@ -101,6 +101,14 @@ class PeriodFilter(forms.Form):
         self.fields["school_year"].initial = str(first)
         self.fields["period"].initial = "school_year"
 
+    summary_skip = PERIOD_FIELDS
+
+    def summary_parts(self):
+        parts = super().summary_parts()
+        if not self.errors:
+            parts.append(f"统计时段：{_period(self.params()).label}")
+        return parts
+
     def clean(self):
         cleaned = super().clean()
         params = {

@@ -60,11 +60,17 @@ class ExportForm(forms.Form):
             out[name] = value
         return out
 
+    #: Fields a subclass says in its own words (``summary_parts``), not one by one.
+    summary_skip: tuple[str, ...] = ()
+
+    def summary_parts(self) -> list[str]:
+        return []
+
     def summary(self) -> str:
         """The filters in words, for the job's title: “学校：甲校、乙校；2025-09-01 至 …”."""
-        parts = []
+        parts = self.summary_parts()
         for name, value in self.cleaned_data.items():
-            if name == "format" or value in (None, "", [], False):
+            if name == "format" or name in self.summary_skip or value in (None, "", [], False):
                 continue
             field = self.fields[name]
             if isinstance(value, QuerySet):

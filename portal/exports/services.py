@@ -10,6 +10,7 @@ failure marks the job failed with a Chinese message and leaves no file behind.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import os
@@ -17,6 +18,7 @@ import tempfile
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -122,6 +124,46 @@ def _write(table: ExportTable, *, fmt: str, out) -> None:
         spreadsheets.csv_write(out, table.headers, table.rows)
 
 
+@contextlib.contextmanager
+def _recoverable():
+    """Inline (``XINYU_IMMEDIATE_TASKS``) a job runs inside the request's transaction: a
+    database error in it rolls back to a savepoint, so that the job can still be marked failed
+    and the request finish; any other failure keeps what was written (the progress). Through
+    the worker there is no transaction: each progress update is committed at once, for the
+    progress page to see."""
+    if not connection.in_atomic_block:
+        yield
+        return
+    sid = transaction.savepoint()
+    try:
+        yield
+    except DatabaseError:
+        transaction.savepoint_rollback(sid)
+        raise
+    except BaseException:
+        transaction.savepoint_commit(sid)
+        raise
+    transaction.savepoint_commit(sid)
+
+
+def _build_and_write(job, kind):
+    """Build the kind's rows and stream them into a hidden temporary file; returns
+    ``(table, path)``. The file is removed when anything fails."""
+    table = kind.build(user=job.user, params=job.params)
+    if table.total is not None:
+        _update(job, total=table.total)
+    table.rows = _counted(table.rows, job)
+    fd, partial = _temporary_file()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            _write(table, fmt=job.format if job.format in (CSV, XLSX) else CSV, out=out)
+    except BaseException:
+        if os.path.exists(partial):
+            os.unlink(partial)
+        raise
+    return table, partial
+
+
 class _Complete(File):
     """A finished temporary file: the private storage moves it into place (no copy)."""
 
@@ -145,13 +187,8 @@ def export_job_run(*, job_id: int) -> None:
         return _fail(job, MSG_NO_LONGER)
     partial = None
     try:
-        table = kind.build(user=job.user, params=job.params)
-        if table.total is not None:
-            _update(job, total=table.total)
-        table.rows = _counted(table.rows, job)
-        fd, partial = _temporary_file()
-        with os.fdopen(fd, "wb") as out:
-            _write(table, fmt=job.format if job.format in (CSV, XLSX) else CSV, out=out)
+        with _recoverable():
+            table, partial = _build_and_write(job, kind)
         name = f"exports/{timezone.localdate():%Y/%m}/job-{job.pk}.{job.format}"
         with open(partial, "rb") as handle:
             stored = default_storage.save(name, _Complete(handle, name=name))

@@ -393,3 +393,19 @@ def test_progress_and_status_pages_cost_the_same_whatever_the_export(world, monk
         for _ in range(5):
             export_job(client, "large")
         assert _queries(client, reverse("exports_admin:index")) == listing
+
+
+def test_a_database_error_inline_fails_the_job_not_the_request(world):
+    """With tasks inline the job runs in the request's transaction: a database error in the
+    build is rolled back to a savepoint, the job says it failed, the request still answers."""
+    from django.db import DatabaseError
+
+    def build(*, user, params):
+        raise DatabaseError("could not serialize access")
+
+    kind = _kind(build)
+    with hooks.register_temporarily(EXPORT_KINDS_HOOK, lambda: [kind]):
+        client = _client(world.leader)
+        job = export_job(client, kind.name)
+        assert job.status == ExportJob.Status.FAILED and "导出失败" in job.error
+        assert client.get(reverse("exports_admin:index")).status_code == 200

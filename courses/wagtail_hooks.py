@@ -155,3 +155,10 @@ from .lessons import admin as lesson_admin  # noqa: E402  (registers the lesson-
 @hooks.register("register_admin_viewset")
 def register_lesson_viewsets():
     return [lesson_admin.lesson_record_viewset, lesson_admin.LessonsArea()]
+
+
+@hooks.register("register_export_kinds")
+def training_exports():
+    from .training.exports import CITY_REPORT, SCHOOL_REPORT
+
+    return [SCHOOL_REPORT, CITY_REPORT]

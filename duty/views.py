@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal import idempotency, spreadsheets
+from portal.exports.views import start_url
 from portal.uploads import upload_limit
 from schools import access
 from schools.audit import access_log_record
 from schools.backoffice import capability_view, deny, scoped_get
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import (
     EntryForm,
     InboxFilterForm,
@@ -102,46 +103,15 @@ def incident_inbox(request):
     )
 
 
-@capability_view("duty.incident.export", object_type="duty.incident_export")
+@capability_view(exports.INCIDENTS.capability, object_type="duty.incident_export")
 def incident_export(request):
-    """The filtered inbox as CSV (Excel opens it). Logged; student names only for those who
-    may see them, and then each name is logged."""
-    now = timezone.now()
-    _form, qs = _inbox_queryset(request, now)
-    qs = qs.prefetch_related("students")
-    access_log_record(
-        request=request, action="export", object_type=INCIDENT_TYPE, object_id="inbox"
-    )
-    headers = ["编号", "学校", "类别", "状态", "发生时间", "发现时间", "地点"]
-    headers += ["电话报告", "书面报告", "涉及学生", "报告人"]
-    rows = []
-    for incident in qs:
-        clocks = selectors.incident_clocks(incident=incident, now=now)
-        students = list(incident.students.all())
-        if selectors.incident_student_names_visible(user=request.user, incident=incident):
-            names = "、".join(s.name for s in students)
-            if students:
-                _log_students(request, incident=incident, students=students, action="export")
-        else:
-            names = f"{len(students)} 名"
-        rows.append(
-            [
-                incident.pk,
-                incident.school.name,
-                incident.get_category_display(),
-                incident.get_status_display(),
-                f"{timezone.localtime(incident.occurred_at):%Y-%m-%d %H:%M}",
-                f"{timezone.localtime(incident.discovered_at):%Y-%m-%d %H:%M}",
-                incident.place,
-                clocks[0].text,
-                clocks[1].text,
-                names,
-                str(incident.reporter),
-            ]
-        )
-    return spreadsheets.csv_response(
-        headers, rows, filename=f"事件报告-{timezone.localdate():%Y%m%d}.csv"
-    )
+    """The old CSV link: the export is a background job now (``duty.exports``); this opens
+    its start form with the inbox's filters."""
+    query = request.GET.copy()
+    query.pop("p", None)
+    if query.get("school"):
+        query["schools"] = query.pop("school")[-1]
+    return redirect(start_url(exports.INCIDENTS.name, query.urlencode()))
 
 
 # --- one incident --------------------------------------------------------------------------

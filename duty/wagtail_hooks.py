@@ -235,3 +235,10 @@ def duty_todo(*, user):
             severity=OVERDUE,
         ),
     ]
+
+
+@hooks.register("register_export_kinds")
+def duty_exports():
+    from .exports import INCIDENTS
+
+    return [INCIDENTS]

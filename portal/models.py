@@ -223,3 +223,66 @@ class SubmitToken(models.Model):
 
     def __str__(self):
         return f"{self.form} {self.key}"
+
+
+class ExportJob(models.Model):
+    """An export built by a background task (``portal.exports``): who asked for what, with
+    which filters, how far it got, and the private file once it is written.
+
+    The file lives in private storage (never under a served path) and is sent only by the
+    job's download view, to the person who asked, while they still hold the export's
+    capability. Old jobs' files are deleted by ``manage.py retention``.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "正在生成"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        verbose_name="申请人",
+    )
+    kind = models.CharField("导出内容", max_length=50)
+    title = models.CharField("名称", max_length=300)
+    params = models.JSONField("筛选条件", default=dict, blank=True)
+    format = models.CharField("格式", max_length=8)
+    status = models.CharField("状态", max_length=10, choices=Status, default=Status.QUEUED)
+    total = models.PositiveIntegerField("总行数", null=True, blank=True)
+    written = models.PositiveIntegerField("已写入行数", default=0)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    file = models.FileField("文件", upload_to="exports/%Y/%m/", max_length=300, blank=True)
+    filename = models.CharField("下载文件名", max_length=200, blank=True)
+    error = models.TextField("错误信息", blank=True)
+
+    class Meta:
+        verbose_name = "导出任务"
+        verbose_name_plural = "导出任务"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="exportjob_user_recent")]
+
+    def __str__(self):
+        return f"{self.title} · {self.get_status_display()}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
+
+    @property
+    def percent(self) -> int:
+        """How far the job got: 100 once done; rows written over the total while running
+        (at most 99: the file is complete only when the job says so)."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, 100 * self.written // self.total)

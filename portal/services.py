@@ -60,6 +60,8 @@ class RetentionPlan:
     log_lines: int
     login_records: int
     schools: list[SchoolRetention]
+    export_before: datetime.datetime | None = None  # export files asked for before this go
+    export_files: int = 0
 
     @property
     def students(self) -> int:
@@ -116,7 +118,12 @@ def retention_plan(*, now=None) -> RetentionPlan:
     for row in old_lines.order_by().values("school_id").annotate(n=Count("pk")):
         share(row["school_id"]).log_lines = row["n"]
     ordered = sorted(schools.values(), key=lambda s: (s.code == "", s.code))
+    from portal.exports.services import export_jobs_old, keep_days
+
+    export_before = (now or timezone.now()) - datetime.timedelta(days=keep_days())
     return RetentionPlan(
+        export_before=export_before,
+        export_files=export_jobs_old(before=export_before).count(),
         log_before=log_before,
         left_before=left_before,
         log_lines=sum(s.log_lines for s in ordered),
@@ -133,11 +140,12 @@ def retention_apply(
     whole and stops the run), old access-log lines and login records in batches. Each
     school's deletion leaves an access-log line (ids and counts only)."""
     from accounts.services import login_records_prune
+    from portal.exports.services import export_files_prune
     from schools.audit import access_log_prune, access_log_record
     from schools.services import students_delete
     from screening.services import student_records_delete
 
-    totals = {"students": 0, "log_lines": 0, "login_records": 0}
+    totals = {"students": 0, "log_lines": 0, "login_records": 0, "export_files": 0}
     for share in plan.schools:
         ids = share.student_ids
         for start in range(0, len(ids), batch):
@@ -166,4 +174,6 @@ def retention_apply(
             progress=lambda done: out(f"访问日志：已删除 {done} / {plan.log_lines} 条"),
         )
     totals["login_records"] = login_records_prune(before=plan.log_before)
+    if plan.export_before is not None:
+        totals["export_files"] = export_files_prune(before=plan.export_before)
     return totals

@@ -85,6 +85,7 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "doc": "application/msword",
     "xls": "application/vnd.ms-excel",
+    "csv": "text/csv; charset=utf-8",
 }
 
 

@@ -4,6 +4,7 @@ from schools import access
 from schools.backoffice import AreaViewSet, MenuLink
 
 from . import inbox
+from .exports import views as export_views
 
 
 def _promotion_editor(user) -> bool:
@@ -109,3 +110,30 @@ def register_inbox():
 def add_todo_panel(request, panels):
     if access.can(user=request.user, cap="portal.backoffice"):
         panels.insert(0, inbox.TodoPanel(request))
+
+
+# --- 我的导出: exports built in the background -------------------------------------------------
+
+
+class ExportsArea(AreaViewSet):
+    """我的导出 (everyone in the back office: their own jobs); the start form of each kind
+    asks that kind's capability, the progress pages and downloads are the owner's only."""
+
+    name = "exports_admin"
+    url_prefix = "exports"
+    menu_label = "我的导出"
+    icon = "download"
+    menu_order = 2
+
+    routes = export_views.urlpatterns
+    menu_links = (MenuLink("我的导出", route="index", icon="download"),)
+
+    def get_menu_item(self, order=None):
+        (item,) = self.menu_items()
+        item.order = self.menu_order
+        return item
+
+
+@hooks.register("register_admin_viewset")
+def register_exports():
+    return ExportsArea()

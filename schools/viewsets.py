@@ -183,6 +183,9 @@ class ScopedIndexView(LogDeniedMixin, generic.IndexView):
 
     log_access = False
     export_predicate = None
+    #: A ``portal.exports`` kind: ``?export=`` opens its start form (the export is built in
+    #: the background) with the listing's filters, instead of building it in the request.
+    export_kind = ""
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -207,7 +210,22 @@ class ScopedIndexView(LogDeniedMixin, generic.IndexView):
             return forbidden_response(
                 request, action="export-denied", object_type=self.model._meta.label_lower
             )
+        if self.is_export and self.export_kind and self.user_may_export():
+            return self.export_job_redirect(request)
         return super().dispatch(request, *args, **kwargs)
+
+    def export_job_redirect(self, request):
+        from django.shortcuts import redirect
+
+        from portal.exports.views import start_url
+
+        query = request.GET.copy()
+        query["format"] = query.pop("export")[-1]
+        for suffix, name in (("from", "start"), ("to", "end")):
+            for key in [k for k in query if k.endswith(f"_{suffix}")]:
+                query[name] = query.pop(key)[-1]
+        query.pop("p", None)
+        return redirect(start_url(self.export_kind, query.urlencode()))
 
     def get_base_queryset(self):
         return self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
@@ -370,12 +388,15 @@ class ScopedModelViewSet(ModelViewSet):
     #: Who may export the listing (``?export=xlsx|csv`` of ``list_export``); None: whoever
     #: may list it.
     export_predicate = None
+    #: The ``portal.exports`` kind that builds the listing's export in the background.
+    export_kind = ""
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(log_access=self.log_access, **kwargs)
 
     def get_index_view_kwargs(self, **kwargs):
         kwargs.setdefault("export_predicate", type(self).export_predicate)
+        kwargs.setdefault("export_kind", self.export_kind)
         return super().get_index_view_kwargs(**kwargs)
 
 

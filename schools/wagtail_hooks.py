@@ -36,3 +36,10 @@ def add_psych_gap_panel(request, panels):
     context = psych_gap_panel_context(request)
     if context is not None:
         panels.append(PsychGapPanel(context))
+
+
+@hooks.register("register_export_kinds")
+def schools_exports():
+    from .exports import ACCESS_LOG
+
+    return [ACCESS_LOG]

@@ -221,3 +221,10 @@ def screening_todo(*, user):
         )
     )
     return items
+
+
+@hooks.register("register_export_kinds")
+def screening_exports():
+    from .exports import FIGURES
+
+    return [FIGURES]

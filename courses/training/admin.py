@@ -12,25 +12,24 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal import spreadsheets
-from schools import access
+from portal.exports.views import start_url
 from schools.audit import access_log_record
 from schools.backoffice import capability_view, not_found
 from schools.calendar import SchoolYear
-from schools.vocab import Role
 
 from ..models import ExternalTraining
-from . import reports
+from . import exports, reports
 from . import selectors as sel
 from . import services as svc
 
-STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in access.STAFF_ROLES]
+STAFF_ROLE_CHOICES = exports.STAFF_ROLE_CHOICES
+XLSX_HEADERS = exports.XLSX_HEADERS  # the school export's header row (tests read it here)
 
 
 def _year(request) -> int:
@@ -58,8 +57,20 @@ def _years() -> list[int]:
 # --- school report ------------------------------------------------------------------------
 
 
-@_view("courses.ledger.read")
+def _export_redirect(kind, request, **extra):
+    """A report's old “?export=xlsx” link: the export is a background job now
+    (``courses.training.exports``); open its start form with the page's filters."""
+    query = request.GET.copy()
+    query.pop("export", None)
+    for name, value in extra.items():
+        query[name] = value
+    return redirect(start_url(kind.name, query.urlencode()))
+
+
+@_view(exports.SCHOOL_REPORT.capability)
 def school_report(request):
+    if request.GET.get("export") == "xlsx":
+        return _export_redirect(exports.SCHOOL_REPORT, request)
     schools = reports.report_schools_for(user=request.user)
     school_id = request.GET.get("school", "")
     if not school_id:
@@ -98,10 +109,7 @@ def school_report(request):
         school=school,
         allowed=True,
     )
-    if request.GET.get("export") == "xlsx":
-        return _school_report_xlsx(report)
     query = request.GET.copy()
-    query["export"] = "xlsx"
     query["school"] = school.pk
     return render(
         request,
@@ -110,7 +118,7 @@ def school_report(request):
             **report,
             **_period_context(request, period, period_errors),
             "role_choices": STAFF_ROLE_CHOICES,
-            "export_query": query.urlencode(),
+            "export_url": start_url(exports.SCHOOL_REPORT.name, query.urlencode()),
             "many_schools": schools.count() > 1,
         },
     )
@@ -138,48 +146,6 @@ def _period_context(request, period, errors) -> dict:
 
 
 PERIOD_PARAMS = ("period", "year", "school_year", "term", "start", "end")
-
-
-XLSX_HEADERS = ["姓名", "用户名", "岗位", "期间学时", "目标学时", "完成率（%）", "是否达标"]
-PERIOD_HEADERS = ["姓名", "用户名", "岗位", "期间学时"]
-
-
-def school_report_headers(report) -> list[str]:
-    return XLSX_HEADERS if report["period"].judged else PERIOD_HEADERS
-
-
-def school_report_rows(report) -> list[list]:
-    """The export's rows, exactly the figures the page shows."""
-    rows = []
-    for r in report["rows"]:
-        row = [r.name, r.username, r.role_labels, float(r.hours)]
-        if report["period"].judged:
-            row += [
-                float(r.target) if r.target is not None else "未设定",
-                r.percent if r.percent is not None else "",
-                "未达标" if r.below else ("达标" if r.target is not None else ""),
-            ]
-        rows.append(row)
-    return rows
-
-
-def _school_report_xlsx(report) -> HttpResponse:
-    period = report["period"]
-    headers = school_report_headers(report)
-    data = spreadsheets.xlsx_build(
-        spreadsheets.Sheet(
-            title="教师学时",
-            preface=[[f"{report['school'].name} 教师培训学时（{period.label}）"]],
-            headers=headers,
-            rows=school_report_rows(report),
-            widths=(12, 16, 24, 12, 12, 12, 10)[: len(headers)],
-            freeze="A3",
-            autofilter=True,
-        )
-    )
-    return spreadsheets.xlsx_response(
-        data, filename=f"培训学时-{report['school'].name}-{period.file_label}.xlsx"
-    )
 
 
 # --- bureau report ------------------------------------------------------------------------
@@ -219,21 +185,13 @@ def bar_chart(rows, *, below_share: int) -> dict:
     }
 
 
-@_view("courses.ledger.city")
+@_view(exports.CITY_REPORT.capability)
 def bureau_report(request):
+    if request.GET.get("export") == "xlsx":
+        return _export_redirect(exports.CITY_REPORT, request)
     period, period_errors = reports.report_period_from(request.GET)
     report = reports.bureau_hours_report(user=request.user, period=period)
-    if request.GET.get("export") == "xlsx":
-        access_log_record(
-            request=request,
-            action="export",
-            object_type="courses.training-city-report",
-            object_id=period.file_label,
-            allowed=True,
-        )
-        return _city_report_xlsx(report)
     query = request.GET.copy()
-    query["export"] = "xlsx"
     return render(
         request,
         "courses/admin/bureau_report.html",
@@ -241,49 +199,9 @@ def bureau_report(request):
             **report,
             **_period_context(request, period, period_errors),
             "chart": bar_chart(report["rows"], below_share=report["below_share"]),
-            "export_query": query.urlencode(),
+            "export_url": start_url(exports.CITY_REPORT.name, query.urlencode()),
         },
     )
-
-
-CITY_HEADERS = ["学校代码", "学校", "教职工（人）", "期间学时", "人均学时"]
-CITY_JUDGED_HEADERS = ["达标人数", "有目标人数", "达标率（%）"]
-
-
-def city_report_rows(report) -> list[list]:
-    """One row per school and a city total: the figures the city report shows."""
-    judged = report["period"].judged
-    rows = []
-    for r in report["rows"]:
-        row = [r.school.code, r.school.name, r.staff, float(r.hours), float(r.average)]
-        if judged:
-            row += [r.meeting, r.with_target, r.share]
-        rows.append(row)
-    staff, hours = report["total_staff"], report["total_hours"]
-    total = ["", "全市合计", staff, float(hours), round(float(hours) / staff, 1) if staff else 0]
-    if judged:
-        meeting = sum(r.meeting for r in report["rows"])
-        with_target = sum(r.with_target for r in report["rows"])
-        total += [meeting, with_target, round(100 * meeting / with_target) if with_target else 0]
-    rows.append(total)
-    return rows
-
-
-def _city_report_xlsx(report) -> HttpResponse:
-    period = report["period"]
-    headers = CITY_HEADERS + (CITY_JUDGED_HEADERS if period.judged else [])
-    data = spreadsheets.xlsx_build(
-        spreadsheets.Sheet(
-            title="各校学时",
-            preface=[[f"全市教师培训学时（{period.label}）"]],
-            headers=headers,
-            rows=city_report_rows(report),
-            widths=(10, 26, 12, 12, 10, 10, 12, 12)[: len(headers)],
-            freeze="A3",
-            autofilter=True,
-        )
-    )
-    return spreadsheets.xlsx_response(data, filename=f"培训学时-全市-{period.file_label}.xlsx")
 
 
 # --- attendance ---------------------------------------------------------------------------

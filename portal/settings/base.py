@@ -233,6 +233,11 @@ XINYU_STUDENT_RETENTION_DAYS = env_days(
     minimum=STUDENT_RETENTION_MIN_DAYS,
     why="a student's records outlive a mistaken 离校 by at least a month",
 )
+# Files of background exports (portal.exports) are deleted this many days after they were
+# asked for; the job stays listed as expired.
+XINYU_EXPORT_RETENTION_DAYS = env_days(
+    "XINYU_EXPORT_RETENTION_DAYS", 7, minimum=1, why="an export is downloaded after it is built"
+)
 
 # Staff (anyone who can open the back office) are logged out after 30 idle minutes.
 STAFF_SESSION_IDLE_SECONDS = 30 * 60

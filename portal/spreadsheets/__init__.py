@@ -7,7 +7,8 @@
 - ``schema``: a file's columns (:class:`Column`, :class:`Schema`), the cell parsers, and
   :func:`rows_run`, the all-or-nothing row runner under every import.
 - ``writing``: the safe writer under every export and template (:func:`xlsx_build`,
-  :func:`csv_build`, the responses); text never becomes a formula.
+  :func:`csv_build`, the responses, and ``xlsx_write`` / ``csv_write``
+  that stream to a file); text never becomes a formula.
 
 Use it as ``from portal import spreadsheets`` and ``spreadsheets.<name>``.
 """
@@ -56,8 +57,10 @@ from .writing import (
     csv_build,
     csv_lines,
     csv_response,
+    csv_write,
     xlsx_build,
     xlsx_response,
+    xlsx_write,
 )
 
 __all__ = [
@@ -88,6 +91,7 @@ __all__ = [
     "csv_build",
     "csv_lines",
     "csv_response",
+    "csv_write",
     "date",
     "date_parse",
     "decimal",
@@ -103,5 +107,6 @@ __all__ = [
     "text",
     "xlsx_build",
     "xlsx_response",
+    "xlsx_write",
     "xlsx_sheets_read",
 ]

@@ -56,6 +56,14 @@ class Sheet:
 
 def xlsx_build(*sheets: Sheet) -> bytes:
     """An .xlsx of ``sheets``; every text cell is a string cell, never a formula."""
+    out = io.BytesIO()
+    xlsx_write(out, *sheets)
+    return out.getvalue()
+
+
+def xlsx_write(out, *sheets: Sheet) -> None:
+    """Write an .xlsx of ``sheets`` to ``out`` (a binary file or a path), rows streamed as
+    they come (a background export writes a large workbook without holding it in memory)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -102,9 +110,7 @@ def xlsx_build(*sheets: Sheet) -> bytes:
         if sheet.autofilter and sheet.headers:
             last_col = get_column_letter(len(sheet.headers))
             ws.auto_filter.ref = f"A{header_row}:{last_col}{last_row}"
-    out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
 
 
 class _Echo:
@@ -124,6 +130,12 @@ def csv_lines(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]
 
 def csv_build(headers: Sequence[str], rows: Iterable[Sequence] = ()) -> bytes:
     return "".join(csv_lines(headers, rows)).encode("utf-8")
+
+
+def csv_write(out, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Write the CSV of ``csv_lines`` (BOM first) to the binary file ``out``, line by line."""
+    for line in csv_lines(headers, rows):
+        out.write(line.encode("utf-8"))
 
 
 def _disposition(filename: str, download_name: str | None) -> str:

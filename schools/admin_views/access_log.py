@@ -82,6 +82,7 @@ class AccessLogViewSet(ScopedModelViewSet):
     export_headings = {"user.username": "用户名", "user.real_name": "姓名"}
     export_filename = "访问日志"
     export_predicate = selectors.may_export_access_log
+    export_kind = "access-log"  # built in the background: schools.exports.ACCESS_LOG
     filterset_class = AccessLogFilterSet
     search_fields = ["object_id", "path"]
     exclude_form_fields = []

@@ -1,10 +1,9 @@
 """Figures and coverage, the bureau's de-identified export, the screening access log."""
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
-from portal import spreadsheets
+from portal.exports.views import start_url
 from portal.memo import in_memo_scope
 from schools import access
 from schools.audit import access_log_record
@@ -12,6 +11,7 @@ from schools.backoffice import capability_view
 from schools.calendar import SchoolYear
 
 from .. import selectors
+from ..exports import FIGURES
 from ..models import (
     WarningLevel,
 )
@@ -42,43 +42,11 @@ def figures(request):
     )
 
 
-@capability_view("screening.figures.export", action="export", object_type="screening.figures")
+@capability_view(FIGURES.capability, action="export", object_type="screening.figures")
 def figures_export(request):
-    """The bureau's screening figures as .xlsx: aggregates per school × 学段, suppressed as on
-    the dashboard (``selectors.bureau_aggregate``); nothing row-level leaves the school."""
-    from schools.vocab import Stage
-
-    user = request.user
-    start = SchoolYear.current().start
-    keys, shown = selectors.bureau_aggregate(user=user, school_year_start=start)
-    columns = [*selectors.RESULT_LEVELS, "total"]
-    rows = [
-        [school.code, school.name, Stage(stage).label]
-        + [shown[((school, stage), c)] for c in columns]
-        for school, stage in keys
-    ]
-    rows.append(["", "合计", ""] + [shown[("total", c)] for c in columns])
-    notes = [
-        ["统计期", f"{start:%Y-%m-%d} 起本学年"],
-        ["口径", "本学年参加测评的学生人数，按其各次测评中最高的预警级别计一次。"],
-        [
-            "隐藏",
-            f"不足 {selectors.SMALL_CELL} 人的数字显示为“<{selectors.SMALL_CELL}”；"
-            "为防止由合计相减推算，另有若干数字以“*”隐藏。不含任何学生个人信息。",
-        ],
-    ]
-    data = spreadsheets.xlsx_build(
-        spreadsheets.Sheet(
-            title="测评汇总",
-            headers=["学校代码", "学校", "学段", "未达预警", *WarningLevel.labels, "测评人数"],
-            rows=rows,
-            freeze="A2",
-            autofilter=True,
-        ),
-        spreadsheets.Sheet(title="说明", rows=notes),
-    )
-    _log(request, "export-aggregate", "screening.figures")
-    return spreadsheets.xlsx_response(data, filename=f"筛查汇总-{timezone.localdate():%Y%m%d}.xlsx")
+    """The old download link: the export is now a background job (``screening.exports``);
+    this opens its start form."""
+    return redirect(start_url(FIGURES.name, request.GET.urlencode()))
 
 
 @capability_view("screening.accesslog.read", action="view", object_type="screening.accesslog")

@@ -16,6 +16,7 @@ AREAS = {
     "training_admin",
     "lessons_admin",
     "notifications_admin",
+    "exports_admin",
 }
 
 

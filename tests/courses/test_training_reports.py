@@ -9,6 +9,7 @@ from courses.training import reports
 from courses.training import selectors as sel
 from courses.training.admin import XLSX_HEADERS
 from schools.vocab import Role
+from tests.exports import download_response, export_job
 from tests.factories import SchoolFactory, make_member
 
 from .factories import make_module, make_session, set_targets
@@ -105,9 +106,14 @@ def test_ledger_scope(client, city):
 
 def test_xlsx_export_matches_page(client, city):
     client.force_login(city["admin_a"])
-    response = client.get("/admin/training/reports/school/?export=xlsx")
+    # The old link opens the export's start form with the page's filters.
+    old_link = client.get("/admin/training/reports/school/?export=xlsx&role=teacher")
+    assert old_link["Location"] == "/admin/exports/new/training-school-report/?role=teacher"
+    page = client.get("/admin/training/reports/school/").content.decode()
+    assert f"/admin/exports/new/training-school-report/?school={city['a'].pk}" in page
+    response = download_response(client, export_job(client, "training-school-report"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.body)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[1]) == XLSX_HEADERS
     report = reports.school_hours_report(school=city["a"], year=sel.current_year())
@@ -167,10 +173,30 @@ def _count(django_assert_max_num_queries, client, url):
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("export", ["", "&export=xlsx"])
-def test_school_report_query_count_does_not_grow(
-    client, home, export, django_assert_max_num_queries
-):
+def test_school_export_query_count_does_not_grow(home):
+    """The background export's own queries do not grow with the school's staff."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from courses.training.exports import SCHOOL_REPORT
+
+    small = _populate(home, schools=1, teachers_per_school=5)[0]
+    large = _populate(home, schools=1, teachers_per_school=50)[0]
+    auditor = make_member(Role.BUREAU_AUDITOR)
+
+    def cost(school):
+        with CaptureQueriesContext(connection) as ctx:
+            table = SCHOOL_REPORT.build(user=auditor, params={"school": school.pk})
+            rows = list(table.rows)
+        return len(ctx.captured_queries), len(rows)
+
+    cost(small)  # warm caches
+    (n_small, rows_small), (n_large, rows_large) = cost(small), cost(large)
+    assert rows_large > rows_small and n_small == n_large
+    assert n_large <= 8  # the school, then the report's own four (reports.school_hours_report)
+
+
+def test_school_report_query_count_does_not_grow(client, home, django_assert_max_num_queries):
     small = _populate(home, schools=1, teachers_per_school=5)[0]
     large = _populate(home, schools=1, teachers_per_school=50)[0]
     auditor = make_member(Role.BUREAU_AUDITOR)
@@ -179,17 +205,17 @@ def test_school_report_query_count_does_not_grow(
     n_small = _count(
         django_assert_max_num_queries,
         client,
-        f"/admin/training/reports/school/?school={small.pk}{export}",
+        f"/admin/training/reports/school/?school={small.pk}",
     )
     n_large = _count(
         django_assert_max_num_queries,
         client,
-        f"/admin/training/reports/school/?school={large.pk}{export}",
+        f"/admin/training/reports/school/?school={large.pk}",
     )
     assert n_small == n_large
     # The admin shell (menus of every app) is part of the count; the equality is the guard.
-    # 28 (page) / 19 (xlsx) before the menus and school lists shared the per-request memos.
-    assert n_large <= (19 if export else 25)
+    # 28 before the menus and school lists shared the per-request memos.
+    assert n_large <= 25
 
 
 def test_bureau_report_query_count_does_not_grow(client, home):
@@ -290,22 +316,21 @@ def test_school_export_is_named_in_chinese_with_frozen_header_and_filter(client,
     from schools.calendar import SchoolYear
 
     year = sel.current_year()
-    response = client.get("/admin/training/reports/school/", {"export": "xlsx"})
+    response = download_response(client, export_job(client, "training-school-report"))
     assert _saved_name(response) == f"培训学时-甲校-{SchoolYear(year).plain_label}.xlsx"
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.body)).active
     assert sheet.freeze_panes == "A3"
     assert sheet.auto_filter.ref == f"A2:G{sheet.max_row}"
 
 
 def test_city_export_has_every_school_and_the_city_total(client, city):
     client.force_login(city["bureau"])
-    response = client.get(
-        "/admin/training/reports/city/",
-        {"export": "xlsx", "period": "school_year", "school_year": "2025"},
+    job = export_job(
+        client, "training-city-report", {"period": "school_year", "school_year": "2025"}
     )
-    assert response.status_code == 200
+    response = download_response(client, job)
     assert _saved_name(response) == "培训学时-全市-2025-2026学年.xlsx"
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.body)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "全市教师培训学时（2025-2026学年）"
     assert list(rows[1]) == [
@@ -332,6 +357,7 @@ def test_city_export_is_the_bureaus_only(client, city):
     response = client.get("/admin/training/reports/city/", {"export": "xlsx"})
     assert response.status_code == 403
     assert "Content-Disposition" not in response
+    assert client.get("/admin/exports/new/training-city-report/").status_code == 403
 
 
 def test_ledger_of_a_school_holds_only_hours_it_credited(city):

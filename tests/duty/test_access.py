@@ -9,6 +9,7 @@ from django.utils import timezone
 from duty.models import EntryKind, IncidentEntry, IncidentReport, SafetyCheck
 from schools.models import AccessLog
 from schools.vocab import Role
+from tests.exports import csv_text, download, export_job
 from tests.factories import SchoolFactory, StudentFactory, make_member
 
 from .factories import DutyAssignmentFactory, IncidentFactory
@@ -53,7 +54,7 @@ def test_school_readers_see_own_school_only(client, world, role):
     listing = client.get("/admin/duty/incidents/").content.decode()
     assert f"/admin/duty/incidents/{world['inc_a'].pk}/" in listing
     assert f"/admin/duty/incidents/{world['inc_b'].pk}/" not in listing
-    assert "乙校" not in client.get("/admin/duty/incidents/export.csv").content.decode()
+    assert "乙校" not in csv_text(download(client, export_job(client, "duty-incidents")))
     assert AccessLog.objects.filter(allowed=False, object_id=str(world["inc_b"].pk)).exists()
 
 
@@ -93,7 +94,7 @@ def test_bureau_auditor_reads_all_but_cannot_change_or_see_names(client, world):
         assert client.get(f"/admin/duty/incidents/{inc.pk}/edit/").status_code == 403
     body = client.get(f"/admin/duty/incidents/{world['inc_a'].pk}/").content.decode()
     assert "张小明" not in body and "1 名" in body
-    assert "张小明" not in client.get("/admin/duty/incidents/export.csv").content.decode()
+    assert "张小明" not in csv_text(download(client, export_job(client, "duty-incidents")))
     response = client.post(
         f"/admin/duty/incidents/{world['inc_a'].pk}/entries/",
         {"kind": "follow_up", "happened_at": "2025-03-01T10:00", "content": "c"},
@@ -108,9 +109,16 @@ def test_bureau_admin_handles_all_and_sees_names_with_logging(client, world):
     assert AccessLog.objects.filter(
         action="incident-view", object_type="schools.student", object_id=str(world["student"].pk)
     ).exists()
-    export = client.get("/admin/duty/incidents/export.csv").content.decode("utf-8-sig")
+    # The old link opens the start form with the inbox's filters; the job builds the CSV.
+    response = client.get("/admin/duty/incidents/export.csv?status=open&school=7&p=2")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/exports/new/duty-incidents/?status=open&schools=7"
+    job = export_job(client, "duty-incidents")
+    export = csv_text(download(client, job))
     assert "张小明" in export and "乙校" in export
-    assert AccessLog.objects.filter(action="export", object_id="inbox").exists()
+    assert AccessLog.objects.filter(
+        action="export", object_type="duty.incidentreport", object_id=str(job.pk), count=2
+    ).exists()
     assert AccessLog.objects.filter(
         action="incident-export", object_id=str(world["student"].pk)
     ).exists()

@@ -15,6 +15,7 @@ from duty.models import IncidentReport
 from schools.audit import access_log_record
 from schools.models import AccessLog
 from schools.vocab import Role
+from tests.exports import csv_text, download, export_job
 from tests.factories import UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
@@ -291,10 +292,15 @@ def test_only_the_auditor_exports_the_log_and_the_export_is_logged(world, log_li
     page = client.get(url).content.decode()
     assert "export=xlsx" in page and "export=csv" in page
     before = _last_pk()
-    response = client.get(url, {"export": "xlsx", "person": "心理老师"})
-    assert response.status_code == 200
-    assert "attachment" in response["Content-Disposition"]
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    # The listing's export links open the background export's form with the filters.
+    response = client.get(url, {"export": "xlsx", "person": "心理老师", "at_from": "2020-01-01"})
+    assert response.status_code == 302
+    assert response["Location"] == (
+        "/admin/exports/new/access-log/?person=%E5%BF%83%E7%90%86%E8%80%81%E5%B8%88"
+        "&format=xlsx&start=2020-01-01"
+    )
+    job = export_job(client, "access-log", {"format": "xlsx", "person": "心理老师"})
+    sheet = openpyxl.load_workbook(io.BytesIO(download(client, job))).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0][:3] == ["时间", "用户名", "姓名"]
     assert len(rows) == 3 and {r[2] for r in rows[1:]} == {"心理老师甲"}
@@ -304,12 +310,13 @@ def test_only_the_auditor_exports_the_log_and_the_export_is_logged(world, log_li
         auditor,
         "export",
         "schools.accesslog",
-        "xlsx",
+        str(job.pk),
         2,
     )
-    response = client.get(url, {"export": "csv", "student": "S7001"})
-    text = b"".join(response.streaming_content).decode("utf-8")
+    text = csv_text(download(client, export_job(client, "access-log", {"student": "S7001"})))
     assert text.count("\n") == 3 and "心理老师甲" in text
+    # Another bureau user may not start it (the auditor's task only).
+    assert _client(admin).get("/admin/exports/new/access-log/").status_code == 403
 
 
 def test_the_screening_log_offers_the_auditor_its_export(world):

@@ -11,6 +11,7 @@ from schools.models import AccessLog
 from schools.vocab import Role
 from screening.models import ScreeningResult, ScreeningRound, Warning
 from screening.services import case_member_add, concern_raise, referral_record, result_save
+from tests.exports import download, export_job
 from tests.factories import StudentFactory, make_member
 
 from .factories import answers_for, make_round, phq9
@@ -114,7 +115,6 @@ def _urls(world, records):
         "warning_grade8": reverse("screening:warning_detail", args=[records["grade8_warning"].pk]),
         "my_class": reverse("screening:my_class"),
         "figures": reverse("screening:figures"),
-        "figures_export": reverse("screening:figures_export"),
         "access_log": reverse("screening:access_log"),
         # guardian consent: a round of the own school, a student of the own class and of
         # another class, the import, and another school's round
@@ -163,8 +163,8 @@ ALLOWED = {
         "consent_other_school",
         "consent_other_school_student",
     },
-    "bureau_admin": {"figures", "figures_export", "access_log"},
-    "auditor": {"figures", "figures_export", "access_log"},
+    "bureau_admin": {"figures", "access_log"},
+    "auditor": {"figures", "access_log"},
     "case_teacher": {"archive_mild", "warnings"},
 }
 
@@ -186,6 +186,21 @@ def test_permission_matrix_with_one_log_line_per_access(client, world, records, 
         assert len(lines) == 1, (role, name, [(x.action, x.allowed) for x in lines])
         assert lines[0].allowed is allowed and lines[0].user == user, (role, name)
         assert "no-store" in response.get("Cache-Control", ""), (role, name)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_old_figures_export_link_is_the_bureaus_only(client, world, records, role):
+    """The export is a background job now (``screening.exports``): the old link opens its
+    start form for the bureau; anyone else gets the one 403 page and one denial line."""
+    user = getattr(world, role)
+    response, lines = _get(client, user, reverse("screening:figures_export"))
+    if role in ("bureau_admin", "auditor"):
+        assert response.status_code == 302
+        assert response["Location"] == reverse("exports_admin:start", args=["screening-figures"])
+        assert lines == []
+    else:
+        assert response.status_code == 403
+        assert [(x.action, x.allowed, x.user) for x in lines] == [("export-denied", False, user)]
 
 
 def test_archive_log_line_names_student_school_and_ip(client, world, records):
@@ -307,8 +322,12 @@ def test_bureau_export_is_aggregate_and_suppressed_like_the_dashboard(client, wo
         )
     assert ScreeningResult.objects.filter(school=world.b, level="crisis").count() == 4
     client.force_login(world.auditor)
-    response = client.get(reverse("screening:figures_export"))
-    rows = list(load_workbook(io.BytesIO(response.content))["测评汇总"].iter_rows(values_only=True))
+    # The old link opens the start form; the export is built by a background job.
+    assert client.get(reverse("screening:figures_export"))["Location"] == (
+        reverse("exports_admin:start", args=["screening-figures"])
+    )
+    data = download(client, export_job(client, "screening-figures"))
+    rows = list(load_workbook(io.BytesIO(data))["测评汇总"].iter_rows(values_only=True))
     assert rows[0] == (
         "学校代码",
         "学校",

@@ -169,8 +169,10 @@ CASE_MEMBER_APP_VIEWS = {
     "lesson_records:index_results",
     "lesson_records:add",
     "lessons_admin:import",
-    # Everyone in the back office reads their own messages (消息中心).
+    # Everyone in the back office reads their own messages (消息中心) and lists their own
+    # exports (我的导出: starting one asks the export's own capability).
     "notifications_admin:inbox",
+    "exports_admin:index",
     # The capability table lets every member of staff read these (duty.roster.read,
     # courses.session.read, the hours targets): the same rows a teacher already sees in the
     # duty calendar and the learner area's training list.

@@ -4,7 +4,9 @@
   (at least 184 days: six months, 网络安全法 art. 21);
 - students archived (在读 unticked) more than ``XINYU_STUDENT_RETENTION_DAYS`` ago, with
   their screening records (results, warnings, archives, referrals, consent, case groups)
-  and the back office's history entries about them.
+  and the back office's history entries about them;
+- the files of background exports (我的导出) asked for more than
+  ``XINYU_EXPORT_RETENTION_DAYS`` ago (the jobs stay listed as 已过期).
 
 ``--dry-run`` prints what would go, per school, and deletes nothing. Run it from cron (e.g.
 nightly); every batch is its own transaction, and a long run reports its progress.
@@ -51,7 +53,7 @@ class Command(BaseCommand):
             write(f"  {label}：{students}；过期访问日志 {share.log_lines} 条")
         write(
             f"合计：学生 {plan.students} 名，访问日志 {plan.log_lines} 条，"
-            f"登录记录 {plan.login_records} 条。"
+            f"登录记录 {plan.login_records} 条，过期导出文件 {plan.export_files} 个。"
         )
         if dry_run:
             write(self.style.WARNING("试运行（--dry-run）：未删除任何记录。"))
@@ -63,6 +65,6 @@ class Command(BaseCommand):
         write(
             self.style.SUCCESS(
                 f"完成：删除学生 {done['students']} 名、访问日志 {done['log_lines']} 条、"
-                f"登录记录 {done['login_records']} 条。"
+                f"登录记录 {done['login_records']} 条、导出文件 {done['export_files']} 个。"
             )
         )

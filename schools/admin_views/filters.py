@@ -104,13 +104,18 @@ class StudentFilterSet(WagtailFilterSet):
 
     def _choose_school(self, request) -> None:
         user = getattr(request, "user", None)
-        schools = (
-            list(access.schools_for(user=user, cap=CLASS_SCHOOLS_CAP).order_by("code"))
-            if user is not None
-            else []
-        )
         classes = _scoped_classes(request)
         self._school_choices = None
+        # A user of one school (known from their memberships, no query) sees their classes.
+        several = user is not None and (
+            access.bureau_covers(user=user, cap=CLASS_SCHOOLS_CAP)
+            or len(access.school_ids_for(user=user, cap=CLASS_SCHOOLS_CAP)) > 1
+        )
+        schools = (
+            list(access.schools_for(user=user, cap=CLASS_SCHOOLS_CAP).order_by("code"))
+            if several
+            else []
+        )
         if len(schools) < 2:
             del self.filters["school"]
             self.filters["school_class"].queryset = classes

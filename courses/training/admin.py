@@ -74,7 +74,10 @@ def school_report(request):
             return render(
                 request,
                 "courses/admin/school_picker.html",
-                {"schools": schools.order_by("code"), "year": _year(request)},
+                {
+                    "townships": townships_of(schools.order_by("code")),
+                    "year": _year(request),
+                },
             )
     else:
         school = schools.filter(pk=school_id).first() if school_id.isdigit() else None

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from oversight.charts import Bar, bar_chart
 from oversight.figures import register_figure
-from oversight.panels import PanelContent, percent, register_panel
+from oversight.panels import TOWNSHIP_HEADER, PanelContent, percent, register_panel, township_rows
 from schools.calendar import Period
 
 from .training.reports import hours_by_school, hours_target_by_school
@@ -78,27 +78,37 @@ register_figure(
 )
 
 
-def build_training_panel(*, schools, values, period, extra) -> PanelContent:
+def build_training_panel(
+    *, schools, values, period, extra, listed=None, groups=None
+) -> PanelContent:
+    listed = schools if listed is None else listed
     hours, target = values["training_hours"], values["training_hours_target"]
     trained = values["training_trained_staff"]
-    total_hours = sum(hours.get(s.pk, 0) for s in schools)
-    total_target = sum(target.get(s.pk, 0) for s in schools)
+
+    def sums(members) -> tuple:
+        return (
+            sum(hours.get(s.pk, 0) for s in members),
+            sum(target.get(s.pk, 0) for s in members),
+            sum(trained.get(s.pk, 0) for s in members),
+            sum(1 for s in members if target.get(s.pk) and hours.get(s.pk, 0) >= target[s.pk]),
+        )
+
+    total_hours, total_target, _, reached = sums(schools)
 
     def share(h, t) -> str:
         return f"{h * 100 / t:.0f}%" if t else "—"
 
-    chart = bar_chart(
-        [
-            Bar(
-                s.name,
-                hours.get(s.pk, 0),
-                of=target.get(s.pk, 0) or None,
-                text=share(hours.get(s.pk, 0), target.get(s.pk, 0)),
-            )
-            for s in schools
-        ],
-        title="教师培训学时完成情况（实际 / 目标）",
+    def bar(label, members) -> Bar:
+        h, t, _, _ = sums(members)
+        return Bar(label, h, of=t or None, text=share(h, t))
+
+    # Each listed school; in the townships' summary, each township.
+    bars = (
+        [bar(s.name, [s]) for s in listed]
+        if listed or not groups
+        else [bar(t.label, t.schools) for t in groups]
     )
+    chart = bar_chart(bars, title="教师培训学时完成情况（实际 / 目标）")
     rows = [
         [
             s.name,
@@ -107,9 +117,20 @@ def build_training_panel(*, schools, values, period, extra) -> PanelContent:
             _hours_text(target.get(s.pk, 0)),
             share(hours.get(s.pk, 0), target.get(s.pk, 0)),
         ]
-        for s in schools
+        for s in listed
     ]
-    reached = sum(1 for s in schools if target.get(s.pk) and hours.get(s.pk, 0) >= target[s.pk])
+
+    def township(members) -> list:
+        h, t, people, met = sums(members)
+        return [
+            len(members),
+            people,
+            _hours_text(h),
+            _hours_text(t),
+            share(h, t),
+            f"{met}（{percent(met, len(members))}）",
+        ]
+
     return PanelContent(
         chart=chart,
         chart_headers=["范围", "实际学时", "目标学时", "完成率"],
@@ -130,6 +151,16 @@ def build_training_panel(*, schools, values, period, extra) -> PanelContent:
             "（学年目标按学年设定，统计期不是整个学年时按所占天数折算；"
             f"统计日 {period.as_of:%Y-%m-%d} 在岗教职工，兼任多岗取最高）。"
         ),
+        township_headers=[
+            TOWNSHIP_HEADER,
+            "学校（所）",
+            "参训（人）",
+            "实际学时",
+            "目标学时",
+            "完成率",
+            "达到目标的学校",
+        ],
+        township_rows=township_rows(groups, township),
     )
 
 
@@ -209,13 +240,17 @@ def _coverage_extra(*, user, schools, period):
     return {"coverage": _coverage(schools, period), "rule": lesson_rule()}
 
 
-def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
+def build_curriculum_panel(
+    *, schools, values, period, extra, listed=None, groups=None
+) -> PanelContent:
     """Coverage of 中小学 and of kindergartens, apart: each against the bureau's own rule for
     its group (``LessonRule``, 本局规定 — the source sets no frequency)."""
     from schools.vocab import is_kindergarten
 
     from .lessons.selectors import lessons_expected
 
+    listed = schools if listed is None else listed
+    townships = groups  # ``groups`` below are 中小学 and 幼儿园
     coverage, share, rule = extra["coverage"], values["curriculum_coverage"], extra["rule"]
 
     def group(kg: bool) -> dict:
@@ -247,7 +282,7 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
         [Bar(g["label"], g["share"] or 0, of=100, text=_percent_text(g["share"])) for g in groups]
         + [
             Bar(s.name, share.get(s.pk) or 0, of=100, text=_percent_text(share.get(s.pk)))
-            for s in schools
+            for s in listed
         ],
         title="心理健康课程覆盖率（达标班级占比，中小学与幼儿园分别统计）",
     )
@@ -260,11 +295,23 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
             _percent_text(share.get(s.pk)),
             coverage[s.pk].periods,
         ]
-        for s in schools
+        for s in listed
     ]
     behind = [
-        s for s in schools if share.get(s.pk) is not None and share[s.pk] < COVERAGE_ALERT_BELOW
+        s for s in listed if share.get(s.pk) is not None and share[s.pk] < COVERAGE_ALERT_BELOW
     ]
+
+    def township(members) -> list:
+        classes = sum(coverage[s.pk].classes for s in members)
+        covered = sum(coverage[s.pk].covered for s in members)
+        return [
+            len(members),
+            classes,
+            covered,
+            _percent_text(round(100 * covered / classes, 1) if classes else None),
+            sum(coverage[s.pk].periods for s in members),
+        ]
+
     return PanelContent(
         chart=chart,
         chart_headers=[
@@ -307,6 +354,15 @@ def build_curriculum_panel(*, schools, values, period, extra) -> PanelContent:
             f"低于 {COVERAGE_ALERT_BELOW}%，请督促按计划开课并及时登记。"
             for s in behind
         ],
+        township_headers=[
+            TOWNSHIP_HEADER,
+            "学校（所）",
+            "班级数",
+            "达标班级",
+            "课程覆盖率",
+            "已记录课时",
+        ],
+        township_rows=township_rows(townships, township),
     )
 
 

@@ -10,7 +10,7 @@ from django.db.models import Count
 
 from oversight.charts import Bar, bar_chart
 from oversight.figures import register_figure
-from oversight.panels import PanelContent, percent, register_panel
+from oversight.panels import TOWNSHIP_HEADER, PanelContent, percent, register_panel, township_rows
 from schools.calendar import Period
 
 from .models import CRISIS_CATEGORIES, EntryKind, IncidentCategory
@@ -89,39 +89,51 @@ def incidents_extra(*, user, schools, period) -> dict:
     return {"by_category": by_category, "clocks": clocks}
 
 
-def build_incidents_panel(*, schools, values, period, extra) -> PanelContent:
+def build_incidents_panel(
+    *, schools, values, period, extra, listed=None, groups=None
+) -> PanelContent:
     """Crises by category, and accidents and other incidents counted apart."""
+    listed = schools if listed is None else listed
     cats = [(c, label) for c, label in IncidentCategory.choices if c in CRISIS_CATEGORIES]
     others = [(c, label) for c, label in IncidentCategory.choices if c not in CRISIS_CATEGORIES]
     by_category, clocks = extra["by_category"], extra["clocks"]
-    city = {
-        c: sum(by_category.get(s.pk, {}).get(c, 0) for s in schools)
-        for c, _ in IncidentCategory.choices
-    }
-    total = sum(values["incidents_period"].get(s.pk, 0) for s in schools)
 
-    def city_clock(kind) -> tuple[int, int]:
-        on_time = sum(clocks.get(s.pk, {}).get(kind, [0, 0])[0] for s in schools)
-        due = sum(clocks.get(s.pk, {}).get(kind, [0, 0])[1] for s in schools)
+    def by_cat(members) -> dict:
+        return {
+            c: sum(by_category.get(s.pk, {}).get(c, 0) for s in members)
+            for c, _ in IncidentCategory.choices
+        }
+
+    def clock_of(members, kind) -> tuple[int, int]:
+        on_time = sum(clocks.get(s.pk, {}).get(kind, [0, 0])[0] for s in members)
+        due = sum(clocks.get(s.pk, {}).get(kind, [0, 0])[1] for s in members)
         return on_time, due
 
-    phone, written = city_clock(EntryKind.PHONE), city_clock(EntryKind.WRITTEN)
+    def clock_text(members, kind) -> str:
+        on_time, due = clock_of(members, kind)
+        return f"{on_time}/{due}（{percent(on_time, due)}）" if due else "—"
+
+    def crises(members) -> int:
+        return sum(values["incidents_period"].get(s.pk, 0) for s in members)
+
+    city = by_cat(schools)
+    total = crises(schools)
+    phone, written = clock_of(schools, EntryKind.PHONE), clock_of(schools, EntryKind.WRITTEN)
     chart = bar_chart(
         [Bar(label, city[c], text=f"{city[c]} 起") for c, label in cats],
         title="心理危机事件（按类别）",
     )
 
-    def clock_text(s, kind) -> str:
-        on_time, due = clocks.get(s.pk, {}).get(kind, [0, 0])
-        return f"{on_time}/{due}（{percent(on_time, due)}）" if due else "—"
+    def row(members) -> list:
+        found = by_cat(members)
+        return (
+            [crises(members)]
+            + [found[c] for c, _ in cats]
+            + [sum(found[c] for c, _ in others)]
+            + [clock_text(members, EntryKind.PHONE), clock_text(members, EntryKind.WRITTEN)]
+        )
 
-    rows = [
-        [s.name, values["incidents_period"].get(s.pk, 0)]
-        + [by_category.get(s.pk, {}).get(c, 0) for c, _ in cats]
-        + [sum(by_category.get(s.pk, {}).get(c, 0) for c, _ in others)]
-        + [clock_text(s, EntryKind.PHONE), clock_text(s, EntryKind.WRITTEN)]
-        for s in schools
-    ]
+    rows = [[s.name, *row([s])] for s in listed]
     total_other = sum(city[c] for c, _ in others)
     return PanelContent(
         chart=chart,
@@ -143,6 +155,10 @@ def build_incidents_panel(*, schools, values, period, extra) -> PanelContent:
             f"其他事件另计（共 {total_other} 起），不计入心理危机事件。"
             "按时报告率 = 按时报告数 / 已到期或已报告数（时限未到且尚未报告的不计）。"
         ),
+        township_headers=[TOWNSHIP_HEADER, "学校（所）", "心理危机事件（起）"]
+        + [label for _, label in cats]
+        + ["意外事故及其他（另计）", "30 分钟内电话报告", "2 小时内书面报告"],
+        township_rows=township_rows(groups, lambda members: [len(members), *row(members)]),
     )
 
 

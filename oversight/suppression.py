@@ -9,6 +9,7 @@ hides the next-smallest cell (secondary suppression).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 
 THRESHOLD = 5
@@ -214,3 +215,154 @@ def suppress_table(
         else:
             shown[e] = values[e]
     return shown
+
+
+# --- linked tables: schools within townships within the city -----------------------------------
+
+
+def suppress_linked(
+    values: Mapping, *, lines: list, implied=(), threshold: int = THRESHOLD, rank=None
+) -> dict:
+    """``suppress_table`` for any set of published counts in which each count lies on
+    exactly two lines (“these cells add up to that total”) — e.g. schools' rows within a
+    township's columns, the townships' subtotals within the city's.
+
+    ``values``: ``{entry: count}``; ``lines``: ``[(cells, total), …]`` over those entries.
+    The same rule as ``suppress_table``: 1–4 shows as “<5”, then complementary cells are
+    hidden as “*” until no hidden value lies on no cycle of hidden entries (lines as the
+    nodes, hidden entries as the edges) and none is pinned by bounds. ``rank(entry)``
+    orders candidates (lower is hidden first; default: cells before totals). ``implied``
+    lines follow from ``lines`` (a township's row adds up to its total); they add nothing to
+    the cycles but help the bounds a reader can work out.
+    """
+    where: dict = {}
+    for i, (cells, total) in enumerate(lines):
+        for e in (*cells, total):
+            where.setdefault(e, []).append(i)
+    if any(len(at) != 2 for at in where.values()):
+        raise ValueError("every published count must lie on exactly two lines")
+    totals = {total for _, total in lines}
+    rank = rank or (lambda e: e in totals)
+    entries = list(where)
+    values = {e: int(values.get(e, 0) or 0) for e in entries}
+    primary = {e for e in entries if is_small(values[e], threshold=threshold)}
+    hidden = set(primary)
+    nodes = set(range(len(lines)))
+
+    def edge(e):
+        return tuple(where[e])
+
+    def cost(e):
+        return (rank(e), values[e] == 0, values[e])
+
+    adjacency: dict = {n: [] for n in nodes}
+    for e in entries:
+        a, b = edge(e)
+        adjacency[a].append((b, e))
+        adjacency[b].append((a, e))
+
+    def weight(e) -> float:
+        # Already hidden costs nothing; then inner cells, non-zero, small values first.
+        if e in hidden:
+            return 0
+        r, zero, v = cost(e)
+        return 1 + 1000 * r + 100 * zero + v / (1 + v)
+
+    def close_cycle(e) -> None:
+        """Hide the cheapest path that joins the two ends of ``e`` (then ``e`` lies on a
+        cycle of hidden entries)."""
+        a, b = edge(e)
+        best, via, done = {a: 0}, {}, set()
+        heap = [(0, 0, a)]
+        tick = 0
+        while heap:
+            d, _, node = heapq.heappop(heap)
+            if node in done:
+                continue
+            done.add(node)
+            if node == b:
+                break
+            for other, o in adjacency[node]:
+                if o == e:
+                    continue
+                nd = d + weight(o)
+                if nd < best.get(other, float("inf")):
+                    best[other], via[other] = nd, (node, o)
+                    tick += 1
+                    heapq.heappush(heap, (nd, tick, other))
+        node = b
+        while node != a and node in via:
+            node, o = via[node]
+            hidden.add(o)
+
+    for _ in range(len(entries)):
+        if not hidden:
+            break
+        edges = {edge(e): e for e in hidden}
+        bridges = sorted((edges[b] for b in _bridges(set(edges), nodes)), key=str)
+        if bridges:
+            for e in bridges:
+                close_cycle(e)
+            continue
+        # Only lines that hold a hidden entry can pin one down.
+        touched = {i for e in hidden for i in where[e]}
+        active = [lines[i] for i in sorted(touched)] + [
+            line for line in implied if any(o in hidden for o in (*line[0], line[1]))
+        ]
+        pinned = sorted(_pinned(values, hidden, primary, active, threshold), key=str)
+        if not pinned:
+            break
+        a, b = edge(pinned[0])
+        members = [*lines[a][0], lines[a][1], *lines[b][0], lines[b][1]]
+        candidates = [o for o in members if o not in hidden]
+        if not candidates:
+            break
+        hidden.add(min(candidates, key=cost))
+    return {
+        e: f"<{threshold}" if e in primary else HIDDEN if e in hidden else values[e]
+        for e in entries
+    }
+
+
+def suppress_by_township(counts: Mapping, *, groups: list, cols: list, **kwargs) -> dict:
+    """Counts per school and column (``{school_id: {col: n}}``) published three ways — each
+    school's row, each township's subtotal and the city's total, all with their row totals —
+    suppressed together (``suppress_linked``), so that no view of one township, nor the
+    townships' summary, nor all of them read side by side gives a hidden count back.
+
+    ``groups``: ``[(township_key, [school_id, …]), …]`` covering every school published.
+    Keys of the answer: ``(school_id, col)``, ``(("township", key), col)`` and
+    ``("total", col)``, with ``"total"`` as the column of row totals.
+    """
+    TOTAL = "total"
+    every = [*cols, TOTAL]
+    values: dict = {}
+    lines: list = []
+    implied: list = []
+    for key, school_ids in groups:
+        town = ("township", key)
+        for pk in school_ids:
+            row = counts.get(pk, {})
+            for c in cols:
+                values[(pk, c)] = int(row.get(c, 0) or 0)
+            values[(pk, TOTAL)] = sum(values[(pk, c)] for c in cols)
+            lines.append(([(pk, c) for c in cols], (pk, TOTAL)))
+        for c in every:
+            values[(town, c)] = sum(values[(pk, c)] for pk in school_ids)
+            lines.append(([(pk, c) for pk in school_ids], (town, c)))
+        implied.append(([(town, c) for c in cols], (town, TOTAL)))
+    towns = [("township", key) for key, _ in groups]
+    for c in every:
+        values[(TOTAL, c)] = sum(values[(t, c)] for t in towns)
+        lines.append(([(t, c) for t in towns], (TOTAL, c)))
+    lines.append(([(TOTAL, c) for c in cols], (TOTAL, TOTAL)))
+
+    def rank(e):
+        row, col = e
+        if row == TOTAL:
+            return 3
+        if isinstance(row, tuple):
+            return 1 + (col == TOTAL)
+        return int(col == TOTAL)
+
+    return suppress_linked(values, lines=lines, implied=implied, rank=rank, **kwargs)

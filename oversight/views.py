@@ -18,6 +18,7 @@ from portal.storage import UploadNotSaved
 from schools.audit import access_log_record
 from schools.backoffice import capability_view, not_found, scoped_get
 from schools.calendar import Period
+from schools.selectors import township_chosen, townships_of
 
 from . import selectors
 from .exports import campaign_export_xlsx
@@ -269,25 +270,49 @@ def export(request, pk):
 
 
 @in_memo_scope
-def dashboard_context(*, user, period: Period | None = None) -> dict:
+def dashboard_context(*, user, period: Period | None = None, township: str | None = None) -> dict:
     """Every panel of the dashboard for the schools in the user's scope; figures several panels
-    share (the coverage tallies) are computed once (``portal.memo``)."""
+    share (the coverage tallies) are computed once (``portal.memo``).
+
+    The city figures are over every school in scope; the per-school tables list one
+    township's schools (``township``, its key); with none chosen, the bureau (whose schools
+    lie in several townships) sees one summary row per township instead."""
     period = period or Period.school_year()
     schools = list(selectors.dashboard_schools_for(user=user))
+    townships = townships_of(schools)
+    grouped = len(townships) > 1
+    chosen = township_chosen(townships, township) if grouped else None
+    listed = list(chosen.schools) if chosen else ([] if grouped else schools)
+    groups = townships if grouped else None
     panels = panels_all()
     keys = {k for p in panels for k in p.figure_keys}
     values = figures_compute(figures=figures_for(keys), schools=schools, period=period)
     built = []
     for panel in panels:
         extra = panel.extra(user=user, schools=schools, period=period) if panel.extra else None
-        content = panel.build(schools=schools, values=values, period=period, extra=extra)
+        content = panel.build(
+            schools=schools,
+            values=values,
+            period=period,
+            extra=extra,
+            listed=listed,
+            groups=groups,
+        )
         built.append((panel, content))
-    return {"schools": schools, "panels": built, "period": period}
+    return {
+        "schools": schools,
+        "listed": listed,
+        "townships": townships if grouped else [],
+        "township": chosen,
+        "township_unknown": bool(grouped and township and chosen is None),
+        "panels": built,
+        "period": period,
+    }
 
 
 @capability_view("oversight.dashboard.read", object_type="oversight")
 def dashboard(request):
     user = request.user
-    context = dashboard_context(user=user)
+    context = dashboard_context(user=user, township=request.GET.get("township"))
     context["city_wide"] = selectors.may_oversee(user=user)
     return render(request, "oversight/dashboard.html", context)

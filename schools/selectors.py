@@ -4,7 +4,9 @@ Implements the role table in design.md. Every listing, admin view, export and co
 school-owned records goes through these functions; no view builds its own scope.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from . import access
@@ -125,6 +127,74 @@ def facilities_managed_by(*, user) -> QuerySet[Facility]:
     return Facility.objects.select_related("school").filter(
         school__in=schools_managed_by(user=user)
     )
+
+
+# --- townships: how the bureau's pages stay small -------------------------------------------
+
+NO_TOWNSHIP = "-"
+"""The ``?township=`` value of the schools whose township is not on file."""
+
+
+@dataclass(frozen=True)
+class Township:
+    """A township (乡镇/街道) of the schools in a user's scope: its schools when grouped from
+    a list in hand (``townships_of``), or only their number (``townships_for``)."""
+
+    name: str  # as on the schools; "" when not on file
+    count: int
+    schools: tuple = ()
+
+    @property
+    def key(self) -> str:
+        return self.name or NO_TOWNSHIP
+
+    @property
+    def label(self) -> str:
+        return self.name or "未填写乡镇"
+
+    @property
+    def school_ids(self) -> list[int]:
+        return [s.pk for s in self.schools]
+
+
+def _township_order(name: str, first_code: str):
+    return (not name, first_code or "", name)
+
+
+def townships_of(schools) -> list[Township]:
+    """The schools in hand grouped by township (no query), in the order of their first
+    school's code; schools without a township last."""
+    groups: dict[str, list] = {}
+    for school in schools:
+        groups.setdefault(school.township or "", []).append(school)
+    ordered = sorted(
+        groups.items(), key=lambda kv: _township_order(kv[0], min(s.code for s in kv[1]))
+    )
+    return [Township(name=name, count=len(found), schools=tuple(found)) for name, found in ordered]
+
+
+def townships_for(*, user, cap: str) -> list[Township]:
+    """The townships of the schools ``cap`` reaches for ``user``, with how many schools each
+    (one query, without the schools)."""
+    rows = (
+        access.schools_for(user=user, cap=cap)
+        .values("township")
+        .annotate(n=Count("pk"), first=Min("code"))
+        .order_by()
+    )
+    found = sorted(rows, key=lambda r: _township_order(r["township"], r["first"]))
+    return [Township(name=r["township"], count=r["n"]) for r in found]
+
+
+def township_chosen(townships: list[Township], key: str | None) -> Township | None:
+    """The township a ``?township=`` value names among ``townships`` (None: not one of them)."""
+    return next((t for t in townships if key and t.key == key), None)
+
+
+def township_schools_for(*, user, cap: str, township: str) -> QuerySet[School]:
+    """The schools of one township (its ``key``) that ``cap`` reaches for ``user``."""
+    name = "" if township == NO_TOWNSHIP else township
+    return access.schools_for(user=user, cap=cap).filter(township=name).order_by("code")
 
 
 # --- bureau views ----------------------------------------------------------------------------

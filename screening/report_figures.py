@@ -86,7 +86,12 @@ def warnings_by_level(*, user, schools, period) -> dict:
     }
 
 
-def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
+def build_screening_panel(
+    *, schools, values, period, extra, listed=None, groups=None
+) -> PanelContent:
+    from .township_figures import panel_township_row, warnings_by_township
+
+    listed = schools if listed is None else listed
     screened_share, archive_share = values["screening_coverage"], values["archive_coverage"]
     students, with_round = extra["students"], extra["with_round"]
     whole = sum(students.get(s.pk, 0) for s in schools)
@@ -103,10 +108,13 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
         title="全市心理测评覆盖率与建档率（全体在读学生）",
     )
     levels = WarningLevel.choices
-    table = warning_table(counts=extra["warnings"], school_ids=_ids(schools))
+    if groups:  # schools, townships and the city suppressed together
+        table = warnings_by_township(counts=extra["warnings"], groups=groups)
+    else:
+        table = warning_table(counts=extra["warnings"], school_ids=_ids(schools))
     no_round = [s for s in schools if s.pk not in with_round]
     rows = []
-    for s in schools:
+    for s in listed:
         rows.append(
             [
                 s.name,
@@ -141,8 +149,23 @@ def build_screening_panel(*, schools, values, period, extra) -> PanelContent:
             "使任何隐藏的数字都无法由行、列合计推出；"
             "在读学生不足 5 人的学校、或所计人数为 1–4 人时不显示比例。"
         ),
-        alerts=[f"{s.name}{period.start:%Y-%m-%d} 以来{NO_ROUND}。" for s in no_round],
+        alerts=[
+            f"{s.name}{period.start:%Y-%m-%d} 以来{NO_ROUND}。"
+            for s in listed
+            if s.pk not in with_round
+        ],
+        township_headers=["乡镇（街道）", "学校（所）", "在读学生（人）", "测评覆盖率", "建档率"]
+        + ["提示"]
+        + [f"预警：{label}" for _, label in levels]
+        + ["预警合计"],
+        township_rows=[
+            (t, panel_township_row(t, table=table, **{k: extra[k] for k in _RAW}))
+            for t in groups or ()
+        ],
     )
+
+
+_RAW = ("students", "screened", "archived", "with_round")
 
 
 register_panel(

@@ -22,11 +22,13 @@ from portal.exports.views import start_url
 from schools.audit import access_log_record
 from schools.backoffice import capability_view, not_found
 from schools.calendar import SchoolYear
+from schools.selectors import township_chosen, townships_of
 
 from ..models import ExternalTraining
 from . import exports, reports
 from . import selectors as sel
 from . import services as svc
+from .townships import township_rows
 
 STAFF_ROLE_CHOICES = exports.STAFF_ROLE_CHOICES
 XLSX_HEADERS = exports.XLSX_HEADERS  # the school export's header row (tests read it here)
@@ -83,7 +85,10 @@ def school_report(request):
             return render(
                 request,
                 "courses/admin/school_picker.html",
-                {"schools": schools.order_by("code"), "year": _year(request)},
+                {
+                    "townships": townships_of(schools.order_by("code")),
+                    "year": _year(request),
+                },
             )
     else:
         school = schools.filter(pk=school_id).first() if school_id.isdigit() else None
@@ -156,15 +161,16 @@ CHART_LABEL = 190
 CHART_WIDTH = 420
 
 
-def bar_chart(rows, *, below_share: int) -> dict:
-    """Geometry for a horizontal bar chart of each school's share meeting target (SVG)."""
+def bar_chart(rows, *, below_share: int, label=lambda row: row.school.name) -> dict:
+    """Geometry for a horizontal bar chart of each school's (or township's) share meeting
+    target (SVG)."""
     bars = []
     for i, row in enumerate(rows):
         y = i * (CHART_BAR + CHART_GAP) + 24
         width = round(CHART_WIDTH * row.share / 100)
         bars.append(
             {
-                "label": row.school.name,
+                "label": label(row),
                 "y": y,
                 "text_y": y + CHART_BAR * 0.7,
                 "width": width,
@@ -192,14 +198,37 @@ def bureau_report(request):
     period, period_errors = reports.report_period_from(request.GET)
     report = reports.bureau_hours_report(user=request.user, period=period)
     query = request.GET.copy()
+    # The city's figures over every school; the table one township's schools at a time.
+    townships = townships_of([r.school for r in report["rows"]])
+    grouped = len(townships) > 1
+    chosen = township_chosen(townships, request.GET.get("township")) if grouped else None
+    summary = township_rows(report["rows"], townships) if grouped else []
+    if chosen:
+        shown = [r for r in report["rows"] if r.school.township == chosen.name]
+    else:
+        shown = [] if grouped else report["rows"]
+    if shown:
+        chart = bar_chart(shown, below_share=report["below_share"])
+    else:
+        chart = bar_chart(
+            summary, below_share=report["below_share"], label=lambda r: r.township.label
+        )
     return render(
         request,
         "courses/admin/bureau_report.html",
         {
             **report,
             **_period_context(request, period, period_errors),
-            "chart": bar_chart(report["rows"], below_share=report["below_share"]),
             "export_url": start_url(exports.CITY_REPORT.name, query.urlencode()),
+            "school_count": len(report["rows"]),
+            "shown": shown,
+            "townships": townships if grouped else [],
+            "township": chosen,
+            "township_unknown": bool(grouped and request.GET.get("township") and not chosen),
+            "township_total": next((r for r in summary if r.township == chosen), None),
+            "summary": summary if grouped and not chosen else [],
+            "keep": [(k, request.GET[k]) for k in PERIOD_PARAMS if request.GET.get(k)],
+            "chart": chart,
         },
     )
 

@@ -15,6 +15,7 @@ from ..exports import FIGURES
 from ..models import (
     WarningLevel,
 )
+from ..township_figures import figures_by_township
 from .common import (
     _log,
 )
@@ -28,13 +29,23 @@ def figures(request):
     user = request.user
     start = SchoolYear.current().start
     _log(request, "view", "screening.figures")
+    # The bureau's schools lie in many townships: one township's schools at a time.
+    by_township = figures_by_township(
+        user=user, school_year_start=start, township=request.GET.get("township")
+    )
+    context = {}
+    if by_township is None:
+        context = {
+            "counts": selectors.warning_counts(user=user),
+            "coverage": selectors.coverage(user=user, school_year_start=start),
+        }
     return render(
         request,
         "screening/admin/figures.html",
         {
-            "counts": selectors.warning_counts(user=user),
+            **context,
+            "by_township": by_township,
             "levels": WarningLevel.choices,
-            "coverage": selectors.coverage(user=user, school_year_start=start),
             "school_year_start": start,
             "small_cell": selectors.SMALL_CELL,
             "is_bureau": access.bureau_covers(user=user, cap="screening.figures.export"),

@@ -9,10 +9,18 @@ hides the next-smallest cell (secondary suppression).
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Mapping
 
+from django.core.cache import cache
+
 THRESHOLD = 5
+INF = float("inf")
+# Above this many rows ``suppress_table`` runs the line-based search (``suppress_linked``).
+LARGE_TABLE_ROWS = 60
+BLOCK_ROWS = 10
+SUPPRESSION_CACHE_SECONDS = 24 * 3600
 
 
 def is_small(count: int | None, *, threshold: int = THRESHOLD) -> bool:
@@ -111,28 +119,61 @@ def _reach(edges: set, start) -> set:
 
 def _pinned(values: dict, hidden: set, primary: set, lines: list, threshold: int) -> set:
     """Hidden entries a reader pins down from the shown ones by bounds alone: each line says
-    "cells sum to the total"; a “<5” lies in 1–4, a “*” is 0 or more (interval propagation)."""
+    "cells sum to the total"; a “<5” lies in 1–4, a “*” is 0 or more (interval propagation,
+    to its fixed point: a line is looked at again only when a bound on it moved)."""
     lo = {e: (1 if e in primary else 0) for e in hidden}
-    hi = {e: (threshold - 1 if e in primary else float("inf")) for e in hidden}
-    for _ in range(4 * len(lines) + 4):
-        changed = False
-        for cells, total in lines:
-            members = [(e, 1) for e in cells] + [(total, -1)]
-            known = sum(sign * values[e] for e, sign in members if e not in hidden)
-            unknown = [(e, sign) for e, sign in members if e in hidden]
-            for e, sign in unknown:
-                # sign*x_e = -known - sum(other signs * x)
-                rest_lo = sum((lo[o] if s > 0 else -hi[o]) for o, s in unknown if o != e)
-                rest_hi = sum((hi[o] if s > 0 else -lo[o]) for o, s in unknown if o != e)
-                low, high = -known - rest_hi, -known - rest_lo
-                if sign < 0:
-                    low, high = -high, -low
-                if low > lo[e]:
-                    lo[e], changed = low, True
-                if high < hi[e]:
-                    hi[e], changed = high, True
-        if not changed:
-            break
+    hi = {e: (threshold - 1 if e in primary else INF) for e in hidden}
+    prepared = []  # per line: the shown part of the sum and its hidden entries with signs
+    lines_of: dict = {}
+    for cells, total in lines:
+        members = [(e, 1) for e in cells] + [(total, -1)]
+        unknown = [(e, sign) for e, sign in members if e in hidden]
+        if not unknown:
+            continue
+        known = sum(sign * values[e] for e, sign in members if e not in hidden)
+        for e, _ in unknown:
+            lines_of.setdefault(e, []).append(len(prepared))
+        prepared.append((known, unknown))
+    todo = list(range(len(prepared)))
+    queued = set(todo)
+    budget = (4 * len(lines) + 4) * max(1, len(prepared))
+    while todo and budget > 0:
+        budget -= 1
+        i = todo.pop()
+        queued.discard(i)
+        known, unknown = prepared[i]
+        # The bounds of the other unknowns' signed sum, from the line's sums less the
+        # entry's own share (infinities counted apart): linear, not quadratic, in the
+        # line's length — a city line holds every township.
+        lows = [(lo[o] if s > 0 else -hi[o]) for o, s in unknown]
+        highs = [(hi[o] if s > 0 else -lo[o]) for o, s in unknown]
+        low_inf = sum(1 for v in lows if v == -INF)
+        high_inf = sum(1 for v in highs if v == INF)
+        low_sum = sum(v for v in lows if v != -INF)
+        high_sum = sum(v for v in highs if v != INF)
+        for (e, sign), own_low, own_high in zip(unknown, lows, highs, strict=True):
+            # sign*x_e = -known - sum(other signs * x)
+            if low_inf - (own_low == -INF):
+                rest_lo = -INF
+            else:
+                rest_lo = low_sum - (0 if own_low == -INF else own_low)
+            if high_inf - (own_high == INF):
+                rest_hi = INF
+            else:
+                rest_hi = high_sum - (0 if own_high == INF else own_high)
+            low, high = -known - rest_hi, -known - rest_lo
+            if sign < 0:
+                low, high = -high, -low
+            moved = False
+            if low > lo[e]:
+                lo[e], moved = low, True
+            if high < hi[e]:
+                hi[e], moved = high, True
+            if moved:
+                for j in lines_of[e]:
+                    if j != i and j not in queued:
+                        queued.add(j)
+                        todo.append(j)
     return {e for e in hidden if lo[e] == hi[e]}
 
 
@@ -159,6 +200,8 @@ def suppress_table(
     unknown to the reader) and the same test applies.
     """
     TOTAL = "total"
+    if totals and len(rows) > LARGE_TABLE_ROWS:
+        return _table_by_lines(cells, rows=rows, cols=cols, threshold=threshold)
     all_rows, all_cols = [*rows, TOTAL], [*cols, TOTAL]
     values = {(r, c): int(cells.get((r, c), 0) or 0) for r in rows for c in cols}
     for r in rows:
@@ -217,6 +260,27 @@ def suppress_table(
     return shown
 
 
+def _table_by_lines(cells: Mapping, *, rows: list, cols: list, threshold: int) -> dict:
+    """A large table through ``suppress_by_township`` with its rows taken in blocks of
+    ``BLOCK_ROWS`` as if each block's subtotal were published too. A reader who knew those
+    subtotals could still recover no hidden value, so one who does not (they are not shown)
+    cannot either; the blocks keep every line short, which keeps the search linear in
+    practice (one line of 1,000 schools made it run for minutes)."""
+    counts = {r: {c: cells.get((r, c), 0) for c in cols} for r in rows}
+    keyed = {("row", i): r for i, r in enumerate(rows)}
+    by_key = {k: counts[r] for k, r in keyed.items()}
+    keys = list(keyed)
+    groups = [(n, keys[n : n + BLOCK_ROWS]) for n in range(0, len(keys), BLOCK_ROWS)]
+    shown = suppress_by_township(by_key, groups=groups, cols=cols, threshold=threshold)
+    out = {}
+    for (row, col), value in shown.items():
+        if row == "total":
+            out[("total", col)] = value
+        elif row in keyed:
+            out[(keyed[row], col)] = value
+    return out
+
+
 # --- linked tables: schools within townships within the city -----------------------------------
 
 
@@ -235,6 +299,38 @@ def suppress_linked(
     lines follow from ``lines`` (a township's row adds up to its total); they add nothing to
     the cycles but help the bounds a reader can work out.
     """
+    where: dict = {}
+    for i, (cells, total) in enumerate(lines):
+        for e in (*cells, total):
+            where.setdefault(e, []).append(i)
+    totals = {total for _, total in lines}
+    rank = rank or (lambda e: e in totals)
+    # The answer depends on the counts, the lines and the ranks alone: kept in the cache
+    # under a hash of them (counts per school — no student), so a page read again before
+    # any count changed does not search again. At 1,000 schools a search is ~1–2 s of CPU.
+    digest = hashlib.sha256(
+        repr(
+            (
+                threshold,
+                [(e, int(values.get(e, 0) or 0), rank(e)) for e in where],
+                [(tuple(cells), total) for cells, total in lines],
+                [(tuple(cells), total) for cells, total in implied],
+            )
+        ).encode()
+    ).hexdigest()
+    key = f"suppress:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = _suppress_linked_search(
+            values, lines=lines, implied=implied, threshold=threshold, rank=rank
+        )
+        cache.set(key, found, SUPPRESSION_CACHE_SECONDS)
+    return found
+
+
+def _suppress_linked_search(
+    values: Mapping, *, lines: list, implied=(), threshold: int = THRESHOLD, rank=None
+) -> dict:
     where: dict = {}
     for i, (cells, total) in enumerate(lines):
         for e in (*cells, total):
@@ -295,6 +391,25 @@ def suppress_linked(
             node, o = via[node]
             hidden.add(o)
 
+    # Warm start (R-26): a hidden entry alone on its line is read off that line's total, so
+    # first give every such line its cheapest second entry, until no line holds exactly one.
+    # Linear in the table per sweep; it settles most of what the cycle search below would
+    # otherwise find one bridge (and one path search over the whole table) at a time —
+    # at 1,000 schools that search alone ran for minutes. The search then still checks
+    # every hidden entry, so the guarantee is the search's, not this pass's.
+    members = [(*cells, total) for cells, total in lines]
+    changed = True
+    while changed:
+        changed = False
+        for line in members:
+            inside = [e for e in line if e in hidden]
+            if len(inside) != 1:
+                continue
+            candidates = [e for e in line if e not in hidden]
+            if candidates:
+                hidden.add(min(candidates, key=cost))
+                changed = True
+
     for _ in range(len(entries)):
         if not hidden:
             break
@@ -312,12 +427,18 @@ def suppress_linked(
         pinned = sorted(_pinned(values, hidden, primary, active, threshold), key=str)
         if not pinned:
             break
-        a, b = edge(pinned[0])
-        members = [*lines[a][0], lines[a][1], *lines[b][0], lines[b][1]]
-        candidates = [o for o in members if o not in hidden]
-        if not candidates:
+        # Every pinned entry gets its complement in one pass (one bounds pass per round,
+        # not one per entry); the next round checks them all again.
+        added = False
+        for e in pinned:
+            a, b = edge(e)
+            members = [*lines[a][0], lines[a][1], *lines[b][0], lines[b][1]]
+            candidates = [o for o in members if o not in hidden]
+            if candidates:
+                hidden.add(min(candidates, key=cost))
+                added = True
+        if not added:
             break
-        hidden.add(min(candidates, key=cost))
     return {
         e: f"<{threshold}" if e in primary else HIDDEN if e in hidden else values[e]
         for e in entries

@@ -20,7 +20,7 @@ from portal.exports.forms import (
     schools_chosen,
 )
 from portal.exports.registry import CSV, ExportKind, ExportTable
-from schools.audit import access_log_record
+from schools.audit import access_log_records
 
 from . import selectors
 from .models import IncidentCategory, IncidentStatus
@@ -52,22 +52,29 @@ class IncidentsForm(SchoolsFilter, DatesFilter, ExportForm):
             self.fields[name].label = f"发现日期{'自' if name == 'start' else '至'}"
 
 
-def _log_names(*, user, incident, students) -> None:
-    access_log_record(
-        user=user,
-        action="export",
-        object_type=INCIDENT_TYPE,
-        object_id=incident.pk,
-        school=incident.school_id,
-    )
-    for student in students:
-        access_log_record(
+def _name_lines(*, user, incident, students) -> list[dict]:
+    """The access-log lines of one exported incident that names students: the incident and
+    each student named (written in batches by ``access_log_records``)."""
+    lines = [
+        dict(
             user=user,
-            action="incident-export",
-            object_type="schools.student",
-            object_id=student.pk,
+            action="export",
+            object_type=INCIDENT_TYPE,
+            object_id=incident.pk,
             school=incident.school_id,
         )
+    ]
+    for student in students:
+        lines.append(
+            dict(
+                user=user,
+                action="incident-export",
+                object_type="schools.student",
+                object_id=student.pk,
+                school=incident.school_id,
+            )
+        )
+    return lines
 
 
 def incidents_build(*, user, params) -> ExportTable:
@@ -85,16 +92,17 @@ def incidents_build(*, user, params) -> ExportTable:
         qs = qs.filter(discovered_at__date__gte=start)
     if end := date_param(params, "end"):
         qs = qs.filter(discovered_at__date__lte=end)
-    qs = qs.prefetch_related("students")
+    qs = qs.select_related("school", "reporter").prefetch_related("students")
 
     def rows():
+        pending: list[dict] = []
         for incident in qs.iterator(chunk_size=500):
             clocks = selectors.incident_clocks(incident=incident, now=now)
             students = list(incident.students.all())
             if selectors.incident_student_names_visible(user=user, incident=incident):
                 names = "、".join(s.name for s in students)
                 if students:
-                    _log_names(user=user, incident=incident, students=students)
+                    pending += _name_lines(user=user, incident=incident, students=students)
             else:
                 names = f"{len(students)} 名"
             yield [
@@ -110,6 +118,10 @@ def incidents_build(*, user, params) -> ExportTable:
                 names,
                 str(incident.reporter),
             ]
+            if len(pending) >= 500:
+                access_log_records(pending)
+                pending = []
+        access_log_records(pending)
 
     return ExportTable(headers=HEADERS, rows=rows(), total=qs.count(), title="事件报告")
 

@@ -25,6 +25,7 @@ Stops gunicorn at the end.
 from __future__ import annotations
 
 import argparse
+import html.parser
 import http.cookiejar
 import json
 import os
@@ -64,11 +65,11 @@ PAGES = [
     ("督导首页", "bureau", "oversight:index", ""),
     ("报送任务", "bureau", "oversight_campaigns:index", ""),
     ("测评统计", "bureau", "screening:figures", ""),
-    ("测评统计导出", "bureau", "screening:figures_export", ""),
+    ("测评统计导出", "bureau", "job:screening-figures", ""),
     ("测评首页", "bureau", "screening:index", ""),
     ("测评访问日志", "bureau", "screening:access_log", ""),
     ("全市学时报表", "bureau", "training_admin:bureau_report", ""),
-    ("全市学时报表导出", "bureau", "training_admin:bureau_report", "export=xlsx"),
+    ("全市学时报表导出", "bureau", "job:training-city-report", ""),
     ("学校学时报表（市局）", "bureau", "training_admin:school_report", ""),
     ("学时台账（市局）", "bureau", "training_admin:ledger", ""),
     ("培训场次（市局）", "bureau", "training_sessions:index", ""),
@@ -78,9 +79,9 @@ PAGES = [
     ("场所与渠道（市局）", "bureau", "schools_facility:index", ""),
     ("心理教师缺口", "bureau", "schools_psych_gap:index", ""),
     ("访问日志", "bureau", "schools_access_log:index", ""),
-    ("访问日志导出", "auditor", "schools_access_log:index", "export=xlsx"),
+    ("访问日志导出（CSV）", "auditor", "job:access-log", "format=csv"),
     ("事件（市局）", "bureau", "duty_admin:incidents", ""),
-    ("事件导出（市局）", "bureau", "duty_admin:incident_export", ""),
+    ("事件导出（市局）", "bureau", "job:duty-incidents", ""),
     ("今日值班电话", "bureau", "duty_admin:phone_list", ""),
     ("安全整改逾期（市局）", "bureau", "duty_admin:safety_overdue", ""),
     ("事件通知（市局）", "bureau", "duty_admin:notices", ""),
@@ -95,12 +96,12 @@ PAGES = [
     ("班级（学校）", "admin", "schools_class:index", ""),
     ("教职工（学校）", "admin", "schools_staff:index", ""),
     ("学校学时报表", "admin", "training_admin:school_report", ""),
-    ("学校学时报表导出", "admin", "training_admin:school_report", "export=xlsx"),
+    ("学校学时报表导出", "admin", "job:training-school-report", ""),
     ("学时台账（学校）", "admin", "training_admin:ledger", ""),
     ("考勤登记", "admin", "training_admin:attendance_list", ""),
     ("校外培训审核", "admin", "training_admin:external_list", ""),
     ("事件（学校）", "admin", "duty_admin:incidents", ""),
-    ("事件导出（学校）", "admin", "duty_admin:incident_export", ""),
+    ("事件导出（学校）", "admin", "job:duty-incidents", ""),
     ("值班表", "admin", "duty_admin:roster_calendar", ""),
     ("测评统计（学校）", "leader", "screening:figures", ""),
     ("预警（校领导）", "leader", "screening:warnings", ""),
@@ -121,7 +122,13 @@ RESOLVE = (
     "import json, sys\n"
     "from django.urls import reverse\n"
     "names = json.loads(sys.stdin.read())\n"
-    "print(json.dumps({n: (n if n.startswith('/') else reverse(n)) for n in names}))\n"
+    "def url(n):\n"
+    "    if n.startswith('/'):\n"
+    "        return n\n"
+    "    if n.startswith('job:'):\n"
+    "        return reverse('exports_admin:start', args=[n[4:]])\n"
+    "    return reverse(n)\n"
+    "print(json.dumps({n: url(n) for n in names}))\n"
 )
 
 
@@ -245,6 +252,110 @@ class Session:
             raise SystemExit(f"{username} 登录失败（{status}）：数据库里有演示账户和省级数据吗？")
 
 
+class FormFields(html.parser.HTMLParser):
+    """The fields a browser would post from the page's last POST form: inputs with their
+    values (checked ones only for radios and checkboxes), each select's selected option
+    (else its first), textareas."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._first: str | None = None
+        self._chosen = False
+        self._multiple = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self.fields = []
+        elif tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") in ("radio", "checkbox") and "checked" not in a:
+                return
+            self.fields.append((name, a.get("value", "on" if a.get("type") == "checkbox" else "")))
+        elif tag == "select" and name:
+            self._select, self._first, self._chosen = name, None, False
+            self._multiple = "multiple" in a
+        elif tag == "option" and self._select:
+            value = a.get("value", "")
+            if self._first is None:
+                self._first = value
+            if "selected" in a and not self._chosen:
+                self.fields.append((self._select, value))
+                self._chosen = True
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select:
+            if not self._chosen and self._first is not None and not self._multiple:
+                self.fields.append((self._select, self._first))
+            self._select = None
+
+
+def measure_job(session: Session, path: str, limit: float) -> dict:
+    """Start a background export as a browser does (the start form, posted with its CSRF
+    token and one-time key), then poll its status until the file is ready: the POST's
+    own time (a web worker is held only that long) and the seconds until ready."""
+    status, _h, body = session.request(path)
+    if status != 200:
+        return {
+            "status": status,
+            "n": 0,
+            "median": 0,
+            "min": 0,
+            "max": 0,
+            "bytes": 0,
+            "queries": None,
+            "sql_ms": None,
+        }
+    parser = FormFields()
+    parser.feed(body.decode())
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(path).query))
+    fields = [(k, query.pop(k)) if k in query else (k, v) for k, v in parser.fields]
+    started = time.perf_counter()
+    status, headers, _b = session.request(path.split("?")[0], fields)
+    posted = time.perf_counter() - started
+    location = headers.get("Location", "") if status == 302 else ""
+    match = re.search(r"/(\d+)/$", location)
+    if not match:
+        return {
+            "status": status,
+            "n": 0,
+            "median": posted,
+            "min": posted,
+            "max": posted,
+            "bytes": 0,
+            "queries": None,
+            "sql_ms": None,
+            "error": "no job",
+        }
+    job = location if location.startswith("/") else urllib.parse.urlsplit(location).path
+    state: dict = {}
+    while time.perf_counter() - started < limit:
+        _s, _h, raw = session.request(job + "status.json")
+        state = json.loads(raw or b"{}")
+        if state.get("ready") or state.get("status") == "failed":
+            break
+        time.sleep(0.25)
+    ready = time.perf_counter() - started
+    size = 0
+    if state.get("ready"):
+        _s, _h, data = session.request(state["download_url"])
+        size = len(data)
+    return {
+        "status": 200 if state.get("ready") else state.get("status", "timeout"),
+        "n": 1,
+        "median": ready,
+        "min": posted,
+        "max": ready,
+        "bytes": size,
+        "queries": None,
+        "sql_ms": None,
+        "job": True,
+        "rows": state.get("total"),
+    }
+
+
 def measure(session: Session, path: str, requests: int, slow: float) -> dict:
     """``requests`` timed requests after a warm-up (the worker's first touch of this code and
     these rows); a warm-up slower than ``slow`` seconds is the one measurement."""
@@ -298,6 +409,16 @@ def main() -> int:
     port = free_port()
     log_path = var_dir / "gunicorn.log"
     proc = start(env, port, args.workers, args.timeout, log_path)
+    # Exports run as background tasks: one django-tasks database worker beside gunicorn.
+    worker_log = open(var_dir / "worker.log", "w")  # noqa: SIM115 - closed with the worker
+    worker = subprocess.Popen(
+        [PYTHON, str(ROOT / "manage.py"), "db_worker", "--interval", "0.2", "--no-reload"],
+        cwd=ROOT,
+        env=env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     print(f"== gunicorn {args.workers} 个 worker，端口 {port}（日志 {log_path}）")
     password = "xinyu-demo"  # settings.XINYU_DEMO_PASSWORD: every demo and province account
@@ -309,7 +430,10 @@ def main() -> int:
             if account not in sessions:
                 sessions[account] = Session(base)
                 sessions[account].login(ACCOUNTS[account], password)
-            r = measure(sessions[account], path, args.requests, args.slow)
+            if "/admin/exports/new/" in path:
+                r = measure_job(sessions[account], path, limit=600)
+            else:
+                r = measure(sessions[account], path, args.requests, args.slow)
             r.update(label=label, account=ACCOUNTS[account], path=path)
             results.append(r)
             print(
@@ -319,6 +443,8 @@ def main() -> int:
             )
     finally:
         stop_server(proc)
+        stop_server(worker)
+        worker_log.close()
         print("== gunicorn 已停止")
     report(results, args)
     if args.json:
@@ -336,13 +462,26 @@ def report(results: list[dict], args) -> None:
         "| 页面 | 账户 | 路径 | 状态 | 中位 s | 最小 s | 最大 s | n | 大小 KB | SQL 条数 | SQL ms |"
     )
     print("|" + " --- |" * 11)
-    for r in results:
+    for r in (r for r in results if not r.get("job")):
         print(
             f"| {r['label']} | {r['account']} | {r['path']} | {r['status']} | "
             f"{r['median']:.3f} | {r['min']:.3f} | {r['max']:.3f} | {r['n']} | "
             f"{r['bytes'] / 1024:.1f} | {r['queries'] if r['queries'] is not None else '?'} | "
             f"{r['sql_ms'] if r['sql_ms'] is not None else '?'} |"
         )
+    jobs = [r for r in results if r.get("job") or "/admin/exports/new/" in r["path"]]
+    if jobs:
+        print()
+        print(
+            "后台导出（django-tasks 数据库 worker）：提交 = POST 占用 web worker 的时间；就绪 = 提交到文件可下载。"
+        )
+        print("| 导出 | 账户 | 状态 | 提交 s | 就绪 s | 行数 | 文件 KB |")
+        print("|" + " --- |" * 7)
+        for r in jobs:
+            print(
+                f"| {r['label']} | {r['account']} | {r['status']} | {r['min']:.3f} | "
+                f"{r['median']:.1f} | {r.get('rows') or '?'} | {r['bytes'] / 1024:.1f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -296,3 +296,24 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.campaign} · {self.school} · {self.get_kind_display()}"
+
+
+class FigureSnapshot(models.Model):
+    """A province-size figure kept computed (R-26): per-school values of one heavy figure
+    for one period, refreshed by a task after imports and nightly (``oversight.snapshots``).
+    Counts per school only — no student appears here."""
+
+    name = models.CharField("数据项", max_length=50)
+    params = models.CharField("参数", max_length=200)
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+    data = models.JSONField("各校数值", default=dict)
+
+    class Meta:
+        verbose_name = "统计快照"
+        verbose_name_plural = "统计快照"
+        constraints = [
+            models.UniqueConstraint(fields=["name", "params"], name="figure_snapshot_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.params}"

@@ -33,6 +33,7 @@ from .services import (
     submission_start,
     submission_submit,
 )
+from .snapshots import snapshot_times
 
 
 def _campaign_or_404(request, pk) -> Campaign:
@@ -286,20 +287,22 @@ def dashboard_context(*, user, period: Period | None = None, township: str | Non
     groups = townships if grouped else None
     panels = panels_all()
     keys = {k for p in panels for k in p.figure_keys}
-    values = figures_compute(figures=figures_for(keys), schools=schools, period=period)
     built = []
-    for panel in panels:
-        extra = panel.extra(user=user, schools=schools, period=period) if panel.extra else None
-        content = panel.build(
-            schools=schools,
-            values=values,
-            period=period,
-            extra=extra,
-            listed=listed,
-            groups=groups,
-        )
-        built.append((panel, content))
+    with snapshot_times() as kept:  # province figures read from their kept computation
+        values = figures_compute(figures=figures_for(keys), schools=schools, period=period)
+        for panel in panels:
+            extra = panel.extra(user=user, schools=schools, period=period) if panel.extra else None
+            content = panel.build(
+                schools=schools,
+                values=values,
+                period=period,
+                extra=extra,
+                listed=listed,
+                groups=groups,
+            )
+            built.append((panel, content))
     return {
+        "computed_at": kept.oldest,
         "schools": schools,
         "listed": listed,
         "townships": townships if grouped else [],

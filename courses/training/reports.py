@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
+from oversight.snapshots import snapshotted
 from portal.memo import memoized
 from portal.sql import regroup
 from schools import access
@@ -322,6 +323,11 @@ def bureau_hours_report(
 
 
 @memoized
+@snapshotted(
+    "training.hours_by_school",
+    encode=lambda v: [str(v[0]), v[1]],
+    decode=lambda v: (Decimal(v[0]), v[1]),
+)
 def hours_by_school(*, school_ids, first: datetime.date, last: datetime.date) -> dict:
     """``{school_id: (hours, trained_staff)}`` credited in [first, last]. One query.
 
@@ -347,6 +353,8 @@ def hours_by_school(*, school_ids, first: datetime.date, last: datetime.date) ->
     }
 
 
+@memoized
+@snapshotted("training.hours_target_by_school", encode=str, decode=Decimal)
 def hours_target_by_school(
     *, school_ids, first: datetime.date, last: datetime.date, on: datetime.date
 ) -> dict[int, Decimal]:

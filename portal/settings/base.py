@@ -163,6 +163,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 
+# From this many schools in a page's scope, the heaviest bureau figures (coverage, training
+# hours and targets) are read from their kept computation (oversight/snapshots.py).
+XINYU_FIGURE_SNAPSHOT_MIN_SCHOOLS = int(os.environ.get("XINYU_FIGURE_SNAPSHOT_MIN_SCHOOLS", "200"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
+from oversight.snapshots import snapshotted
 from portal.memo import memoized
 from schools import access
 from schools.calendar import SchoolYear
@@ -126,7 +127,19 @@ def coverage_counts(
 
 @memoized
 def _coverage_tallies(*, school_ids: list[int], start, end) -> tuple[dict, dict, dict]:
-    """Enrolled, screened and archived students per school: three grouped counts."""
+    """Enrolled, screened and archived students per school (every school with students has
+    all three counts, 0 where none)."""
+    found = _coverage_by_school(school_ids=school_ids, start=start, end=end)
+    return (
+        {pk: v[0] for pk, v in found.items()},
+        {pk: v[1] for pk, v in found.items()},
+        {pk: v[2] for pk, v in found.items()},
+    )
+
+
+@snapshotted("screening.coverage", encode=list, decode=tuple)
+def _coverage_by_school(*, school_ids, start, end) -> dict[int, tuple[int, int, int]]:
+    """Three grouped counts; kept computed for a province (``oversight.snapshots``)."""
     enrolled = Student.objects.filter(school_id__in=school_ids, is_active=True)
 
     def per_school(students) -> dict[int, int]:
@@ -148,10 +161,7 @@ def _coverage_tallies(*, school_ids: list[int], start, end) -> tuple[dict, dict,
         )
     )
     archived = per_school(enrolled.filter(screening_archive__isnull=False))
-    # As before: every school with students has all three counts (0 where none).
-    screened = {pk: screened.get(pk, 0) for pk in students}
-    archived = {pk: archived.get(pk, 0) for pk in students}
-    return students, screened, archived
+    return {pk: (n, screened.get(pk, 0), archived.get(pk, 0)) for pk, n in students.items()}
 
 
 NO_ROUND = "未开展筛查"

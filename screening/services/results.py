@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from oversight.snapshots import snapshots_refresh_later
 from portal import spreadsheets
 from portal.spreadsheets import Column, ImportRejected, Table
 from schools.models import Student
@@ -349,6 +350,7 @@ def results_import(
             for r in results:
                 r.pk = r.id = ids[r.student_id]
         _warnings_for_results(results=results)
+        snapshots_refresh_later()  # a province's kept coverage, once this import commits
         return results
 
     return spreadsheets.rows_run(

@@ -3,6 +3,7 @@
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from oversight.snapshots import snapshot_times
 from portal.exports.views import start_url
 from portal.memo import in_memo_scope
 from schools import access
@@ -30,15 +31,17 @@ def figures(request):
     start = SchoolYear.current().start
     _log(request, "view", "screening.figures")
     # The bureau's schools lie in many townships: one township's schools at a time.
-    by_township = figures_by_township(
-        user=user, school_year_start=start, township=request.GET.get("township")
-    )
-    context = {}
-    if by_township is None:
-        context = {
-            "counts": selectors.warning_counts(user=user),
-            "coverage": selectors.coverage(user=user, school_year_start=start),
-        }
+    with snapshot_times() as kept:  # a province's coverage comes from its kept computation
+        by_township = figures_by_township(
+            user=user, school_year_start=start, township=request.GET.get("township")
+        )
+        context = {}
+        if by_township is None:
+            context = {
+                "counts": selectors.warning_counts(user=user),
+                "coverage": selectors.coverage(user=user, school_year_start=start),
+            }
+    context["computed_at"] = kept.oldest
     return render(
         request,
         "screening/admin/figures.html",

@@ -5,6 +5,7 @@ services' rules, has an archive for every student, and the bureau's pages read i
 import datetime
 import io
 import random
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -17,6 +18,7 @@ from django.utils import timezone
 from demo import province
 from schools.calendar import SchoolYear
 from schools.vocab import Role, SchoolKind, grades_of_kind
+from tests.exports import download, export_job
 
 FACTOR = 0.007  # seven schools: one of every kind
 
@@ -169,15 +171,23 @@ def test_a_tiny_province_on_the_demo_city(demo_city):
     client.force_login(get_user_model().objects.get(username="bureau_admin"))
     for name, query in (
         ("oversight:dashboard", ""),
+        (
+            "oversight:dashboard",
+            "?" + urlencode({"township": School.objects.get(code="P0001").township}),
+        ),
         ("screening:figures", ""),
-        ("screening:figures_export", ""),
         ("training_admin:bureau_report", ""),
-        ("training_admin:bureau_report", "?export=xlsx"),
         ("schools_school:index", ""),
         ("duty_admin:incidents", ""),
     ):
         response = client.get(reverse(name) + query)
         assert response.status_code == 200, (name, query, response.status_code)
+    # Its exports are background jobs (run at once here) that finish with a file.
+    for kind in ("screening-figures", "training-city-report", "duty-incidents"):
+        job = export_job(client, kind)
+        job.refresh_from_db()
+        assert job.ready, (kind, job.status, job.error)
+        assert download(client, job)
     # The student list: a province school's admin sees the school's students.
     client.force_login(get_user_model().objects.get(username="p0001_admin"))
     response = client.get(reverse("schools_student:index"))

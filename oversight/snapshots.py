@@ -138,6 +138,13 @@ def snapshots_refresh_later() -> None:
     transaction.on_commit(lambda: figure_snapshots_refresh_all.enqueue())
 
 
+def refresh_after_enrolment(*, students, by=None) -> None:
+    """``schools.hooks.register_students_enrolled``: an import or a new student changes the
+    enrolled counts behind coverage."""
+    if students:
+        snapshots_refresh_later()
+
+
 class snapshot_times:  # noqa: N801 - used as a context manager, like a function
     """Collect the computation times of the snapshots read inside the block; ``.oldest``
     is what the page shows ("统计数据计算于 …"), ``None`` when everything was live."""

@@ -149,13 +149,10 @@ def student_import(*, by, school, table: Table) -> ImportResult:
 
 
 def _students_write(students: list[Student], *, by) -> list[Student]:
-    from oversight.snapshots import snapshots_refresh_later
-
     from .services import students_enrolled
 
     created = Student.objects.bulk_create(students, batch_size=500)
     students_enrolled(students=created, by=by)
-    snapshots_refresh_later()  # a province's kept coverage, once this import commits
     return created
 
 

@@ -104,3 +104,14 @@ def test_the_nightly_command(province, django_capture_on_commit_callbacks, capsy
         _coverage(province)
     call_command("figures_refresh")
     assert "已重新计算 1 项" in capsys.readouterr().out
+
+
+def test_enrolment_refreshes_the_kept_coverage(province, world, django_capture_on_commit_callbacks):
+    from schools.services import students_enrolled
+
+    with django_capture_on_commit_callbacks(execute=True):
+        before = _coverage(province)[0][world.a.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        student = StudentFactory(school_class=world.a7_1)
+        students_enrolled(students=[student])
+    assert _coverage(province)[0][world.a.pk] == before + 1

@@ -183,7 +183,9 @@ def run_wrk(wrk: str, url: str, args, duration: int | None = None) -> dict:
     }
 
 
-def start_server(env, port: int, workers: int, log_path: Path) -> subprocess.Popen:
+def start_server(
+    env, port: int, workers: int, log_path: Path, timeout: int = 60
+) -> subprocess.Popen:
     with open(log_path, "w") as log:
         return subprocess.Popen(
             [
@@ -196,7 +198,7 @@ def start_server(env, port: int, workers: int, log_path: Path) -> subprocess.Pop
                 "--workers",
                 str(workers),
                 "--timeout",
-                "60",
+                str(timeout),
                 "--preload",
             ],
             cwd=ROOT,

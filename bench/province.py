@@ -41,7 +41,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_bench import free_port, stop_server, wait_for  # noqa: E402
+from http_bench import free_port, start_server, stop_server, wait_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -182,30 +182,6 @@ def resolve(env) -> dict[str, str]:
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def start(env, port: int, workers: int, timeout: int, log_path: Path) -> subprocess.Popen:
-    with open(log_path, "w") as log:
-        return subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--timeout",
-                str(timeout),
-                "--preload",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -408,7 +384,7 @@ def main() -> int:
         pages = [p for p in pages if args.only in p[0] or args.only in p[2]]
     port = free_port()
     log_path = var_dir / "gunicorn.log"
-    proc = start(env, port, args.workers, args.timeout, log_path)
+    proc = start_server(env, port, args.workers, log_path, timeout=args.timeout)
     # Exports run as background tasks: one django-tasks database worker beside gunicorn.
     worker_log = open(var_dir / "worker.log", "w")  # noqa: SIM115 - closed with the worker
     worker = subprocess.Popen(

@@ -391,25 +391,6 @@ def _suppress_linked_search(
             node, o = via[node]
             hidden.add(o)
 
-    # Warm start: a hidden entry alone on its line is read off that line's total, so
-    # first give every such line its cheapest second entry, until no line holds exactly one.
-    # Linear in the table per sweep; it settles most of what the cycle search below would
-    # otherwise find one bridge (and one path search over the whole table) at a time —
-    # at 1,000 schools that search alone ran for minutes. The search then still checks
-    # every hidden entry, so the guarantee is the search's, not this pass's.
-    members = [(*cells, total) for cells, total in lines]
-    changed = True
-    while changed:
-        changed = False
-        for line in members:
-            inside = [e for e in line if e in hidden]
-            if len(inside) != 1:
-                continue
-            candidates = [e for e in line if e not in hidden]
-            if candidates:
-                hidden.add(min(candidates, key=cost))
-                changed = True
-
     for _ in range(len(entries)):
         if not hidden:
             break
